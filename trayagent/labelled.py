@@ -1,0 +1,50 @@
+"""Folder-per-class labelled image sets: `DIR/happy/*.png`, `DIR/sadness/*.jpg`, ..."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trayagent.emotions import FOLDER_ALIASES
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
+
+
+class LabelledSetError(ValueError):
+    """The folder cannot serve as a labelled set; the message says why."""
+
+
+@dataclass
+class LabelledSet:
+    items: list[tuple[Path, str]] = field(default_factory=list)  # (image, FER2013 emotion)
+    skipped_folders: list[str] = field(default_factory=list)  # folders named for no emotion we know
+    skipped_files: list[Path] = field(default_factory=list)  # files that are not images by name
+
+
+def scan(root: Path) -> LabelledSet:
+    root = Path(root)
+    if not root.exists():
+        raise LabelledSetError(f"{root}: no such folder")
+    if not root.is_dir():
+        raise LabelledSetError(f"{root}: not a folder (expected one sub-folder per emotion)")
+    found = LabelledSet()
+    try:
+        folders = sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError as e:
+        raise LabelledSetError(f"{root}: cannot list folder ({e.strerror})") from None
+    for folder in folders:
+        label = FOLDER_ALIASES.get(folder.name.lower())
+        if label is None:
+            found.skipped_folders.append(folder.name)
+            continue
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file():
+                continue
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                found.items.append((path, label))
+            else:
+                found.skipped_files.append(path)
+    if not found.items:
+        known = ", ".join(sorted(FOLDER_ALIASES))
+        raise LabelledSetError(f"{root}: no images found in emotion folders (folder names: {known})")
+    return found
