@@ -12,8 +12,37 @@ from trayagent.errors import TrayagentError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trayagent", description=__doc__)
     parser.add_argument("--version", action="version", version=f"trayagent {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("analyze", help="analyse a recorded call: CSV of stress over time and its graph")
+    p.add_argument("video", help="video file (any format OpenCV reads, e.g. .avi, .mp4)")
+    p.add_argument("--out", default=".", help="folder for VIDEO.csv and VIDEO.png (default: here)")
+    p.add_argument("--fps", type=_positive_float, help="analyse about N frames a second (default: every frame)")
+    p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=_lazy("trayagent.analyze"))
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1000:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0 and below 1000")
+    return value
+
+
+def _lazy(module: str):
+    """Import a subcommand's module only when it runs: `trayagent call start` must not load OpenCV."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return importlib.import_module(module).command(args)
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,81 @@
+"""`trayagent analyze VIDEO`: a recorded call, analysed as one call, into a CSV and a graph."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from trayagent import graphs
+from trayagent.emotions import PRODUCT4
+from trayagent.frames import open_video, video_frames
+from trayagent.pipeline import Perception, StressTracker
+from trayagent.recording import CallSummary, CallWriter, Sample
+from trayagent.stress import Thresholds
+
+
+@dataclass(frozen=True)
+class Analysis:
+    summary: CallSummary
+    csv: Path
+    graph: Path
+    emotions: dict[str, int]
+
+    def as_dict(self) -> dict:
+        s = self.summary
+        return {**s.as_dict(), "faces_found_rate": round(s.faces / s.samples, 4) if s.samples else 0.0,
+                "emotions": self.emotions, "csv": str(self.csv), "graph": str(self.graph)}
+
+    def text(self) -> str:
+        s = self.summary
+        rate = s.faces / s.samples if s.samples else 0.0
+        shares = ", ".join(f"{e} {self.emotions[e]}" for e in PRODUCT4 if self.emotions.get(e))
+        return "\n".join([
+            f"{s.samples} frames over {graphs._mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%})",
+            f"emotions: {shares or 'none (no face found)'}",
+            f"stress: peak {s.peak:.3f}, mean {s.mean:.3f}, final {s.final:.3f}",
+            f"wrote {self.csv}",
+            f"wrote {self.graph}",
+        ])
+
+
+def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perception,
+            thresholds: Thresholds = Thresholds(), progress: bool = True) -> Analysis:
+    cap, file_fps = open_video(video)  # fails early, before any output is created
+    total = int(cap.get(7))  # CAP_PROP_FRAME_COUNT: only for the progress bar
+    cap.release()
+    if fps and file_fps:
+        total = int(total * min(1.0, fps / file_fps))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / f"{video.stem}.csv"
+    csv_path.unlink(missing_ok=True)
+    start = datetime.now().astimezone()
+    writer = CallWriter(csv_path, video.stem, start)
+    tracker = StressTracker()
+    samples: list[Sample] = []
+    from tqdm import tqdm
+
+    try:
+        for frame in tqdm(video_frames(video, fps), total=total or None, unit="frame", disable=None if progress else True,
+                          leave=False):
+            sample = tracker.sample(start + timedelta(seconds=frame.t), perception.observe(frame.image))
+            writer.write(sample)
+            samples.append(sample)
+    finally:
+        summary = writer.close()
+    graph = graphs.save(graphs.call_figure(samples, f"{video.name}: " + graphs.call_title(summary, samples)
+                                           .removeprefix("Call "), thresholds), out_dir / f"{video.stem}.png")
+    counts = Counter(s.emotion for s in samples if s.emotion)
+    return Analysis(summary, csv_path, graph, {e: counts.get(e, 0) for e in PRODUCT4})
+
+
+def command(args) -> int:
+    from trayagent import config as config_mod
+
+    cfg = config_mod.load()
+    perception = Perception(args.model or cfg["model.path"] or None)
+    result = analyze(Path(args.video), Path(args.out), args.fps, perception, cfg.thresholds, progress=not args.json)
+    print(json.dumps(result.as_dict(), indent=2) if args.json else result.text())
+    return 0

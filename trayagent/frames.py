@@ -1,0 +1,142 @@
+"""Frame sources: a video file (analyse, demos, tests) or a camera (the daemon, during calls only)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from trayagent.cv import cv2
+from trayagent.errors import TrayagentError
+
+
+class VideoError(TrayagentError):
+    pass
+
+
+class CameraError(TrayagentError):
+    pass
+
+
+@dataclass(frozen=True)
+class Frame:
+    t: float  # seconds since the source started
+    image: np.ndarray  # BGR
+
+
+def open_video(path: Path) -> tuple[cv2.VideoCapture, float]:
+    """An opened capture and its frame rate, or a VideoError naming what is wrong with the file."""
+    path = Path(path)
+    if not path.exists():
+        raise VideoError(f"{path}: no such file")
+    if not path.is_file():
+        raise VideoError(f"{path}: not a file")
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as e:
+        raise VideoError(f"{path}: cannot read ({e.strerror})") from None
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise VideoError(f"{path}: not a video OpenCV can decode")
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    return cap, fps if fps and 0 < fps < 1000 else 0.0
+
+
+def video_frames(path: Path, fps: float | None = None) -> Iterator[Frame]:
+    """Every frame of a video file, or about `fps` a second of them. A truncated file yields the
+    frames it holds; a file with none is an error."""
+    cap, file_fps = open_video(path)
+    try:
+        step = 1.0 / fps if fps else 0.0
+        next_t, n, yielded = 0.0, 0, 0
+        while True:
+            ok, image = cap.read()
+            if not ok or image is None:
+                break
+            t = n / file_fps if file_fps else cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            n += 1
+            if t + 1e-9 < next_t:
+                continue
+            next_t += step
+            yielded += 1
+            yield Frame(t, image)
+        if yielded == 0:
+            raise VideoError(f"{path}: no decodable frames (empty, corrupt or not a video)")
+    finally:
+        cap.release()
+
+
+BACKENDS = {"auto": cv2.CAP_ANY, "dshow": cv2.CAP_DSHOW, "msmf": cv2.CAP_MSMF, "v4l2": cv2.CAP_V4L2}
+
+
+class LatestFrameReader:
+    """Reads a capture on its own thread and keeps only the newest frame.
+
+    Camera drivers queue frames (CAP_PROP_BUFFERSIZE works on V4L2 only), so sampling a few frames a
+    second with plain reads would analyse frames seconds old. A video file stands in for a camera
+    by playing at its own frame rate and looping.
+    """
+
+    def __init__(self, source: int | Path, backend: str = "auto", warmup_s: float = 1.5,
+                 clock=time.monotonic) -> None:
+        self.source, self._clock = source, clock
+        self._is_file = isinstance(source, Path)
+        if self._is_file:
+            self._cap, self._file_fps = open_video(source)
+            self._file_fps = self._file_fps or 25.0
+        else:
+            self._cap = cv2.VideoCapture(int(source), BACKENDS[backend])
+            if not self._cap.isOpened():
+                self._cap.release()
+                raise CameraError(f"camera {source}: cannot open (unplugged, or in use by another app)")
+        self._warmup_until = clock() + (0.0 if self._is_file else warmup_s)
+        self._lock = threading.Lock()
+        self._frame: np.ndarray | None = None
+        self._seq = 0
+        self._failed: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="camera-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        misses = 0
+        while not self._stop.is_set():
+            ok, image = self._cap.read()
+            if self._is_file:
+                if not ok:
+                    self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    ok, image = self._cap.read()
+                    if not ok:
+                        self._failed = f"{self.source}: no decodable frames"
+                        return
+                self._stop.wait(1.0 / self._file_fps)
+            if not ok or image is None:
+                misses += 1
+                if misses >= 20:  # ~1 s of nothing: unplugged or taken by another app
+                    self._failed = f"camera {self.source}: stopped delivering frames"
+                    return
+                self._stop.wait(0.05)
+                continue
+            misses = 0
+            if self._clock() < self._warmup_until:
+                continue
+            with self._lock:
+                self._frame, self._seq = image, self._seq + 1
+
+    def latest(self) -> tuple[int, np.ndarray | None]:
+        """(sequence number, newest frame); raises CameraError once the camera has failed."""
+        if self._failed:
+            raise CameraError(self._failed)
+        with self._lock:
+            return self._seq, self._frame
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._cap.release()
+        self._frame = None

@@ -1,0 +1,63 @@
+"""Where things live. `TRAYAGENT_HOME` puts all per-user state (data, config, logs, locks) in one folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP = "trayagent"
+
+
+def _home() -> Path | None:
+    value = os.environ.get("TRAYAGENT_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def data_dir() -> Path:
+    return _home() or Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_file() -> Path:
+    home = _home()
+    return (home or Path(platformdirs.user_config_dir(APP, appauthor=False))) / "config.toml"
+
+
+def policy_file() -> Path:
+    """The machine-wide policy IT sets; `TRAYAGENT_POLICY` points elsewhere (tests, staging)."""
+    override = os.environ.get("TRAYAGENT_POLICY")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP / "policy.toml"
+    return Path("/etc/xdg") / APP / "policy.toml"
+
+
+def calls_dir() -> Path:
+    return data_dir() / "calls"
+
+
+def calls_index() -> Path:
+    return data_dir() / "calls.csv"
+
+
+def log_dir() -> Path:
+    return data_dir() / "logs"
+
+
+def runtime_dir() -> Path:
+    """Lock file and the command socket's address: per user, never shared."""
+    return data_dir() / "run"
+
+
+def shipped_model() -> Path:
+    """The model in the installed package, else (a source checkout) the one in models/."""
+    package = Path(__file__).resolve().parent
+    installed = package / "model" / "emotion.onnx"  # also where a frozen build unpacks it
+    return installed if installed.exists() else package.parent / "models" / "emotion.onnx"
+
+
+def cascade_file() -> Path:
+    return Path(__file__).resolve().parent / "data" / "haarcascade_frontalface_default.xml"

@@ -1,0 +1,56 @@
+"""Frame -> face -> expression -> Table 3 stress: the paper's three modules in one loop step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from trayagent.classifier import EmotionClassifier
+from trayagent.cv import cv2
+from trayagent.faces import Box, FaceDetector, crop
+from trayagent.recording import Sample
+from trayagent.stress import next_index
+
+
+@dataclass(frozen=True)
+class Observation:
+    box: Box | None
+    probs: np.ndarray | None  # over the model's labels
+    probs4: np.ndarray | None  # over PRODUCT4
+
+    @property
+    def emotion(self) -> str | None:
+        return None if self.probs4 is None else EmotionClassifier.product_label(self.probs4)
+
+
+class Perception:
+    """Stateless per frame: the frame is dropped as soon as this returns; only numbers leave."""
+
+    def __init__(self, model: Path | str | None = None, detector: FaceDetector | None = None,
+                 classifier: EmotionClassifier | None = None) -> None:
+        self.detector = detector or FaceDetector()
+        self.classifier = classifier or EmotionClassifier(model)
+
+    def observe(self, frame_bgr: np.ndarray) -> Observation:
+        gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY) if frame_bgr.ndim == 3 else frame_bgr
+        box = self.detector.detect(gray)
+        if box is None:
+            return Observation(None, None, None)
+        color = self.classifier.info.preprocessing.color != "gray"
+        probs = self.classifier.predict([crop(frame_bgr if color else gray, box)])[0]
+        return Observation(box, probs, self.classifier.product(probs))
+
+
+class StressTracker:
+    """One call's index: starts at 0 (paper IV) and moves by Table 3 with each observation."""
+
+    def __init__(self) -> None:
+        self.index = 0.0
+
+    def sample(self, time: datetime, obs: Observation) -> Sample:
+        self.index = next_index(self.index, obs.emotion)
+        probs = None if obs.probs4 is None else tuple(float(p) for p in obs.probs4)
+        return Sample(time, obs.emotion, self.index, probs)

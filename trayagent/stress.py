@@ -1,0 +1,65 @@
+"""The paper's stress index (its Table 3) and the colour bands shown in the tray. Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+def next_index(index: float, emotion: str | None) -> float:
+    """Table 3, once per classified frame. `emotion` is a product class, or None for no face."""
+    if emotion is None:
+        return index
+    if emotion == "happy":
+        return index - (0.02 if index > 0 else 0.005)
+    if emotion == "neutral":
+        return index - 0.005 if index > 0 else index
+    if emotion == "stress":
+        return index + 0.02
+    if emotion == "surprise":
+        return index + 0.005
+    raise ValueError(f"unknown emotion {emotion!r}")
+
+
+class Band(str, Enum):
+    CALM = "calm"
+    ELEVATED = "elevated"
+    ALERT = "alert"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """At 2 frames a second, +0.02 per stressed frame: 0.25 is ~6 s of net stressed expression,
+    0.6 is ~15 s net, i.e. stress that outweighed every calm moment of the call so far."""
+
+    calm_below: float = 0.25
+    alert_from: float = 0.6
+
+    def band(self, index: float) -> Band:
+        if index >= self.alert_from:
+            return Band.ALERT
+        if index >= self.calm_below:
+            return Band.ELEVATED
+        return Band.CALM
+
+
+@dataclass
+class CallStats:
+    """Running per-call summary; the same fold serves live calls and crash recovery from rows."""
+
+    samples: int = 0
+    faces: int = 0
+    index: float = 0.0
+    peak: float = 0.0
+    total: float = 0.0
+
+    def add(self, index: float, face: bool) -> None:
+        self.samples += 1
+        self.faces += face
+        self.index = index
+        self.peak = max(self.peak, index) if self.samples > 1 else index
+        self.total += index
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.samples if self.samples else 0.0
