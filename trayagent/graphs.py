@@ -48,7 +48,6 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     t0 = samples[0].time
     ts = [(s.time - t0).total_seconds() for s in samples]
     ys = [s.stress for s in samples]
-    end = ts[-1] if ts[-1] > 0 else 1.0
     lo = min(0.0, min(ys)) - 0.05
     hi = max(thresholds.alert_from, max(ys)) + 0.1
     _band_background(ax, thresholds, lo, hi)
@@ -59,27 +58,35 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
                 fontsize=9, color=LINE_COLOUR)
     ax.axhline(0, color="#555555", linewidth=0.8, zorder=2)
     ax.set_ylim(lo, hi)
-    ax.set_xlim(0, end)
     ax.set_ylabel("stress index")
     ax.grid(axis="y", color="white", linewidth=0.8, zorder=1)
     ax.legend(handles=[Patch(color=BAND_COLOURS[b], label=b) for b in ("calm", "elevated", "alert")],
               loc="upper left", fontsize=8, ncol=3, framealpha=0.9)
 
-    # Each moment lasts until the next sample; the last one gets the median step.
+    # Each moment lasts until the next sample (the last one: the median step); a run of equal
+    # emotions is drawn as one bar so the strip reads as phases of the call.
     steps = sorted(b - a for a, b in zip(ts, ts[1:])) or [0.5]
-    widths = [b - a for a, b in zip(ts, ts[1:])] + [steps[len(steps) // 2]]
-    for name in (*PRODUCT4, None):
-        spans = [(t, w) for t, w, s in zip(ts, widths, samples) if s.emotion == name]
-        if spans:
-            strip.broken_barh(spans, (0, 1), color=EMOTION_COLOURS.get(name, NO_FACE_COLOUR),
-                              edgecolor="#cccccc" if name is None else "none", linewidth=0.3)
+    ends = ts[1:] + [ts[-1] + steps[len(steps) // 2]]
+    runs: list[tuple[str | None, float, float]] = []
+    for t, t_end, s in zip(ts, ends, samples):
+        if runs and runs[-1][0] == s.emotion:
+            runs[-1] = (s.emotion, runs[-1][1], t_end)
+        else:
+            runs.append((s.emotion, t, t_end))
+    for emotion, a, b in runs:
+        if emotion is None:
+            strip.broken_barh([(a, b - a)], (0, 1), facecolor=NO_FACE_COLOUR, edgecolor="#bbbbbb", hatch="///",
+                              linewidth=0)
+        else:
+            strip.broken_barh([(a, b - a)], (0, 1), color=EMOTION_COLOURS[emotion])
+    strip.set_xlim(0, ends[-1])
     strip.set_ylim(0, 1)
     strip.set_yticks([])
     strip.set_ylabel("emotion", rotation=0, ha="right", va="center")
     strip.xaxis.set_major_formatter(FuncFormatter(_mmss))
     strip.set_xlabel("time in call (mm:ss)")
     handles = [Patch(color=EMOTION_COLOURS[e], label=e) for e in PRODUCT4]
-    handles.append(Patch(facecolor=NO_FACE_COLOUR, edgecolor="#999999", label="no face"))
+    handles.append(Patch(facecolor=NO_FACE_COLOUR, edgecolor="#bbbbbb", hatch="///", label="no face"))
     strip.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=5, fontsize=8,
                  frameon=False)
     fig.suptitle(title)

@@ -1,0 +1,273 @@
+; trayagent Windows installer (NSIS 3, 64-bit). Built by installer/build.py, which passes:
+;   VERSION, VERSION_NUMERIC (X.Y.Z.W), STAGE (staged folder), OUTFILE, COMPRESSOR, INSTALLED_KB
+;
+; Command line (see installer/README.md):
+;   setup.exe [/S] [/POLICY=path\to\policy.toml] [/D=C:\install\dir]         (/D last, unquoted)
+;   uninstall.exe [/S] [/PURGE] [/KEEPPOLICY]
+; Exit codes: 0 ok, 1 cancelled, 2 aborted, 3 bad /POLICY file, 740 not elevated.
+
+Unicode true
+Target amd64-unicode
+ManifestSupportedOS all
+ManifestDPIAware true
+RequestExecutionLevel admin
+SetCompressor /SOLID ${COMPRESSOR}
+SetCompressorDictSize 64
+
+!define APP "trayagent"
+!define REGKEY "Software\trayagent"
+!define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\trayagent"
+!define RUNKEY "Software\Microsoft\Windows\CurrentVersion\Run"
+!define QUIT_EVENT "Global\trayagent-quit"
+
+Name "trayagent ${VERSION}"
+OutFile "${OUTFILE}"
+InstallDir "$PROGRAMFILES64\trayagent"
+InstallDirRegKey HKLM "${REGKEY}" "InstallDir"
+BrandingText "trayagent ${VERSION}"
+ShowInstDetails show
+ShowUninstDetails show
+AllowSkipFiles off
+
+VIProductVersion "${VERSION_NUMERIC}"
+VIFileVersion "${VERSION_NUMERIC}"
+VIAddVersionKey /LANG=0 "ProductName" "trayagent"
+VIAddVersionKey /LANG=0 "ProductVersion" "${VERSION}"
+VIAddVersionKey /LANG=0 "FileVersion" "${VERSION}"
+VIAddVersionKey /LANG=0 "FileDescription" "trayagent ${VERSION} setup"
+VIAddVersionKey /LANG=0 "CompanyName" "trayagent developers"
+VIAddVersionKey /LANG=0 "LegalCopyright" "MIT License; bundles CPython (PSF License)"
+
+!include "LogicLib.nsh"
+!include "FileFunc.nsh"
+!include "x64.nsh"
+!include "MUI2.nsh"
+
+!insertmacro MUI_PAGE_DIRECTORY
+!insertmacro MUI_PAGE_INSTFILES
+!insertmacro MUI_UNPAGE_CONFIRM
+!insertmacro MUI_UNPAGE_INSTFILES
+!insertmacro MUI_LANGUAGE "English"
+
+Var PolicySrc     ; /POLICY= argument, full path, or ""
+Var DataDir       ; %ProgramData%\trayagent
+Var Purge         ; uninstall: 1 if /PURGE
+Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
+
+; ---------------------------------------------------------------------------------------------
+; Shared by installer and uninstaller
+
+!macro ProgramDataDir
+  ReadEnvStr $DataDir "PROGRAMDATA"
+  ${If} $DataDir == ""
+    StrCpy $DataDir "$APPDATA"  ; all-users context: the ProgramData folder
+  ${EndIf}
+  StrCpy $DataDir "$DataDir\trayagent"
+!macroend
+
+!macro RequireAdmin
+  UserInfo::GetAccountType
+  Pop $0
+  ${If} $0 != "admin"
+    MessageBox MB_ICONSTOP "trayagent is installed for all users: run this as an administrator." /SD IDOK
+    SetErrorLevel 740
+    Quit
+  ${EndIf}
+!macroend
+
+; Close every running instance (all sessions) before files are replaced or removed:
+; 1. `trayagent stop` asks this user's daemon to quit cleanly;
+; 2. the global quit event asks the daemons of every other session to quit cleanly;
+; 3. whatever still runs from our runtime folder after 15 s is terminated.
+!macro StopRunning un
+Function ${un}StopRunning
+  ${If} ${FileExists} "$INSTDIR\runtime\python.exe"
+    DetailPrint "Asking running trayagent instances to quit..."
+    nsExec::ExecToLog /TIMEOUT=15000 '"$INSTDIR\runtime\python.exe" -m trayagent stop'
+    Pop $0
+    System::Call 'kernel32::OpenEventW(i 0x0002, i 0, w "${QUIT_EVENT}") p.r1'
+    ${If} $1 P<> 0
+      System::Call 'kernel32::SetEvent(p r1)'
+      System::Call 'kernel32::CloseHandle(p r1)'
+    ${EndIf}
+    nsExec::ExecToLog /TIMEOUT=30000 `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "$$d = '$INSTDIR\runtime\'; $$t = (Get-Date).AddSeconds(15); do { $$p = @(Get-Process | Where-Object { $$_.Path -and $$_.Path.StartsWith($$d, [StringComparison]::OrdinalIgnoreCase) }); if ($$p.Count -eq 0) { break }; Start-Sleep -Milliseconds 500 } while ((Get-Date) -lt $$t); $$p | Stop-Process -Force -ErrorAction SilentlyContinue"`
+    Pop $0
+  ${EndIf}
+FunctionEnd
+!macroend
+!insertmacro StopRunning ""
+!insertmacro StopRunning "un."
+
+; ---------------------------------------------------------------------------------------------
+; Installer
+
+Function .onInit
+  ${IfNot} ${RunningX64}
+    MessageBox MB_ICONSTOP "trayagent needs 64-bit Windows." /SD IDOK
+    SetErrorLevel 2
+    Quit
+  ${EndIf}
+  SetRegView 64
+  SetShellVarContext all
+  !insertmacro RequireAdmin
+  !insertmacro ProgramDataDir
+
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/POLICY=" $PolicySrc
+  ${If} ${Errors}
+    StrCpy $PolicySrc ""
+  ${EndIf}
+  ${If} $PolicySrc != ""
+    GetFullPathName $PolicySrc $PolicySrc
+    ${IfNot} ${FileExists} $PolicySrc
+      MessageBox MB_ICONSTOP "Policy file not found: $PolicySrc" /SD IDOK
+      SetErrorLevel 3
+      Quit
+    ${EndIf}
+    ; Check the TOML syntax with the bundled Python before anything on the machine changes.
+    InitPluginsDir
+    SetOutPath "$PLUGINSDIR\py"
+    File "${STAGE}\runtime\python.exe"
+    File "${STAGE}\runtime\python311.dll"
+    File "${STAGE}\runtime\python311.zip"
+    File "${STAGE}\runtime\python311._pth"
+    File "${STAGE}\runtime\vcruntime140.dll"
+    File "${STAGE}\runtime\vcruntime140_1.dll"
+    nsExec::ExecToStack `"$PLUGINSDIR\py\python.exe" -I -c "import sys, tomllib; tomllib.load(open(sys.argv[1], 'rb'))" "$PolicySrc"`
+    Pop $0
+    Pop $1
+    SetOutPath "$TEMP"
+    RMDir /r "$PLUGINSDIR\py"
+    ${If} $0 != 0
+      MessageBox MB_ICONSTOP "Policy file $PolicySrc is not valid TOML:$\r$\n$1" /SD IDOK
+      SetErrorLevel 3
+      Quit
+    ${EndIf}
+  ${EndIf}
+FunctionEnd
+
+Section "trayagent" SecMain
+  SectionIn RO
+  SetRegView 64
+  SetShellVarContext all
+
+  Call StopRunning
+
+  ; Upgrade in place: the runtime is replaced whole, so no file of an older version survives.
+  RMDir /r "$INSTDIR\runtime"
+  SetOutPath "$INSTDIR\runtime"
+  File /r "${STAGE}\runtime\*.*"
+  SetOutPath "$INSTDIR"
+  File "${STAGE}\PYTHON-LICENSE.txt"
+  WriteUninstaller "$INSTDIR\uninstall.exe"
+
+  ; Machine policy: readable by users, writable only by administrators and SYSTEM, so users can
+  ; neither edit nor create policy.toml (ProgramData lets users create files by default).
+  CreateDirectory "$DataDir"
+  nsExec::ExecToLog 'icacls "$DataDir" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX'
+  Pop $0
+  SetOutPath "$DataDir"
+  File "${STAGE}\policy.example.toml"
+  ${If} $PolicySrc != ""
+    System::Call 'kernel32::CopyFileW(w "$PolicySrc", w "$DataDir\policy.toml", i 0) i.r0'
+    ${If} $0 == 0
+      MessageBox MB_ICONSTOP "Could not copy $PolicySrc to $DataDir\policy.toml" /SD IDOK
+      SetErrorLevel 3
+      Abort
+    ${EndIf}
+    DetailPrint "Policy: $DataDir\policy.toml (from $PolicySrc)"
+  ${ElseIf} ${FileExists} "$DataDir\policy.toml"
+    DetailPrint "Policy: keeping $DataDir\policy.toml"
+  ${EndIf}
+  SetOutPath "$INSTDIR"
+
+  ; Auto-start at sign-in for every user, without a console window.
+  WriteRegStr HKLM "${RUNKEY}" "${APP}" '"$INSTDIR\runtime\pythonw.exe" -m trayagent run'
+
+  CreateShortcut "$SMPROGRAMS\trayagent.lnk" "$INSTDIR\runtime\pythonw.exe" "-m trayagent run" \
+    "$INSTDIR\runtime\pythonw.exe" 0 SW_SHOWNORMAL "" "trayagent: stress at a glance during calls"
+
+  WriteRegStr HKLM "${REGKEY}" "InstallDir" "$INSTDIR"
+  WriteRegStr HKLM "${REGKEY}" "Version" "${VERSION}"
+  WriteRegStr HKLM "${UNINSTKEY}" "DisplayName" "trayagent"
+  WriteRegStr HKLM "${UNINSTKEY}" "DisplayVersion" "${VERSION}"
+  WriteRegStr HKLM "${UNINSTKEY}" "Publisher" "trayagent developers"
+  WriteRegStr HKLM "${UNINSTKEY}" "DisplayIcon" "$INSTDIR\runtime\pythonw.exe"
+  WriteRegStr HKLM "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr HKLM "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
+  WriteRegStr HKLM "${UNINSTKEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
+  WriteRegDWORD HKLM "${UNINSTKEY}" "NoModify" 1
+  WriteRegDWORD HKLM "${UNINSTKEY}" "NoRepair" 1
+  WriteRegDWORD HKLM "${UNINSTKEY}" "EstimatedSize" ${INSTALLED_KB}
+SectionEnd
+
+; ---------------------------------------------------------------------------------------------
+; Uninstaller
+
+Function un.onInit
+  SetRegView 64
+  SetShellVarContext all
+  !insertmacro RequireAdmin
+  !insertmacro ProgramDataDir
+  ${GetParameters} $R0
+  StrCpy $Purge 0
+  StrCpy $KeepPolicy 0
+  ClearErrors
+  ${GetOptions} $R0 "/PURGE" $R1
+  ${IfNot} ${Errors}
+    StrCpy $Purge 1
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/KEEPPOLICY" $R1
+  ${IfNot} ${Errors}
+    StrCpy $KeepPolicy 1
+  ${EndIf}
+FunctionEnd
+
+Section "Uninstall"
+  SetRegView 64
+  SetShellVarContext all
+
+  Call un.StopRunning
+
+  DeleteRegValue HKLM "${RUNKEY}" "${APP}"
+  Delete "$SMPROGRAMS\trayagent.lnk"
+
+  ; Only what the installer put there: never RMDir /r $INSTDIR (it may be a shared folder).
+  RMDir /r "$INSTDIR\runtime"
+  Delete "$INSTDIR\PYTHON-LICENSE.txt"
+  Delete "$INSTDIR\uninstall.exe"
+  RMDir "$INSTDIR"
+
+  Delete "$DataDir\policy.example.toml"
+  ${If} $KeepPolicy == 0
+    Delete "$DataDir\policy.toml"
+  ${EndIf}
+  RMDir "$DataDir"  ; only if empty: files IT added there stay
+
+  ${If} $Purge == 1
+    ; Users' data and logs: %LOCALAPPDATA%\trayagent of every profile on this machine.
+    StrCpy $0 0
+    ${Do}
+      EnumRegKey $1 HKLM "SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList" $0
+      ${If} $1 == ""
+        ${Break}
+      ${EndIf}
+      ReadRegStr $2 HKLM "SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$1" "ProfileImagePath"
+      ExpandEnvStrings $2 $2
+      ${If} $2 != ""
+      ${AndIf} ${FileExists} "$2\AppData\Local\trayagent\*.*"
+        DetailPrint "Removing $2\AppData\Local\trayagent"
+        RMDir /r "$2\AppData\Local\trayagent"
+      ${EndIf}
+      IntOp $0 $0 + 1
+    ${Loop}
+    SetShellVarContext current
+    RMDir /r "$LOCALAPPDATA\trayagent"
+    SetShellVarContext all
+  ${EndIf}
+
+  DeleteRegKey HKLM "${UNINSTKEY}"
+  DeleteRegKey HKLM "${REGKEY}"
+SectionEnd
