@@ -21,6 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_lazy("trayagent.analyze"))
+
+    p = sub.add_parser("evaluate", help="measure a model on your own labelled pictures (one folder per emotion)")
+    p.add_argument("dir", help="folder with sub-folders named angry, disgust, fear, happy, sad, surprise, neutral")
+    p.add_argument("--detect-faces", action="store_true",
+                   help="find the face first, as the daemon does (a missed face counts as wrong)")
+    p.add_argument("--model", action="append", help="model (.onnx) to measure; repeat to compare several")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_lazy("trayagent.evaluate"))
     return parser
 
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trayagent.emotions import FOLDER_ALIASES
+from trayagent.errors import TrayagentError
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
 
 
-class LabelledSetError(ValueError):
+class LabelledSetError(TrayagentError):
     """The folder cannot serve as a labelled set; the message says why."""
 
 
