@@ -59,8 +59,8 @@ class CallSummary:
         return (self.end - self.start).total_seconds()
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "start": self.start.isoformat(timespec="seconds"),
-                "end": self.end.isoformat(timespec="seconds"), "duration_s": round(self.duration_s, 1),
+        return {"id": self.id, "start": self.start.isoformat(timespec="milliseconds"),
+                "end": self.end.isoformat(timespec="milliseconds"), "duration_s": round(self.duration_s, 1),
                 "samples": self.samples, "faces": self.faces, "peak": round(self.peak, 4),
                 "mean": round(self.mean, 4), "final": round(self.final, 4)}
 
