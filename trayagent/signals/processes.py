@@ -1,0 +1,131 @@
+"""The process table the call signals look at: which processes run, their names, exe paths and UDP sockets.
+
+Behind a small interface so tests (and the Windows registry snapshots) can supply a fake table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol
+
+log = logging.getLogger(__name__)
+
+
+def name_key(name: str) -> str:
+    """How process names are compared: any case, with or without ".exe", so a config entry
+    "MicroSIP" matches microsip.exe on Windows and microsip on Linux."""
+    n = name.strip().lower()
+    return n[:-4] if n.endswith(".exe") else n
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    pid: int
+    name: str
+
+
+class ProcessTable(Protocol):
+    def processes(self) -> list[ProcessInfo]: ...
+
+    def name_of(self, pid: int) -> str | None:
+        """The name of a running process, None when there is no such process (or it is not visible)."""
+        ...
+
+    def exe_of(self, pid: int) -> str | None:
+        """Full executable path, None when gone or not readable (other users' processes on Windows)."""
+        ...
+
+    def udp_sockets(self, pid: int) -> int | None:
+        """How many UDP sockets the process holds; None when that cannot be read."""
+        ...
+
+
+class PsutilProcessTable:
+    """The real table. Only names are read for every process (cheap); exe paths and sockets are read
+    per pid on demand, which keeps a once-a-second poll well under a few tens of milliseconds."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._psutil = psutil
+
+    def processes(self) -> list[ProcessInfo]:
+        out = []
+        for p in self._psutil.process_iter(["name"]):
+            name = p.info.get("name")
+            if name:  # None for some kernel threads and protected processes
+                out.append(ProcessInfo(p.pid, name))
+        return out
+
+    def _call(self, pid: int, what: str) -> object | None:
+        psutil = self._psutil
+        try:
+            p = psutil.Process(pid)
+            if what == "name":
+                return p.name()
+            if what == "exe":
+                return p.exe() or None
+            # psutil >= 6 renamed connections() to net_connections()
+            conns = p.net_connections if hasattr(p, "net_connections") else p.connections
+            return len(conns(kind="udp"))
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
+            return None
+
+    def name_of(self, pid: int) -> str | None:
+        return self._call(pid, "name")  # type: ignore[return-value]
+
+    def exe_of(self, pid: int) -> str | None:
+        return self._call(pid, "exe")  # type: ignore[return-value]
+
+    def udp_sockets(self, pid: int) -> int | None:
+        return self._call(pid, "udp")  # type: ignore[return-value]
+
+
+@dataclass
+class FakeProcess:
+    pid: int
+    name: str
+    exe: str | None = None
+    udp: int | None = 0
+
+
+@dataclass
+class FakeProcessTable:
+    """A table tests edit directly: add/remove processes, change their UDP socket counts."""
+
+    procs: dict[int, FakeProcess] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, procs: Iterable[FakeProcess]) -> FakeProcessTable:
+        return cls({p.pid: p for p in procs})
+
+    @classmethod
+    def from_json(cls, path: Path) -> FakeProcessTable:
+        """The "processes" list of a recorded snapshot (see tests/fixtures/registry/README.md)."""
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls.of(FakeProcess(p["pid"], p["name"], p.get("exe"), p.get("udp", 0))
+                      for p in doc.get("processes", []))
+
+    def start(self, pid: int, name: str, exe: str | None = None, udp: int = 0) -> None:
+        self.procs[pid] = FakeProcess(pid, name, exe, udp)
+
+    def kill(self, pid: int) -> None:
+        self.procs.pop(pid, None)
+
+    def processes(self) -> list[ProcessInfo]:
+        return [ProcessInfo(p.pid, p.name) for p in self.procs.values()]
+
+    def name_of(self, pid: int) -> str | None:
+        p = self.procs.get(pid)
+        return p.name if p else None
+
+    def exe_of(self, pid: int) -> str | None:
+        p = self.procs.get(pid)
+        return p.exe if p else None
+
+    def udp_sockets(self, pid: int) -> int | None:
+        p = self.procs.get(pid)
+        return p.udp if p else None
