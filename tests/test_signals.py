@@ -1,0 +1,472 @@
+"""Automatic call signals: softphone process + microphone in use, UDP rise as the fallback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from trayagent import config
+from trayagent.signals import automatic_signal
+from trayagent.signals.mic import MicReading, MicUser
+from trayagent.signals.mic_linux import PactlFailed, PactlMicSource, capturing_streams, run_pactl
+from trayagent.signals.mic_windows import (
+    REG_BINARY, REG_QWORD, ConsentStoreMicSource, JsonRegistryReader, filetime,
+)
+from trayagent.signals.processes import FakeProcessTable, PsutilProcessTable, name_key
+from trayagent.signals.softphone import SoftphoneCallSignal
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PACTL = FIXTURES / "pactl"
+REGISTRY = FIXTURES / "registry"
+SOFTPHONES = config.SETTINGS["calls"]["softphones"].default
+
+
+def load_cfg(tmp_path: Path, toml: str = "") -> config.Config:
+    user = tmp_path / "user.toml"
+    user.write_text(toml, encoding="utf-8")
+    return config.load(policy=tmp_path / "no-policy.toml", user=user)
+
+
+class FakeMic:
+    name = "fake"
+
+    def __init__(self, reading: MicReading) -> None:
+        self.reading = reading
+        self.reads = 0
+
+    def read(self) -> MicReading:
+        self.reads += 1
+        return self.reading
+
+
+def in_use_by(*users: MicUser) -> FakeMic:
+    return FakeMic(MicReading(True, users))
+
+
+# --- process names -------------------------------------------------------------------------------
+
+def test_process_names_compare_in_any_case_with_or_without_exe():
+    assert name_key("MicroSIP.EXE") == name_key("microsip") == name_key("microsip.exe")
+    assert name_key("Zoom.exe") != name_key("zoom.exe.bak")
+
+
+def test_real_process_table_sees_this_process_and_counts_its_udp_sockets():
+    table = PsutilProcessTable()
+    me = os.getpid()
+    assert me in {p.pid for p in table.processes()}
+    assert table.name_of(me)
+    before = table.udp_sockets(me)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        assert table.udp_sockets(me) == before + 1
+    assert table.name_of(2**22 + 12345) is None  # no such pid: None, not an exception
+
+
+# --- pactl parsing (recorded samples) ------------------------------------------------------------
+
+def pactl_sample(name: str) -> str:
+    return (PACTL / name).read_text(encoding="utf-8")
+
+
+def fake_pactl(outputs: str, sources: str | None = None) -> tuple[Callable[[list[str]], str], list[list[str]]]:
+    calls: list[list[str]] = []
+
+    def run(args: list[str]) -> str:
+        calls.append(args)
+        if args == ["list", "source-outputs"]:
+            return outputs
+        if args == ["list", "short", "sources"]:
+            return sources if sources is not None else pactl_sample("short-sources.json")
+        raise AssertionError(args)
+
+    return run, calls
+
+
+def test_pactl_lists_capture_streams_but_not_monitor_recorders():
+    run, _ = fake_pactl(pactl_sample("source-outputs.three-apps.json"))
+    reading = PactlMicSource(run).read()
+    assert reading.available
+    # zoom records speakers.monitor (what the speakers play): not a microphone user
+    assert [(u.name, u.pid) for u in reading.users] == [("pacat", 7950), ("pacat", 8015)]
+    assert "source-output #0" in reading.users[0].detail
+
+
+def test_pactl_skips_corked_streams_and_then_does_not_ask_for_sources():
+    run, calls = fake_pactl(pactl_sample("source-outputs.microsip-corked.json"))
+    assert PactlMicSource(run).read() == MicReading(True, ())
+    assert calls == [["list", "source-outputs"]]
+
+
+def test_pactl_with_nothing_recording_is_available_and_empty():
+    run, _ = fake_pactl(pactl_sample("source-outputs.empty.json"))
+    assert PactlMicSource(run).read() == MicReading(True, ())
+
+
+def test_pactl_names_the_app_by_binary_when_there_is_no_pid():
+    out = [{"index": 4, "source": 0, "corked": False,
+            "properties": {"application.process.binary": "linphone", "application.name": "Linphone"}}]
+    assert capturing_streams(out, set()) == [MicUser("linphone", None, "source-output #4 on source 0")]
+
+
+@pytest.mark.parametrize("broken", ["not json", '{"a": 1}'])
+def test_pactl_garbage_reads_as_unavailable(broken):
+    run, _ = fake_pactl(broken)
+    reading = PactlMicSource(run).read()
+    assert not reading.available and "pactl" in reading.reason
+
+
+def write_fake_pactl(bin_dir: Path, body: str) -> None:
+    bin_dir.mkdir(exist_ok=True)
+    exe = bin_dir / "pactl"
+    exe.write_text("#!/bin/sh\n" + body + "\n", encoding="utf-8")
+    exe.chmod(0o755)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="shell-script stand-ins for pactl")
+def test_run_pactl_failures_are_reported_in_words(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(PactlFailed, match="pactl not found.*pulseaudio-utils"):
+        run_pactl(["list", "source-outputs"])
+
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    write_fake_pactl(tmp_path / "bin", 'echo "Connection failure: Connection refused" >&2; exit 1')
+    with pytest.raises(PactlFailed, match="no sound server reachable: Connection failure"):
+        run_pactl(["list", "source-outputs"])
+
+    write_fake_pactl(tmp_path / "bin", "echo \"pactl: invalid option -- 'f'\" >&2; exit 1")
+    with pytest.raises(PactlFailed, match="too old for JSON"):
+        run_pactl(["list", "source-outputs"])
+
+    write_fake_pactl(tmp_path / "bin", 'echo "LC_ALL=$LC_ALL $*"')
+    assert run_pactl(["list", "source-outputs"]).strip() == "LC_ALL=C -f json list source-outputs"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="shell-script stand-in for pactl")
+def test_a_hung_pactl_is_cut_short(tmp_path, monkeypatch):
+    sleep = shutil.which("sleep")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    write_fake_pactl(tmp_path / "bin", f"exec {sleep} 30")
+    t0 = time.monotonic()
+    with pytest.raises(PactlFailed, match="did not answer within 0.3 s"):
+        run_pactl(["list", "source-outputs"], timeout=0.3)
+    assert time.monotonic() - t0 < 5
+
+
+# --- the combined signal -------------------------------------------------------------------------
+
+def test_softphone_holding_the_microphone_is_a_call():
+    table = FakeProcessTable()
+    table.start(7950, "microsip")
+    # pactl reports the real binary (pacat behind a microsip symlink); the pid names the softphone
+    mic = in_use_by(MicUser("pacat", 7950, "source-output #0"))
+    sig = SoftphoneCallSignal(SOFTPHONES, table, mic)
+    assert sig.active()
+    assert "microsip (pid 7950)" in sig.describe() and "CALL" in sig.describe()
+
+
+def test_softphone_running_without_the_microphone_is_not_a_call():
+    table = FakeProcessTable()
+    table.start(7344, "MicroSIP.exe")
+    sig = SoftphoneCallSignal(SOFTPHONES, table, in_use_by())
+    assert not sig.active()
+    assert "microphone used by: nothing" in sig.describe()
+
+
+def test_another_app_on_the_microphone_is_not_a_call_even_with_a_softphone_open():
+    table = FakeProcessTable()
+    table.start(7344, "microsip")
+    table.start(8015, "obs")
+    sig = SoftphoneCallSignal(SOFTPHONES, table, in_use_by(MicUser("obs", 8015)))
+    assert not sig.active()
+    assert "microphone used by: obs" in sig.describe()
+
+
+def test_microphone_alone_without_a_softphone_process_is_not_a_call():
+    table = FakeProcessTable()
+    mic = in_use_by(MicUser("microsip", None))
+    sig = SoftphoneCallSignal(SOFTPHONES, table, mic)
+    assert not sig.active()
+    assert mic.reads == 0  # nothing to corroborate: the microphone is not even asked
+
+
+def test_flatpak_softphone_is_recognised_by_binary_when_its_pid_is_foreign():
+    table = FakeProcessTable()
+    table.start(4242, "linphone")
+    sig = SoftphoneCallSignal(SOFTPHONES, table, in_use_by(MicUser("linphone", 2)))  # pid 2 in the sandbox
+    assert sig.active()
+
+
+def test_without_a_microphone_signal_a_udp_rise_over_the_idle_baseline_is_a_call():
+    table = FakeProcessTable()
+    table.start(7344, "microsip.exe", udp=2)  # SIP signalling socket + one more while idle
+    sig = SoftphoneCallSignal(SOFTPHONES, table, FakeMic(MicReading.unavailable("pactl not found")))
+    assert not sig.active()  # learns the baseline
+    table.procs[7344].udp = 4  # RTP + RTCP opened
+    assert sig.active()
+    assert "4 UDP sockets, idle baseline 2" in sig.describe()
+    assert "microphone signal unavailable: pactl not found" in sig.describe()
+    table.procs[7344].udp = 2
+    assert not sig.active()
+
+
+def test_udp_alone_is_never_a_call():
+    """Browsers and WebRTC apps open and close UDP sockets all day."""
+    table = FakeProcessTable()
+    table.start(900, "chrome", udp=3)
+    sig = SoftphoneCallSignal(SOFTPHONES, table, None)
+    sig.active()
+    table.procs[900].udp = 9
+    assert not sig.active()
+
+
+def test_a_restarted_softphone_learns_a_new_baseline():
+    table = FakeProcessTable()
+    table.start(100, "zoiper", udp=1)
+    sig = SoftphoneCallSignal(SOFTPHONES, table, None)
+    assert not sig.active()
+    table.kill(100)
+    assert not sig.active()
+    table.start(100, "zoiper", udp=3)  # same pid, fresh process: 3 is its idle count, not a rise
+    assert not sig.active()
+
+
+def test_a_failing_source_logs_once_and_reads_as_no_call(caplog):
+    class Broken:
+        name = "broken"
+
+        def read(self) -> MicReading:
+            raise RuntimeError("boom")
+
+    table = FakeProcessTable()
+    table.start(1, "microsip")
+    sig = SoftphoneCallSignal(SOFTPHONES, table, Broken())
+    with caplog.at_level(logging.ERROR):
+        assert [sig.active() for _ in range(3)] == [False, False, False]
+    assert len([r for r in caplog.records if "boom" in (r.exc_text or "")]) == 1
+    assert "RuntimeError: boom" in sig.describe()
+
+
+# --- built from config ---------------------------------------------------------------------------
+
+def test_auto_detect_off_means_no_automatic_signal(tmp_path):
+    assert automatic_signal(load_cfg(tmp_path, "[calls]\nauto_detect = false\n")) is None
+
+
+def test_microphone_off_falls_back_to_udp(tmp_path):
+    mic = in_use_by(MicUser("microsip", 1))
+    table = FakeProcessTable()
+    table.start(1, "microsip", udp=1)
+    sig = automatic_signal(load_cfg(tmp_path, "[calls]\nmicrophone = false\n"), table, mic)
+    assert sig is not None and sig.name == "softphone+udp"
+    assert not sig.active()
+    assert mic.reads == 0
+
+
+def test_configured_softphone_list_is_what_counts(tmp_path):
+    table = FakeProcessTable()
+    table.start(5, "MyPhone.exe")
+    table.start(6, "microsip.exe")
+    mic = in_use_by(MicUser("microsip.exe", 6))
+    sig = automatic_signal(load_cfg(tmp_path, '[calls]\nsoftphones = ["myphone.exe"]\n'), table, mic)
+    assert sig is not None and not sig.active()
+    mic.reading = MicReading(True, (MicUser("MyPhone.exe", 5),))
+    assert sig.active()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux microphone source")
+def test_default_signal_on_linux_uses_pactl(tmp_path):
+    sig = automatic_signal(load_cfg(tmp_path))
+    assert sig is not None and sig.name == "softphone+microphone (pactl)"
+    t0 = time.perf_counter()
+    sig.active()
+    assert time.perf_counter() - t0 < 1.0  # polled every second: must never take that long
+
+
+# --- Windows ConsentStore (recorded registry snapshots) ------------------------------------------
+
+def snapshot(name: str) -> tuple[JsonRegistryReader, FakeProcessTable]:
+    path = REGISTRY / f"{name}.json"
+    return JsonRegistryReader.load(path), FakeProcessTable.from_json(path)
+
+
+@pytest.mark.parametrize("name, users, call", [
+    ("microsip-in-use", [("microsip.exe", 7344)], True),
+    ("microsip-stopped", [], False),
+    ("microsip-stale", [], False),  # crashed with Stop still 0: not trusted while no microsip.exe runs
+    ("obs-records-softphone-idle", [("obs64.exe", 8020)], False),
+    ("teams-packaged-in-use", [("ms-teams.exe", 10400)], True),
+])
+def test_consentstore_snapshots(name, users, call):
+    reader, table = snapshot(name)
+    reading = ConsentStoreMicSource(reader, table).read()
+    assert reading.available
+    assert [(u.name, u.pid) for u in reading.users] == users
+    sig = SoftphoneCallSignal(SOFTPHONES, table, ConsentStoreMicSource(reader, table))
+    assert sig.active() is call
+
+
+def test_consentstore_entry_for_another_copy_of_the_exe_is_not_trusted():
+    reader, table = snapshot("microsip-in-use")
+    table.procs[7344].exe = r"D:\Portable\MicroSIP\microsip.exe"  # same name, different install
+    assert ConsentStoreMicSource(reader, table).read().users == ()
+
+
+def test_consentstore_trusts_the_name_when_the_exe_path_cannot_be_read():
+    reader, table = snapshot("teams-packaged-in-use")
+    for p in table.procs.values():
+        p.exe = None  # access denied
+    assert [u.name for u in ConsentStoreMicSource(reader, table).read().users] == ["ms-teams.exe"]
+
+
+def test_consentstore_packaged_entry_needs_its_package_running():
+    reader, table = snapshot("teams-packaged-in-use")
+    table.kill(10400)
+    table.kill(10401)
+    assert ConsentStoreMicSource(reader, table).read().users == ()
+
+
+def test_no_consentstore_key_reads_as_unavailable_and_falls_back_to_udp():
+    table = FakeProcessTable()
+    table.start(7344, "microsip.exe", udp=1)
+    mic = ConsentStoreMicSource(JsonRegistryReader({}), table)
+    reading = mic.read()
+    assert not reading.available and "20H2" in reading.reason
+    sig = SoftphoneCallSignal(SOFTPHONES, table, mic)
+    assert not sig.active()
+    table.procs[7344].udp = 3
+    assert sig.active()
+
+
+def test_filetimes_read_as_qword_or_eight_binary_bytes():
+    assert filetime((REG_QWORD, 0)) == 0
+    assert filetime((REG_BINARY, bytes(8))) == 0
+    assert filetime((REG_BINARY, (133540344020000000).to_bytes(8, "little"))) == 133540344020000000
+    assert filetime((REG_BINARY, bytes(4))) is None  # not a FILETIME: ignored, not "in use"
+
+
+def test_registry_snapshot_lookups_ignore_case():
+    reader, _ = snapshot("microsip-in-use")
+    key = r"SOFTWARE\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\MICROPHONE"
+    assert "NonPackaged" in (reader.subkeys("HKCU", key) or [])
+    assert reader.values("HKCU", key)["Value"][1] == "Allow"
+    assert reader.subkeys("HKCU", key + r"\NoSuchApp") is None
+
+
+def test_registry_fixtures_are_documented():
+    readme = (REGISTRY / "README.md").read_text(encoding="utf-8")
+    for f in REGISTRY.glob("*.json"):
+        assert f.stem in readme, f"{f.name} is not described in {REGISTRY / 'README.md'}"
+        assert json.loads(f.read_text(encoding="utf-8"))["about"]
+
+
+# --- real PulseAudio, real fake softphone --------------------------------------------------------
+
+def need_tools(*tools: str) -> None:
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        msg = f"{', '.join(missing)} not installed (Debian/Ubuntu: apt install pulseaudio pulseaudio-utils)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+@pytest.fixture
+def pulse(monkeypatch) -> Iterator[Path]:
+    """A private PulseAudio with a null source "fakemic"; pactl and parecord in this test talk to it
+    only. Yields a folder for the test's own files. The server is stopped whatever the test does."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PulseAudio integration runs on Linux")
+    need_tools("pulseaudio", "pactl", "parecord")
+    # Short path: the server's unix socket path must fit in 108 bytes.
+    root = Path(tempfile.mkdtemp(prefix="ta-pulse-"))
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700)
+    for k, v in {"XDG_RUNTIME_DIR": runtime, "PULSE_RUNTIME_PATH": runtime / "pulse", "HOME": root,
+                 "PULSE_SERVER": f"unix:{runtime / 'pulse' / 'native'}"}.items():
+        monkeypatch.setenv(k, str(v))
+    monkeypatch.delenv("PULSE_COOKIE", raising=False)
+    log = (root / "pulseaudio.log").open("w")
+    server = subprocess.Popen(
+        ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no",
+         "--log-target=stderr", "--load=module-native-protocol-unix auth-anonymous=1"],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        def ready() -> bool:
+            return subprocess.run(["pactl", "info"], capture_output=True, timeout=5).returncode == 0
+
+        if not wait_for(ready, 15):
+            pytest.fail(f"PulseAudio did not come up; its log:\n{(root / 'pulseaudio.log').read_text()}")
+        for module in (["module-null-source", "source_name=fakemic"], ["module-null-sink", "sink_name=speakers"]):
+            subprocess.run(["pactl", "load-module", *module], check=True, capture_output=True, timeout=5)
+        yield root
+    finally:
+        stop(server)
+        log.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def start_recorder(folder: Path, name: str, source: str) -> subprocess.Popen:
+    """parecord started through a symlink, so the process is called `name` (psutil reads the
+    symlink's name). pacat picks playback or recording from its own name, hence --record."""
+    (folder / "bin").mkdir(exist_ok=True)
+    link = folder / "bin" / name
+    link.symlink_to(shutil.which("parecord"))
+    return subprocess.Popen([str(link), "--record", f"--device={source}", "--raw", os.devnull],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_real_pulseaudio_call_starts_and_ends_with_the_softphone(pulse, tmp_path):
+    sig = automatic_signal(load_cfg(tmp_path))
+    assert sig is not None and sig.name == "softphone+microphone (pactl)"
+    assert not sig.active()
+
+    # Not softphones: a recorder on the real (null) microphone and one on the speakers' monitor.
+    others = [start_recorder(pulse, "obs", "fakemic"), start_recorder(pulse, "zoom", "speakers.monitor")]
+    phone = None
+    try:
+        mic = PactlMicSource()
+        assert wait_for(lambda: len(mic.read().users) == 1), mic.read()  # obs counts, the monitor does not
+        assert not sig.active()
+
+        phone = start_recorder(pulse, "microsip", "fakemic")
+        assert wait_for(sig.active), sig.describe()
+        assert f"pid {phone.pid}" in sig.describe()
+
+        os.kill(phone.pid, signal.SIGKILL)
+        phone.wait(5)
+        assert wait_for(lambda: not sig.active()), sig.describe()
+        assert "no call" in sig.describe()
+    finally:
+        for p in [*others, *([phone] if phone else [])]:
+            stop(p)
