@@ -29,6 +29,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", action="append", help="model (.onnx) to measure; repeat to compare several")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=_lazy("trayagent.evaluate"))
+
+    p = sub.add_parser("run", help="start the tray daemon (one per user)")
+    p.add_argument("--camera", help="camera index, or a video file played as the camera (demos, tests)")
+    p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
+    p.add_argument("--no-tray", action="store_true", help="run without a tray icon (control it with the CLI)")
+    p.add_argument("--verbose", action="store_true", help="log debugging detail")
+    p.set_defaults(func=_lazy("trayagent.app", "run_command"))
+
+    p = sub.add_parser("call", help="tell the running daemon a call started or ended (softphone hooks)")
+    p.add_argument("action", choices=["start", "end", "toggle"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.app", "call_command"))
+
+    p = sub.add_parser("status", help="what the running daemon is doing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.app", "status_command"))
+
+    p = sub.add_parser("stop", help="stop the running daemon (an open call is closed out first)")
+    p.set_defaults(func=_lazy("trayagent.app", "stop_command"))
+
+    p = sub.add_parser("calls", help="list a day's calls (default: today)")
+    p.add_argument("--date", help="YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.history", "calls_command"))
+
+    p = sub.add_parser("graph", help="draw a call's stress graph, or a whole day's")
+    p.add_argument("call_id", nargs="?", help="call id from `trayagent calls`")
+    p.add_argument("--today", action="store_true", help="all of today's calls in one figure")
+    p.add_argument("--date", help="with --today: another day, YYYY-MM-DD")
+    p.add_argument("--out", help="write a PNG here instead of opening it")
+    p.set_defaults(func=_lazy("trayagent.history", "graph_command"))
+
+    p = sub.add_parser("autostart", help="start trayagent when you log in")
+    p.add_argument("action", choices=["enable", "disable", "status"])
+    p.set_defaults(func=_lazy("trayagent.autostart"))
     return parser
 
 
@@ -42,13 +77,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _lazy(module: str):
+def _lazy(module: str, function: str = "command"):
     """Import a subcommand's module only when it runs: `trayagent call start` must not load OpenCV."""
 
     def run(args: argparse.Namespace) -> int:
         import importlib
 
-        return importlib.import_module(module).command(args)
+        return getattr(importlib.import_module(module), function)(args)
 
     return run
 

@@ -137,10 +137,14 @@ def _validated(path: Path, doc: dict[str, Any]) -> dict[tuple[str, str], Any]:
     return out
 
 
+def defaults() -> Config:
+    return Config({s: {k: st.default for k, st in keys.items()} for s, keys in SETTINGS.items()})
+
+
 def load(policy: Path | None = None, user: Path | None = None) -> Config:
     policy = paths.policy_file() if policy is None else policy
     user = paths.config_file() if user is None else user
-    values = {s: {k: st.default for k, st in keys.items()} for s, keys in SETTINGS.items()}
+    values = defaults().values
     locked: set[tuple[str, str]] = set()
     warnings: list[str] = []
     sources = []

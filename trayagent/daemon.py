@@ -1,0 +1,337 @@
+"""The daemon's controller: call state, camera only during calls, sampling, recording, tray status.
+
+It runs on its own thread and takes work from one queue: tray clicks, the hotkey and `trayagent
+call|stop` only post commands here. Time and the OS (camera, signals, tray) come in through
+arguments, so tests run it headless with fakes and a fake clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Callable, Protocol
+
+from trayagent.callstate import CallStateMachine, Timing
+from trayagent.config import Config
+from trayagent.errors import TrayagentError
+from trayagent.frames import CameraError
+from trayagent.messages import Messages
+from trayagent.pipeline import Observation, Perception, StressTracker
+from trayagent.recording import CallStore, CallSummary, CallWriter, RecordingError
+
+log = logging.getLogger(__name__)
+
+
+class FrameReader(Protocol):
+    def latest(self) -> tuple[int, object]: ...
+
+    def close(self) -> None: ...
+
+
+class Signal(Protocol):
+    def active(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class TrayStatus:
+    """Everything the tray shows; the tray redraws only what changed."""
+
+    look: str  # calm, elevated, alert, idle, paused, problem (icons.LOOKS)
+    line: str  # the menu's status line and the tooltip
+    in_call: bool = False
+    paused: bool = False
+    index: float | None = None
+    today: tuple[CallSummary, ...] = field(default=())
+
+
+class View(Protocol):
+    def show(self, status: TrayStatus) -> None: ...
+
+    def notify(self, title: str, body: str) -> None: ...
+
+
+def _mmss(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+
+
+@dataclass
+class _Call:
+    writer: CallWriter
+    tracker: StressTracker
+    started: float  # monotonic
+    reader: FrameReader | None = None
+    last_seq: int = -1
+    problem: str | None = None
+    retry_at: float = 0.0
+    backoff: float = 1.0
+    recording: bool = True
+
+
+class Controller:
+    POLL_S = 1.0  # how often automatic call signals are read
+
+    def __init__(self, cfg: Config, store: CallStore, perception: Callable[[], Perception],
+                 open_camera: Callable[[], FrameReader], view: View, signal: Signal | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 now: Callable[[], datetime] = lambda: datetime.now().astimezone()) -> None:
+        self.cfg, self.store, self.view, self.signal = cfg, store, view, signal
+        self._perception_factory = perception
+        self._perception: Perception | None = None
+        self._open_camera = open_camera
+        self.clock, self.now = clock, now
+        self.text = Messages(cfg["ui.language"])
+        self.calls = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
+                                             cfg["calls.max_call_min"] * 60))
+        self.commands: queue.Queue[tuple[str, dict]] = queue.Queue()
+        self.call: _Call | None = None
+        self.paused_until: float | None = None  # monotonic; math.inf: until resumed
+        self.paused_wall: datetime | None = None
+        self.stopped = threading.Event()
+        self.problem: str | None = None  # daemon-wide (model, recording), shown in the tray
+        self._auto_on = False
+        self._next_poll = 0.0
+        self._next_sample = 0.0
+        self._last_status: TrayStatus | None = None
+        self._today: tuple[CallSummary, ...] = ()
+
+    # ---- commands (any thread) -------------------------------------------------------------------
+    def post(self, command: str, **kw) -> None:
+        self.commands.put((command, kw))
+
+    def ask(self, command: str, timeout_s: float = 5.0, **kw) -> dict:
+        """Post a command and wait for the controller's reply (the command channel uses this)."""
+        reply: queue.Queue[dict] = queue.Queue(maxsize=1)
+        self.commands.put((command, {**kw, "_reply": reply}))
+        try:
+            return reply.get(timeout=timeout_s)
+        except queue.Empty:
+            return {"ok": False, "error": "the daemon is busy; try again"}
+
+    # ---- the loop (controller thread) ------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.perception  # load the model now: the first call then starts without delay
+        except TrayagentError as e:
+            self.problem = str(e)
+            log.error("%s", e)
+        self._refresh_today()
+        self._publish(force=True)
+        while not self.stopped.is_set():
+            try:
+                command, kw = self.commands.get(timeout=self._wait())
+            except queue.Empty:
+                pass
+            else:
+                reply = kw.pop("_reply", None)
+                try:
+                    result = self.handle(command, **kw)
+                except Exception as e:  # one bad command must not end the daemon
+                    log.exception("command %s failed", command)
+                    result = {"ok": False, "error": str(e)}
+                if reply is not None:
+                    reply.put(result)
+            self.tick()
+        self._end_call("quit")
+
+    @property
+    def perception(self) -> Perception:
+        if self._perception is None:
+            self._perception = self._perception_factory()
+        return self._perception
+
+    def _wait(self) -> float:
+        t = self.clock()
+        due = self._next_poll if self.call is None else min(self._next_poll, self._next_sample)
+        return max(0.0, min(1.0, due - t))
+
+    def handle(self, command: str, **kw) -> dict:
+        t = self.clock()
+        if command == "start":
+            self._apply(self.calls.start(t)) if not self._is_paused(t) else None
+        elif command == "end":
+            self._apply(self.calls.end(t, self._auto_on))
+        elif command == "toggle":
+            if self._is_paused(t) and not self.calls.in_call:
+                self._resume()
+            self._apply(self.calls.toggle(t, self._auto_on))
+        elif command == "pause":
+            minutes = kw.get("minutes")
+            self._apply(self.calls.end(t, self._auto_on, reason="pause"))
+            self.paused_until = math.inf if minutes is None else t + minutes * 60
+            self.paused_wall = None if minutes is None else self.now() + timedelta(minutes=minutes)
+        elif command == "resume":
+            self._resume()
+        elif command == "stop":
+            self.stopped.set()
+        elif command == "action":
+            kw["run"]()  # tray work that touches no call state (open a graph, a folder)
+        elif command in ("noop", "status"):
+            pass
+        else:
+            return {"ok": False, "error": f"unknown command {command!r}"}
+        self._publish()
+        return {"ok": True, **self.status_dict()}
+
+    def _resume(self) -> None:
+        self.paused_until, self.paused_wall = None, None
+
+    def _is_paused(self, t: float) -> bool:
+        if self.paused_until is not None and t >= self.paused_until:
+            self._resume()
+        return self.paused_until is not None
+
+    def tick(self) -> None:
+        t = self.clock()
+        if t >= self._next_poll:
+            self._next_poll = t + self.POLL_S
+            paused = self._is_paused(t)
+            self._auto_on = self._read_signal() if not paused else False
+            if not paused:
+                self._apply(self.calls.update(t, self._auto_on))
+        if self.call is not None and t >= self._next_sample:
+            self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
+            self._sample(t)
+        self._publish()
+
+    def _read_signal(self) -> bool:
+        if self.signal is None:
+            return False
+        try:
+            return bool(self.signal.active())
+        except Exception:  # a signal plug-in must never take the daemon down
+            log.exception("call signal failed")
+            return False
+
+    # ---- calls -----------------------------------------------------------------------------------
+    def _apply(self, transition) -> None:
+        if transition is None:
+            return
+        log.info("call %s (%s)", transition.action, transition.reason)
+        if transition.action == "start":
+            self._start_call()
+        else:
+            self._end_call(transition.reason)
+
+    def _start_call(self) -> None:
+        try:
+            writer = self.store.new_call(self.now())
+        except RecordingError as e:
+            self.problem = str(e)
+            log.error("%s", e)
+            return
+        self.call = _Call(writer, StressTracker(), self.clock())
+        self._next_sample = self.clock()
+        self._open(self.call)
+
+    def _open(self, call: _Call) -> None:
+        try:
+            call.reader = self._open_camera()
+            call.problem, call.backoff = None, 1.0
+            log.info("camera opened")
+        except CameraError as e:
+            call.reader = None
+            call.problem = str(e)
+            call.retry_at = self.clock() + call.backoff
+            log.warning("%s; retrying in %.0f s", e, call.backoff)
+            call.backoff = min(30.0, call.backoff * 2)
+
+    def _close_camera(self, call: _Call) -> None:
+        if call.reader is not None:
+            call.reader.close()
+            call.reader = None
+            log.info("camera released")
+
+    def _sample(self, t: float) -> None:
+        call = self.call
+        image = None
+        if call.reader is None and t >= call.retry_at:
+            self._open(call)
+        if call.reader is not None:
+            try:
+                seq, image = call.reader.latest()
+            except CameraError as e:
+                self._close_camera(call)
+                call.problem, call.retry_at = str(e), t + call.backoff
+                log.warning("%s", e)
+                image = None
+            else:
+                if image is None or seq == call.last_seq:
+                    if call.problem is None:
+                        return  # warming up, or no new frame yet: nothing to say about this moment
+                call.last_seq = seq
+        obs = self.perception.observe(image) if image is not None else _NO_FACE
+        sample = call.tracker.sample(self.now(), obs)
+        if call.recording:
+            try:
+                call.writer.write(sample)
+            except RecordingError as e:
+                call.recording = False  # keep the daemon and the live index; tell the user
+                self.problem = str(e)
+                log.error("%s; recording stopped for this call", e)
+
+    def _end_call(self, reason: str) -> None:
+        call, self.call = self.call, None
+        if call is None:
+            return
+        self._close_camera(call)
+        summary = call.writer.close(self.now())
+        if summary.duration_s < self.cfg["calls.min_call_s"]:
+            log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
+            self.store.discard(call.writer)
+            return
+        try:
+            self.store.add_to_index(summary)
+        except RecordingError as e:
+            self.problem = str(e)
+            log.error("%s", e)
+        log.info("call %s ended (%s): %d samples, peak %.3f, final %.3f", summary.id, reason, summary.samples,
+                 summary.peak, summary.final)
+        self._refresh_today()
+        if self.cfg["ui.notify"] and summary.samples and summary.final >= self.cfg.thresholds.alert_from:
+            self.view.notify(self.text("break_title"), self.text("break_body", index=summary.final))
+
+    def _refresh_today(self) -> None:
+        today = self.now().date()
+        self._today = tuple(c for c in self.store.calls() if c.start.astimezone(self.now().tzinfo).date() == today)
+
+    # ---- what the tray shows ---------------------------------------------------------------------
+    def status(self) -> TrayStatus:
+        t = self.clock()
+        if self.call is not None:
+            elapsed = _mmss(t - self.call.started)
+            index = self.call.tracker.index
+            if self.call.problem:
+                return TrayStatus("problem", self.text("camera_problem", elapsed=elapsed, problem=self.call.problem),
+                                  True, False, index, self._today)
+            look = self.cfg.thresholds.band(index).value
+            return TrayStatus(look, self.text("on_call", elapsed=elapsed, index=index), True, False, index,
+                              self._today)
+        if self.paused_until is not None:
+            line = self.text("paused_forever") if self.paused_wall is None else \
+                self.text("paused", until=f"{self.paused_wall:%H:%M}")
+            return TrayStatus("paused", line, False, True, None, self._today)
+        if self.problem:
+            return TrayStatus("problem", self.text("error", problem=self.problem), False, False, None, self._today)
+        return TrayStatus("idle", self.text("idle"), False, False, None, self._today)
+
+    def _publish(self, force: bool = False) -> None:
+        status = self.status()
+        if force or status != self._last_status:
+            self._last_status = status
+            self.view.show(status)
+
+    def status_dict(self) -> dict:
+        s = self._last_status or self.status()
+        return {"state": "call" if s.in_call else "paused" if s.paused else "idle", "look": s.look,
+                "status": s.line, "index": s.index,
+                "call_id": self.call.writer.id if self.call else None,
+                "camera_open": bool(self.call and self.call.reader is not None)}
+
+
+_NO_FACE = Observation(None, None, None)

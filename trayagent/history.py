@@ -1,0 +1,90 @@
+"""`trayagent calls` and `trayagent graph`: a user's recorded calls, as a list and as graphs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from trayagent import config as config_mod
+from trayagent import graphs, paths
+from trayagent.errors import TrayagentError
+from trayagent.recording import CallStore, CallSummary, read_samples
+
+
+def store() -> CallStore:
+    return CallStore(paths.data_dir())
+
+
+def calls_on(day: date, s: CallStore | None = None) -> list[CallSummary]:
+    s = s or store()
+    local = datetime.now().astimezone().tzinfo
+    return [c for c in s.calls() if c.start.astimezone(local).date() == day]
+
+
+def _parse_day(text: str | None) -> date:
+    if not text:
+        return datetime.now().astimezone().date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise TrayagentError(f"--date {text!r}: use YYYY-MM-DD") from None
+
+
+def calls_command(args) -> int:
+    day = _parse_day(args.date)
+    found = calls_on(day)
+    if args.json:
+        print(json.dumps([c.as_dict() for c in found], indent=2))
+        return 0
+    if not found:
+        print(f"no calls on {day}")
+        return 0
+    print(f"{'id':<18} {'start':<6} {'length':>7} {'samples':>7} {'faces':>6} {'peak':>6} {'mean':>6} {'final':>6}")
+    for c in found:
+        print(f"{c.id:<18} {c.start:%H:%M}  {graphs._mmss(c.duration_s):>7} {c.samples:>7} {c.faces:>6} "
+              f"{c.peak:>6.2f} {c.mean:>6.2f} {c.final:>6.2f}")
+    return 0
+
+
+def figure_for(call_id: str | None, day: date, s: CallStore):
+    thresholds = config_mod.load().thresholds
+    if call_id is None:
+        todays = calls_on(day, s)
+        return graphs.day_figure([(c, list(read_samples(s.call_path(c.id)))) for c in todays], f"{day}",
+                                 thresholds), f"day-{day}"
+    path = s.call_path(call_id)
+    if not path.exists():
+        raise TrayagentError(f"no call {call_id!r} (see `trayagent calls`)")
+    samples = list(read_samples(path))
+    summary = next((c for c in s.calls() if c.id == call_id), None)
+    return graphs.call_figure(samples, graphs.call_title(summary, samples), thresholds), call_id
+
+
+def graph_command(args) -> int:
+    if not args.call_id and not args.today:
+        raise TrayagentError("name a call (see `trayagent calls`) or use --today")
+    s = store()
+    fig, name = figure_for(None if args.today else args.call_id, _parse_day(args.date), s)
+    if args.out:
+        print(f"wrote {graphs.save(fig, Path(args.out))}")
+        return 0
+    # No --out: show it. The graph is rendered to the user's data folder and opened with the
+    # system's image viewer, which every desktop has (a bundled runtime may lack Tk).
+    out = graphs.save(fig, paths.data_dir() / "graphs" / f"{name}.png")
+    open_path(out)
+    return 0
+
+
+def open_path(path: Path) -> None:
+    if sys.platform == "win32":
+        os.startfile(str(path))  # noqa: S606 - the user's own file, with their default app
+    else:
+        opener = "open" if sys.platform == "darwin" else "xdg-open"
+        try:
+            subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            raise TrayagentError(f"cannot open {path}: no '{opener}' on this system") from None

@@ -1,0 +1,41 @@
+"""A rotating log in the data folder, and every uncaught exception in it: a windowed app has no
+console, so an exception nobody logs is one nobody sees."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from logging.handlers import RotatingFileHandler
+
+from trayagent import paths
+from trayagent.recording import make_private_dir
+
+
+def setup(verbose: bool = False) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    try:
+        folder = make_private_dir(paths.log_dir())
+        handler = RotatingFileHandler(folder / "trayagent.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+    except OSError as e:
+        print(f"trayagent: cannot write the log in {paths.log_dir()} ({e.strerror})", file=sys.stderr)
+    if sys.stderr is not None and sys.stderr.isatty():
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        root.addHandler(console)
+
+    def log_uncaught(exc_type, exc, tb) -> None:
+        logging.getLogger("trayagent").critical("uncaught exception", exc_info=(exc_type, exc, tb))
+
+    def log_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is not SystemExit:
+            logging.getLogger("trayagent").critical("uncaught exception in thread %s",
+                                                    args.thread.name if args.thread else "?",
+                                                    exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    sys.excepthook = log_uncaught
+    threading.excepthook = log_thread

@@ -1,0 +1,146 @@
+"""The tray icon and its menu (pystray). Every callback only posts to the controller's queue."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+import threading
+from typing import Callable
+
+from trayagent import __version__, icons
+from trayagent.daemon import TrayStatus
+from trayagent.messages import Messages
+
+log = logging.getLogger(__name__)
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class MenuModel:
+    """The menu as data: what each item says, whether it is enabled or checked, and what it posts.
+    Kept apart from pystray so it can be tested without a desktop."""
+
+    def __init__(self, text: Messages, post: Callable[..., None], autostart_state: Callable[[], str]) -> None:
+        self.text, self.post, self.autostart_state = text, post, autostart_state
+        self.status = TrayStatus("idle", text("idle"))
+
+    def call_items(self) -> list[tuple[str, str]]:
+        """(label, call id) for today's calls, newest first."""
+        return [(self.text("call_item", start=f"{c.start:%H:%M}", duration=_duration(c.duration_s), peak=c.peak), c.id)
+                for c in reversed(self.status.today)]
+
+
+class PystrayView:
+    def __init__(self, model: MenuModel) -> None:
+        import pystray
+
+        self._pystray = pystray
+        self.model = model
+        t, post = model.text, model.post
+        item, Menu = pystray.MenuItem, pystray.Menu
+
+        def open_graph(call_id: str) -> Callable[[], None]:
+            return lambda: post("open_graph", call_id=call_id)
+
+        def calls_menu():
+            items = [item(label, open_graph(cid)) for label, cid in model.call_items()]
+            return items or [item(t("no_calls_today"), None, enabled=False)]
+
+        def autostart_toggle(_icon, _item):
+            post("autostart", enable=model.autostart_state() == "off")
+
+        self.icon = pystray.Icon(
+            "trayagent", icons.icon("idle"), t("idle"),
+            menu=Menu(
+                item(lambda _i: model.status.line, None, enabled=False),
+                Menu.SEPARATOR,
+                item(lambda _i: t("end_call") if model.status.in_call else t("start_call"),
+                     lambda: post("toggle"), default=True),
+                item(t("todays_calls"), Menu(calls_menu)),
+                item(t("show_today"), lambda: post("open_graph", call_id=None)),
+                Menu.SEPARATOR,
+                item(t("resume"), lambda: post("resume"), visible=lambda _i: model.status.paused),
+                item(t("pause"), Menu(
+                    item(t("pause_30"), lambda: post("pause", minutes=30)),
+                    item(t("pause_60"), lambda: post("pause", minutes=60)),
+                    item(t("pause_forever"), lambda: post("pause", minutes=None)),
+                ), visible=lambda _i: not model.status.paused),
+                item(t("open_data"), lambda: post("open_data")),
+                item(lambda _i: t("start_at_login_it") if model.autostart_state() == "managed" else t("start_at_login"),
+                     autostart_toggle, checked=lambda _i: model.autostart_state() != "off",
+                     enabled=lambda _i: model.autostart_state() != "managed"),
+                item(t("about"), lambda: post("about")),
+                Menu.SEPARATOR,
+                item(t("quit"), lambda: post("stop")),
+            ))
+        self._look = "idle"
+        self._menu_key: tuple | None = None
+
+    def show(self, status: TrayStatus) -> None:
+        self.model.status = status
+        if status.look != self._look:
+            self._look = status.look
+            self.icon.icon = icons.icon(status.look)
+        self.icon.title = status.line
+        menu_key = (status.in_call, status.paused, status.today)
+        if menu_key != self._menu_key:
+            self._menu_key = menu_key
+            self.icon.update_menu()
+
+    def notify(self, title: str, body: str) -> None:
+        if self.icon.HAS_NOTIFICATION:
+            try:
+                self.icon.notify(body, title)
+                return
+            except Exception:
+                log.exception("tray notification failed")
+        quiet_notify(title, body)
+
+    def run(self, on_ready: Callable[[], None]) -> None:
+        def setup(icon) -> None:
+            icon.visible = True
+            on_ready()
+
+        self.icon.run(setup)
+
+    def stop(self) -> None:
+        self.icon.stop()
+
+
+class HeadlessView:
+    """No tray (no display, or `--no-tray`): status changes go to the log, notifications too."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self.status: TrayStatus | None = None
+
+    def show(self, status: TrayStatus) -> None:
+        if self.status is None or status.look != self.status.look or status.in_call != self.status.in_call:
+            log.info("status: %s", status.line)
+        self.status = status
+
+    def notify(self, title: str, body: str) -> None:
+        quiet_notify(title, body)
+
+    def run(self, on_ready: Callable[[], None]) -> None:
+        on_ready()
+        self._done.wait()
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+def quiet_notify(title: str, body: str) -> None:
+    """Where the tray cannot notify: the desktop's notify-send if present, else only the log."""
+    log.info("notification: %s: %s", title, body)
+    if sys.platform.startswith("linux") and shutil.which("notify-send"):
+        try:
+            subprocess.Popen(["notify-send", "--app-name=trayagent", title, body],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            pass
