@@ -193,6 +193,19 @@ def test_another_app_on_the_microphone_is_not_a_call_even_with_a_softphone_open(
     assert "microphone used by: obs" in sig.describe()
 
 
+def test_another_users_softphone_on_a_terminal_server_is_not_our_call():
+    table = FakeProcessTable()
+    table.start(7344, "microsip.exe", udp=1, mine=False)  # a colleague's session on the same server
+    mic = in_use_by(MicUser("microsip.exe", 7344))
+    assert not SoftphoneCallSignal(SOFTPHONES, table, mic).active()
+    table.start(7400, "microsip.exe", udp=1)  # ours, idle
+    assert not SoftphoneCallSignal(SOFTPHONES, table, mic).active()
+
+
+def test_real_process_table_knows_our_own_processes():
+    assert PsutilProcessTable().mine(os.getpid())
+
+
 def test_microphone_alone_without_a_softphone_process_is_not_a_call():
     table = FakeProcessTable()
     mic = in_use_by(MicUser("microsip", None))
@@ -320,6 +333,16 @@ def test_consentstore_snapshots(name, users, call):
 def test_consentstore_entry_for_another_copy_of_the_exe_is_not_trusted():
     reader, table = snapshot("microsip-in-use")
     table.procs[7344].exe = r"D:\Portable\MicroSIP\microsip.exe"  # same name, different install
+    assert ConsentStoreMicSource(reader, table).read().users == ()
+
+
+def test_consentstore_entry_is_not_trusted_for_another_users_process():
+    reader, table = snapshot("microsip-in-use")
+    table.procs[7344].mine = False  # our HKCU says in use, but the only microsip.exe is a colleague's
+    assert ConsentStoreMicSource(reader, table).read().users == ()
+    reader, table = snapshot("teams-packaged-in-use")
+    for p in table.procs.values():
+        p.mine = False
     assert ConsentStoreMicSource(reader, table).read().users == ()
 
 

@@ -175,7 +175,7 @@ class ConsentStoreMicSource:
         want = _norm(exe_path)
         base = name_key(ntpath.basename(exe_path))
         for p in procs:
-            if name_key(p.name) != base:
+            if name_key(p.name) != base or not self._table.mine(p.pid):
                 continue
             exe = self._exe(p.pid, p.name)
             if exe is None or _norm(exe) == want:
@@ -186,10 +186,10 @@ class ConsentStoreMicSource:
         known = PACKAGED_EXES.get(family.rpartition("_")[0].lower(), ())
         for p in procs:
             exe = self._exe(p.pid, p.name)
-            if exe is not None and _package_dir_matches(exe, family):
-                return p.pid, p.name
-            if exe is None and name_key(p.name) in {name_key(k) for k in known}:
-                return p.pid, p.name
+            if exe is not None and _package_dir_matches(exe, family) or \
+                    exe is None and name_key(p.name) in {name_key(k) for k in known}:
+                if self._table.mine(p.pid):
+                    return p.pid, p.name
         return None
 
     def read(self) -> MicReading:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -42,6 +43,11 @@ class ProcessTable(Protocol):
         """How many UDP sockets the process holds; None when that cannot be read."""
         ...
 
+    def mine(self, pid: int) -> bool:
+        """Does the process belong to the user running trayagent? On a terminal server (RDS, Citrix,
+        common in contact centers) every agent's softphone is in the table; only ours is our call."""
+        ...
+
 
 class PsutilProcessTable:
     """The real table. Only names are read for every process (cheap); exe paths and sockets are read
@@ -51,6 +57,13 @@ class PsutilProcessTable:
         import psutil
 
         self._psutil = psutil
+        self._mine: dict[tuple[int, str], bool] = {}  # owners do not change; asked only for softphones
+        if hasattr(os, "getuid"):
+            self._uid: int | None = os.getuid()
+            self._user = ""
+        else:
+            self._uid = None
+            self._user = psutil.Process().username().lower()
 
     def processes(self) -> list[ProcessInfo]:
         out = []
@@ -77,6 +90,22 @@ class PsutilProcessTable:
     def name_of(self, pid: int) -> str | None:
         return self._call(pid, "name")  # type: ignore[return-value]
 
+    def mine(self, pid: int) -> bool:
+        psutil = self._psutil
+        try:
+            p = psutil.Process(pid)
+            key = (pid, p.name())
+            if key not in self._mine:
+                if len(self._mine) > 4096:
+                    self._mine.clear()
+                if self._uid is not None:
+                    self._mine[key] = p.uids().real == self._uid
+                else:  # other sessions' processes deny access to their token: not ours
+                    self._mine[key] = p.username().lower() == self._user
+            return self._mine[key]
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            return False
+
     def exe_of(self, pid: int) -> str | None:
         return self._call(pid, "exe")  # type: ignore[return-value]
 
@@ -90,6 +119,7 @@ class FakeProcess:
     name: str
     exe: str | None = None
     udp: int | None = 0
+    mine: bool = True  # False: another user's process (terminal server)
 
 
 @dataclass
@@ -106,11 +136,11 @@ class FakeProcessTable:
     def from_json(cls, path: Path) -> FakeProcessTable:
         """The "processes" list of a recorded snapshot (see tests/fixtures/registry/README.md)."""
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls.of(FakeProcess(p["pid"], p["name"], p.get("exe"), p.get("udp", 0))
+        return cls.of(FakeProcess(p["pid"], p["name"], p.get("exe"), p.get("udp", 0), p.get("mine", True))
                       for p in doc.get("processes", []))
 
-    def start(self, pid: int, name: str, exe: str | None = None, udp: int = 0) -> None:
-        self.procs[pid] = FakeProcess(pid, name, exe, udp)
+    def start(self, pid: int, name: str, exe: str | None = None, udp: int = 0, mine: bool = True) -> None:
+        self.procs[pid] = FakeProcess(pid, name, exe, udp, mine)
 
     def kill(self, pid: int) -> None:
         self.procs.pop(pid, None)
@@ -129,3 +159,7 @@ class FakeProcessTable:
     def udp_sockets(self, pid: int) -> int | None:
         p = self.procs.get(pid)
         return p.udp if p else None
+
+    def mine(self, pid: int) -> bool:
+        p = self.procs.get(pid)
+        return p.mine if p else False

@@ -68,7 +68,7 @@ class SoftphoneCallSignal:
         # The pid names the process reliably (a launcher symlink, a renamed exe); the reported name
         # covers a pid from another pid namespace (Flatpak) or a platform that gives no pid.
         if u.pid is not None and self._is_softphone(self._table.name_of(u.pid)):
-            return True
+            return self._table.mine(u.pid)
         return self._is_softphone(u.name)
 
     def observe(self) -> Observation:
@@ -76,7 +76,8 @@ class SoftphoneCallSignal:
             return self._observe()
 
     def _observe(self) -> Observation:
-        running = tuple(p for p in self._table.processes() if self._is_softphone(p.name))
+        running = tuple(p for p in self._table.processes()
+                        if self._is_softphone(p.name) and self._table.mine(p.pid))
         if not running:
             self._udp.rising(self._table, ())  # drop baselines of softphones that quit
             return Observation(False, (), "no softphone running", self.name)
