@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -35,8 +36,27 @@ class MenuModel:
                 for c in reversed(self.status.today)]
 
 
+def _linux_backend() -> str:
+    """pystray's own probing stops at the first GObject namespace it cannot load, so pick here:
+    AppIndicator where installed, else GTK (full menus, XEmbed trays), else bare Xlib (no menu)."""
+    try:
+        import gi
+    except ImportError:
+        return "xorg"
+    for namespace, name in (("AyatanaAppIndicator3", "appindicator"), ("AppIndicator3", "appindicator"),
+                            ("Gtk", "gtk")):
+        try:
+            gi.require_version(namespace, "0.1" if "Indicator" in namespace else "3.0")
+            return name
+        except ValueError:
+            continue
+    return "xorg"
+
+
 class PystrayView:
     def __init__(self, model: MenuModel) -> None:
+        if sys.platform.startswith("linux"):
+            os.environ.setdefault("PYSTRAY_BACKEND", _linux_backend())
         import pystray
 
         self._pystray = pystray
@@ -106,7 +126,10 @@ class PystrayView:
             icon.visible = True
             on_ready()
 
-        self.icon.run(setup)
+        try:
+            self.icon.run(setup)
+        except Exception as e:  # e.g. GTK's tear-down asking a missing notification service
+            log.warning("tray shut down with an error: %s", e)
 
     def stop(self) -> None:
         self.icon.stop()
