@@ -59,6 +59,8 @@ class PystrayView:
             os.environ.setdefault("PYSTRAY_BACKEND", _linux_backend())
         import pystray
 
+        log.info("tray backend: %s", pystray.Icon.__module__.rsplit("_", 1)[-1])
+
         self._pystray = pystray
         self.model = model
         t, post = model.text, model.post

@@ -1,0 +1,166 @@
+"""The daemon as an agent meets it: a real X server (Xvfb), a real tray host (trayer), a session bus,
+the tray icon embedded, its menu opened with the mouse, and a call driven by the CLI.
+
+Set TRAYAGENT_SCREENSHOTS=DIR to keep screenshots of each state for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import videos
+
+TOOLS = ("Xvfb", "trayer", "dbus-daemon", "xwininfo", "xdotool")
+missing = [t for t in TOOLS if shutil.which(t) is None]
+if missing:
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"CI needs {', '.join(missing)} (see .ci/run)")
+    pytest.skip(f"needs {', '.join(missing)}", allow_module_level=True)
+
+
+def _start(cmd: list[str], env: dict, **kw) -> subprocess.Popen:
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, **kw)
+
+
+def _stop(p: subprocess.Popen) -> None:
+    if p.poll() is None:
+        os.killpg(p.pid, signal.SIGTERM)
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+@pytest.fixture
+def desktop(home, tmp_path):
+    """Xvfb + a session bus + trayer; yields the environment to run trayagent in."""
+    env = os.environ.copy()
+    r, w = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    os.close(w)
+    display = os.read(r, 16).decode().strip()
+    os.close(r)
+    env["DISPLAY"] = f":{display}"
+    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                         capture_output=True, text=True, env=env, check=True).stdout.split()
+    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = bus[0], int(bus[1])
+    trayer = _start(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "40",
+                     "--transparent", "false", "--tint", "0xdddddd", "--SetDockType", "true"], env)
+    time.sleep(1)
+    procs = [trayer]
+    yield env, procs
+    for p in reversed(procs):
+        _stop(p)
+    os.kill(bus_pid, signal.SIGTERM)
+    _stop(xvfb)
+
+
+def tray_windows(env) -> list[tuple[int, int, int, int]]:
+    """(w, h, x, y) of windows embedded in trayer's panel: the tray icons."""
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True, env=env).stdout
+    icons, in_panel = [], False
+    for line in tree.splitlines():
+        if '"panel": ("panel" "trayer")' in line:
+            in_panel = True
+            continue
+        if in_panel and re.match(r"\s{5}0x", line):  # back at the root's children: panel is over
+            break
+        m = re.search(r"\s(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(\d+)\+(\d+)$", line)
+        if in_panel and m and "(has no name)" not in line:  # trayer's own frames have no name
+            icons.append(tuple(int(g) for g in m.groups()))
+    return icons
+
+
+def popup_windows(env) -> list[tuple[int, int]]:
+    tree = subprocess.run(["xwininfo", "-root", "-children"], capture_output=True, text=True, env=env).stdout
+    sizes = [tuple(map(int, m.groups())) for m in re.finditer(r"\s(\d+)x(\d+)\+\d+\+\d+\s", tree)]
+    return [(w, h) for w, h in sizes if w >= 100 and h >= 100 and (w, h) != (800, 600)]
+
+
+def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def wait_for(predicate, timeout=30.0, step=0.3):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def screenshot(env, name: str) -> None:
+    folder = os.environ.get("TRAYAGENT_SCREENSHOTS")
+    if folder and shutil.which("import"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        subprocess.run(["import", "-window", "root", str(Path(folder) / f"{name}.png")], env=env, timeout=30)
+
+
+def test_a_call_under_a_real_tray(desktop, tmp_path, home):
+    env, procs = desktop
+    video = videos.record(tmp_path / "webcam.avi", [("face", videos.astronaut()), (None, None)],
+                          frames_each=20).path
+    daemon = subprocess.Popen([sys.executable, "-m", "trayagent", "run", "--camera", str(video)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    procs.append(daemon)
+    assert wait_for(lambda: cli(env, "status").returncode == 0), "daemon never answered"
+    icons = wait_for(lambda: tray_windows(env))
+    log = home / "logs" / "trayagent.log"
+    assert len(icons) == 1, f"the tray icon is not embedded in the tray; log:\n{log.read_text()}"
+    screenshot(env, "1-idle")
+
+    second = cli(env, "run", "--camera", str(video))
+    assert second.returncode == 0 and "already running" in second.stdout
+
+    w, h, x, y = icons[0]
+    backend_has_menu = "tray backend: xorg" not in (home / "logs" / "trayagent.log").read_text()
+    if backend_has_menu:
+        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "3"], env=env)
+        menus = wait_for(lambda: popup_windows(env), timeout=10)
+        assert menus, "right-click opened no menu"
+        screenshot(env, "2-menu")
+        subprocess.run(["xdotool", "key", "Escape"], env=env)
+
+    assert json.loads(cli(env, "call", "start", "--json").stdout)["state"] == "call"
+    time.sleep(15)
+    status = json.loads(cli(env, "status", "--json").stdout)
+    assert status["state"] == "call" and status["camera_open"]
+    screenshot(env, "3-call")
+    assert json.loads(cli(env, "call", "end", "--json").stdout)["state"] == "idle"
+
+    calls = json.loads(cli(env, "calls", "--json").stdout)
+    assert len(calls) == 1
+    call = calls[0]
+    assert {"id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final"} <= call.keys()
+    assert call["samples"] >= 10 and 0 < call["faces"] <= call["samples"]
+    png = tmp_path / "x.png"
+    assert cli(env, "graph", call["id"], "--out", str(png)).returncode == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    if backend_has_menu:
+        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "3"], env=env)
+        wait_for(lambda: popup_windows(env), timeout=10)
+        screenshot(env, "4-menu-after-call")
+        subprocess.run(["xdotool", "key", "Escape"], env=env)
+
+    stopped = cli(env, "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert daemon.wait(20) == 0
+    assert wait_for(lambda: not tray_windows(env), timeout=5), "the icon outlived the daemon"
