@@ -1,0 +1,251 @@
+"""The daemon's controller, headless: fake camera, fake clock, real pipeline, real recording."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import videos
+from trayagent import config
+from trayagent.daemon import Controller, TrayStatus
+from trayagent.frames import CameraError
+from trayagent.recording import CallStore, RecordingError, read_samples
+
+FACE_FRAME = videos.paste(videos.background(), videos.astronaut())
+EMPTY_FRAME = videos.background()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.wall0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone(timedelta(hours=9)))
+
+    def __call__(self) -> float:
+        return self.t
+
+    def now(self) -> datetime:
+        return self.wall0 + timedelta(seconds=self.t - 1000.0)
+
+
+class FakeCamera:
+    """Counts opens and closes; serves a new frame on every read unless told to fail."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self.closed = 0
+        self.fail_open: str | None = None
+        self.fail_read: str | None = None
+        self.frame = FACE_FRAME
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened > self.closed
+
+    def open(self):
+        if self.fail_open:
+            raise CameraError(self.fail_open)
+        self.opened += 1
+        cam, seq = self, [0]
+
+        class Reader:
+            def latest(self):
+                if cam.fail_read:
+                    raise CameraError(cam.fail_read)
+                seq[0] += 1
+                return seq[0], cam.frame
+
+            def close(self):
+                cam.closed += 1
+
+        return Reader()
+
+
+class FakeView:
+    def __init__(self) -> None:
+        self.shown: list[TrayStatus] = []
+        self.notes: list[tuple[str, str]] = []
+
+    def show(self, status: TrayStatus) -> None:
+        self.shown.append(status)
+
+    def notify(self, title: str, body: str) -> None:
+        self.notes.append((title, body))
+
+
+class FakeSignal:
+    def __init__(self) -> None:
+        self.on = False
+
+    def active(self) -> bool:
+        return self.on
+
+
+@pytest.fixture
+def rig(tmp_path, perception):
+    clock, cam, view, signal = Clock(), FakeCamera(), FakeView(), FakeSignal()
+    cfg = config.load(tmp_path / "none.toml", tmp_path / "none2.toml")
+    store = CallStore(tmp_path / "data")
+    ctl = Controller(cfg, store, lambda: perception, cam.open, view, signal, clock=clock, now=clock.now)
+
+    def advance(seconds: float, step: float = 0.25) -> None:
+        end = clock.t + seconds
+        while clock.t < end:
+            clock.t = min(end, clock.t + step)
+            ctl.tick()
+            assert ctl.call is not None or not cam.is_open, "camera open outside a call"
+
+    ctl.advance = advance
+    return ctl, clock, cam, view, signal, store
+
+
+def test_camera_is_open_only_during_a_call(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.advance(30)
+    assert cam.opened == 0
+    ctl.handle("start")
+    assert cam.is_open
+    for _ in range(40):
+        ctl.advance(0.25)
+        assert cam.is_open
+    ctl.handle("end")
+    assert not cam.is_open and cam.opened == cam.closed == 1
+    ctl.advance(30)
+    assert cam.opened == 1
+    [call] = store.calls()
+    assert call.samples == pytest.approx(20, abs=1)  # 2 frames a second for 10 s
+    assert call.faces == call.samples
+
+
+def test_automatic_signal_starts_and_ends_a_call_after_debounce(rig):
+    ctl, clock, cam, view, signal, store = rig
+    signal.on = True
+    ctl.advance(1.5)
+    assert ctl.call is None  # not yet confirmed (2 s)
+    ctl.advance(1.5)
+    assert ctl.call is not None
+    ctl.advance(20)
+    signal.on = False
+    ctl.advance(2)
+    assert ctl.call is not None  # a short silence is not the end
+    ctl.advance(2)
+    assert ctl.call is None and not cam.is_open
+    assert len(store.calls()) == 1
+
+
+def test_the_index_and_icon_follow_the_faces(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(5)
+    status = ctl.status()
+    assert status.in_call and status.index == pytest.approx(ctl.call.tracker.index)
+    assert status.look in ("calm", "elevated", "alert")
+    assert "On call 00:05" in status.line
+
+
+def test_a_frame_without_a_face_is_recorded_as_such(rig):
+    ctl, clock, cam, view, signal, store = rig
+    cam.frame = EMPTY_FRAME
+    ctl.handle("start")
+    ctl.advance(6)
+    ctl.handle("end")
+    samples = list(read_samples(store.call_path(store.calls()[0].id)))
+    assert samples and all(s.emotion is None and s.stress == 0.0 for s in samples)
+
+
+def test_missing_camera_records_no_face_samples_and_retries_with_backoff(rig):
+    ctl, clock, cam, view, signal, store = rig
+    cam.fail_open = "camera 0: cannot open (unplugged, or in use by another app)"
+    ctl.handle("start")
+    assert ctl.status().look == "problem" and "camera unavailable" in ctl.status().line
+    ctl.advance(10)
+    assert cam.opened == 0
+    cam.fail_open = None
+    ctl.advance(20)  # retried: 1, 2, 4, 8 s apart, so within 16 s of the problem
+    assert cam.is_open and ctl.status().look != "problem"
+    ctl.handle("end")
+    call = store.calls()[0]
+    assert call.samples > call.faces > 0
+
+
+def test_camera_unplugged_mid_call_is_survived(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(5)
+    cam.fail_read = "camera 0: stopped delivering frames"
+    ctl.advance(1)
+    assert not cam.is_open and ctl.call is not None
+    assert ctl.status().look == "problem"
+    cam.fail_read = None
+    ctl.advance(5)
+    assert cam.is_open
+    ctl.handle("end")
+    assert store.calls()[0].faces < store.calls()[0].samples
+
+
+def test_pause_ends_the_call_and_ignores_signals_until_it_runs_out(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(10)
+    ctl.handle("pause", minutes=30)
+    assert ctl.call is None and not cam.is_open
+    assert ctl.status().look == "paused" and "Paused until 10:30" in ctl.status().line
+    signal.on = True
+    ctl.advance(29 * 60, step=1)
+    assert ctl.call is None
+    ctl.advance(2 * 60, step=1)
+    assert ctl.call is not None  # pause over: the busy softphone starts a call
+
+
+def test_short_calls_are_dropped(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(3)
+    ctl.handle("end")
+    assert store.calls() == [] and not list(store.dir.glob("*.csv"))
+
+
+def test_a_call_ending_in_the_alert_band_suggests_a_break(rig, tmp_path):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.cfg = config.load(tmp_path / "p.toml", _write(tmp_path / "u.toml", "[stress]\ncalm_below = -2\nalert_from = -1\n"))
+    ctl.handle("start")
+    ctl.advance(10)
+    ctl.handle("end")
+    assert len(view.notes) == 1 and "break" in view.notes[0][0].lower()
+
+
+def test_stop_closes_the_open_call(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(8)
+    ctl.post("stop")
+    t = threading.Thread(target=ctl.run)
+    t.start()
+    t.join(10)
+    assert not t.is_alive()
+    assert not cam.is_open and len(store.calls()) == 1
+
+
+def test_disk_full_stops_recording_but_not_the_daemon(rig, monkeypatch):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(6)
+    written = store.call_path(ctl.call.writer.id).read_text()
+
+    def full(_sample):
+        raise RecordingError(f"{ctl.call.writer.path}: cannot write the call record (No space left on device)")
+
+    monkeypatch.setattr(ctl.call.writer, "write", full)
+    ctl.advance(4)
+    assert ctl.call is not None and "No space left" in ctl.problem
+    assert store.call_path(ctl.call.writer.id).read_text() == written  # nothing already written is lost
+    ctl.handle("end")
+    assert ctl.status().look == "problem"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
