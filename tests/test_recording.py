@@ -129,3 +129,32 @@ def test_data_is_readable_by_its_user_only(tmp_path):
     for path in (w.path, store.index_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(store.dir.stat().st_mode) == 0o700
+
+
+def test_retention_deletes_old_calls_and_keeps_the_rest(tmp_path):
+    store = CallStore(tmp_path)
+    ids = []
+    for days_ago in (100, 40, 1):
+        start = T0 - timedelta(days=days_ago)
+        w = store.new_call(start)
+        for s in samples(["stress"] * 3, start):
+            w.write(s)
+        store.add_to_index(w.close())
+        ids.append(w.id)
+    deleted = store.purge(T0 - timedelta(days=90))
+    assert deleted == [ids[0]]
+    assert [c.id for c in store.calls()] == ids[1:]
+    assert not store.call_path(ids[0]).exists() and store.call_path(ids[1]).exists()
+
+
+def test_delete_all_removes_every_call_and_graph(tmp_path):
+    store = CallStore(tmp_path)
+    w = store.new_call(T0)
+    w.write(samples(["stress"])[0])
+    store.add_to_index(w.close())
+    (tmp_path / "graphs").mkdir()
+    (tmp_path / "graphs" / f"{w.id}.png").write_bytes(b"png")
+    (tmp_path / "config.toml").write_text("# settings stay\n")
+    assert store.delete_all() == 1
+    assert store.calls() == [] and not store.dir.exists() and not (tmp_path / "graphs").exists()
+    assert (tmp_path / "config.toml").exists()

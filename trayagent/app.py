@@ -100,6 +100,10 @@ def _run(args) -> int:
     store = CallStore(paths.data_dir())
     make_private_dir(paths.data_dir())
     store.recover()
+    if cfg["privacy.retention_days"]:
+        from datetime import datetime, timedelta
+
+        store.purge(datetime.now().astimezone() - timedelta(days=cfg["privacy.retention_days"]))
     source = _camera_source(args.camera, cfg)
     model = args.model or cfg["model.path"] or None
 

@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write a PNG here instead of opening it")
     p.set_defaults(func=_lazy("trayagent.history", "graph_command"))
 
+    p = sub.add_parser("doctor", help="check camera, model, settings, data folder, call signals; say how to fix")
+    p.add_argument("--no-camera", action="store_true", help="do not open the camera")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.doctor"))
+
+    p = sub.add_parser("delete-data", help="delete all your recorded calls and graphs (settings are kept)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=_lazy("trayagent.history", "delete_command"))
+
     p = sub.add_parser("autostart", help="start trayagent when you log in")
     p.add_argument("action", choices=["enable", "disable", "status"])
     p.set_defaults(func=_lazy("trayagent.autostart"))

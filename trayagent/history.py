@@ -88,3 +88,23 @@ def open_path(path: Path) -> None:
             subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         except OSError:
             raise TrayagentError(f"cannot open {path}: no '{opener}' on this system") from None
+
+
+def delete_command(args) -> int:
+    s = store()
+    if not args.yes:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise TrayagentError("refusing to delete without confirmation: add --yes")
+        answer = input(f"Delete all recorded calls in {paths.data_dir()}? Type 'yes': ")
+        if answer.strip().lower() != "yes":
+            print("nothing deleted")
+            return 1
+    try:
+        from trayagent import ipc
+
+        if ipc.send({"cmd": "status"}, timeout_s=3).get("state") == "call":
+            raise TrayagentError("a call is being recorded; end it first (`trayagent call end`)")
+    except ipc.NotRunning:
+        pass
+    print(f"deleted {s.delete_all()} calls")
+    return 0

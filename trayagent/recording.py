@@ -224,6 +224,39 @@ class CallStore:
                     log.warning("%s line %d: damaged row skipped (%s)", self.index_path, line_no, e)
         return sorted(out, key=lambda c: c.start)
 
+    def _rewrite_index(self, keep: list[CallSummary]) -> None:
+        """Replace the index atomically: a crash mid-way leaves the old one, never half of one."""
+        tmp = self.index_path.with_suffix(".tmp")
+        with open_private(tmp, "w") as f:
+            w = csv.writer(f)
+            w.writerow(INDEX_COLUMNS)
+            for c in keep:
+                d = c.as_dict()
+                w.writerow([d[k] for k in INDEX_COLUMNS])
+        os.replace(tmp, self.index_path)
+
+    def purge(self, older_than: datetime) -> list[str]:
+        """Delete calls that started before `older_than` (retention); returns their ids."""
+        calls = self.calls()
+        old = [c for c in calls if c.start < older_than]
+        if not old:
+            return []
+        self._rewrite_index([c for c in calls if c.start >= older_than])
+        for c in old:
+            self.call_path(c.id).unlink(missing_ok=True)
+        log.info("retention: deleted %d calls older than %s", len(old), older_than.date())
+        return [c.id for c in old]
+
+    def delete_all(self) -> int:
+        """Every call, the index and rendered graphs: all the user's recorded data."""
+        n = len(list(self.dir.glob("*.csv"))) if self.dir.exists() else 0
+        import shutil
+
+        for folder in (self.dir, self.index_path.parent / "graphs"):
+            shutil.rmtree(folder, ignore_errors=True)
+        self.index_path.unlink(missing_ok=True)
+        return n
+
     def recover(self, skip: set[str] = frozenset()) -> list[CallSummary]:
         """Close out calls whose CSV has no index row (the daemon died mid-call)."""
         if not self.dir.exists():

@@ -1,0 +1,30 @@
+"""English and Korean text, chosen from the OS locale unless the settings say otherwise."""
+
+import string
+
+import pytest
+
+from trayagent.messages import TEXT, Messages, system_language
+
+
+def test_every_message_exists_in_both_languages_with_the_same_fields():
+    fields = lambda s: {f for _, f, _, _ in string.Formatter().parse(s) if f}  # noqa: E731
+    assert TEXT["en"].keys() == TEXT["ko"].keys()
+    for key in TEXT["en"]:
+        assert fields(TEXT["en"][key]) == fields(TEXT["ko"][key]), key
+
+
+@pytest.mark.parametrize("lang, expected", [("ko_KR.UTF-8", "ko"), ("en_US.UTF-8", "en"), ("de_DE.UTF-8", "en")])
+def test_language_follows_the_locale(monkeypatch, lang, expected):
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", lang)
+    assert system_language() == expected
+    assert Messages("auto").language == expected
+
+
+def test_settings_override_the_locale(monkeypatch):
+    monkeypatch.setenv("LC_ALL", "ko_KR.UTF-8")
+    assert Messages("en")("idle") == "Idle: no call"
+    assert Messages("auto")("idle") == "대기 중: 통화 없음"
+    assert "0.42" in Messages("ko")("on_call", elapsed="01:00", index=0.42)

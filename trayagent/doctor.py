@@ -1,0 +1,154 @@
+"""`trayagent doctor`: check everything the daemon needs and say what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from trayagent import autostart, paths
+from trayagent import config as config_mod
+from trayagent.errors import TrayagentError
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _config() -> Check:
+    try:
+        cfg = config_mod.load()
+    except config_mod.ConfigError as e:
+        return Check("settings", False, str(e), "correct the named key, or delete the file to use defaults")
+    where = ", ".join(map(str, cfg.sources)) or "defaults (no settings file yet)"
+    detail = f"from {where}" + (f"; {len(cfg.locked)} keys set by policy" if cfg.locked else "")
+    return Check("settings", True, detail + "".join(f"; {w}" for w in cfg.warnings))
+
+
+def _model(model: str | None) -> Check:
+    from trayagent.classifier import EmotionClassifier
+
+    try:
+        clf = EmotionClassifier(model)
+    except TrayagentError as e:
+        return Check("model", False, str(e), "reinstall trayagent, or set model.path to a valid .onnx file")
+    info = clf.info
+    return Check("model", True, f"{info.path} ({len(info.labels)} classes, "
+                                f"{info.preprocessing.size[0]}x{info.preprocessing.size[1]} {info.preprocessing.color})")
+
+
+def _cascade() -> Check:
+    from trayagent.faces import FaceDetector
+
+    try:
+        FaceDetector()
+    except TrayagentError as e:
+        return Check("face detector", False, str(e), "reinstall trayagent")
+    return Check("face detector", True, str(paths.cascade_file()))
+
+
+def _camera(index: int, backend: str) -> Check:
+    from trayagent.frames import BACKENDS
+    from trayagent.cv import cv2
+
+    cap = cv2.VideoCapture(index, BACKENDS[backend])
+    try:
+        if not cap.isOpened():
+            return Check("camera", False, f"camera {index} ({backend}) cannot be opened",
+                         "plug in a webcam, close apps that use it, or set camera.index / camera.backend")
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            return Check("camera", False, f"camera {index} opens but gives no picture",
+                         "close other apps using the camera (video calls), or try camera.backend = \"dshow\"")
+        return Check("camera", True, f"camera {index}: {frame.shape[1]}x{frame.shape[0]} (closed again)")
+    finally:
+        cap.release()
+
+
+def _data() -> Check:
+    from trayagent.recording import make_private_dir
+
+    folder = paths.data_dir()
+    try:
+        make_private_dir(folder)
+        probe = folder / ".doctor-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as e:
+        return Check("data folder", False, f"{folder}: not writable ({e.strerror})",
+                     "free disk space or fix the folder's permissions")
+    return Check("data folder", True, str(folder))
+
+
+def _autostart() -> Check:
+    state = autostart.for_platform().state()
+    return Check("start at login", True, {"on": "on (for you)", "off": "off: turn it on in the tray menu or with "
+                                          "`trayagent autostart enable`", "managed": "on (set by your organisation)"}[state])
+
+
+def _signals(cfg) -> Check:
+    if not cfg["calls.auto_detect"]:
+        return Check("call signals", True, "automatic detection off; calls start by hotkey, menu or `trayagent call`")
+    try:
+        from trayagent.signals import automatic_signal
+
+        sig = automatic_signal(cfg)
+    except Exception as e:
+        return Check("call signals", False, f"automatic detection unavailable ({e})",
+                     "use the hotkey, the menu or `trayagent call start|end` from your softphone")
+    return Check("call signals", True, sig.describe() if sig else "automatic detection off")
+
+
+def _hotkey(cfg) -> Check:
+    spec = cfg["calls.hotkey"]
+    if not spec:
+        return Check("hotkey", True, "off")
+    try:
+        from trayagent.hotkey import probe
+
+        return Check("hotkey", True, probe(spec))
+    except TrayagentError as e:
+        return Check("hotkey", False, str(e), "fix calls.hotkey")
+
+
+def _daemon() -> Check:
+    from trayagent import ipc
+
+    try:
+        reply = ipc.send({"cmd": "status"}, timeout_s=3)
+    except TrayagentError:
+        return Check("daemon", True, "not running (start it with `trayagent run` or from the Start menu)")
+    return Check("daemon", True, f"running: {reply.get('status')}")
+
+
+def run_checks(camera: bool = True) -> list[Check]:
+    checks: list[Check] = [_config()]
+    cfg = config_mod.load() if checks[0].ok else config_mod.defaults()
+    steps: list[Callable[[], Check]] = [
+        lambda: _model(cfg["model.path"] or None), _cascade, _data, _daemon, _autostart,
+        lambda: _signals(cfg), lambda: _hotkey(cfg)]
+    if camera:
+        steps.append(lambda: _camera(cfg["camera.index"], cfg["camera.backend"]))
+    for step in steps:
+        try:
+            checks.append(step())
+        except Exception as e:  # a check must report, never crash the doctor
+            checks.append(Check(getattr(step, "__name__", "check").strip("_"), False, f"check failed: {e}"))
+    return checks
+
+
+def command(args) -> int:
+    checks = run_checks(camera=not args.no_camera)
+    if args.json:
+        print(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        for c in checks:
+            mark = "ok " if c.ok else "FIX"
+            print(f"[{mark}] {c.name}: {c.detail}")
+            if not c.ok and c.fix:
+                print(f"      -> {c.fix}")
+    return 0 if all(c.ok for c in checks) else 1
