@@ -54,14 +54,14 @@ def video_frames(path: Path, fps: float | None = None) -> Iterator[Frame]:
     try:
         step = 1.0 / fps if fps else 0.0
         next_t, n, yielded = 0.0, 0, 0
-        while True:
-            ok, image = cap.read()
-            if not ok or image is None:
-                break
+        while cap.grab():  # grab without decoding: frames skipped by --fps cost almost nothing
             t = n / file_fps if file_fps else cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
             n += 1
             if t + 1e-9 < next_t:
                 continue
+            ok, image = cap.retrieve()
+            if not ok or image is None:
+                break
             next_t += step
             yielded += 1
             yield Frame(t, image)
@@ -75,11 +75,12 @@ BACKENDS = {"auto": cv2.CAP_ANY, "dshow": cv2.CAP_DSHOW, "msmf": cv2.CAP_MSMF, "
 
 
 class LatestFrameReader:
-    """Reads a capture on its own thread and keeps only the newest frame.
+    """Keeps a capture drained on its own thread and decodes only the frame that is asked for.
 
     Camera drivers queue frames (CAP_PROP_BUFFERSIZE works on V4L2 only), so sampling a few frames a
-    second with plain reads would analyse frames seconds old. A video file stands in for a camera
-    by playing at its own frame rate and looping.
+    second with plain reads would analyse frames seconds old; and decoding all 30 frames a second to
+    use 2 would waste most of the CPU. So the thread only grabs, and `latest()` decodes the newest
+    grab. A video file stands in for a camera by playing at its own frame rate and looping.
     """
 
     def __init__(self, source: int | Path, backend: str = "auto", warmup_s: float = 1.5,
@@ -95,9 +96,10 @@ class LatestFrameReader:
                 self._cap.release()
                 raise CameraError(f"camera {source}: cannot open (unplugged, or in use by another app)")
         self._warmup_until = clock() + (0.0 if self._is_file else warmup_s)
-        self._lock = threading.Lock()
-        self._frame: np.ndarray | None = None
+        self._lock = threading.Lock()  # a capture is not thread-safe: grab and retrieve take turns
         self._seq = 0
+        self._decoded_seq = -1
+        self._frame: np.ndarray | None = None
         self._failed: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="camera-reader", daemon=True)
@@ -106,16 +108,19 @@ class LatestFrameReader:
     def _run(self) -> None:
         misses = 0
         while not self._stop.is_set():
-            ok, image = self._cap.read()
-            if self._is_file:
-                if not ok:
+            with self._lock:
+                ok = self._cap.grab()
+                if not ok and self._is_file:
                     self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                    ok, image = self._cap.read()
+                    ok = self._cap.grab()
                     if not ok:
                         self._failed = f"{self.source}: no decodable frames"
                         return
+                if ok and self._clock() >= self._warmup_until:
+                    self._seq += 1
+            if self._is_file:
                 self._stop.wait(1.0 / self._file_fps)
-            if not ok or image is None:
+            if not ok:
                 misses += 1
                 if misses >= 20:  # ~1 s of nothing: unplugged or taken by another app
                     self._failed = f"camera {self.source}: stopped delivering frames"
@@ -123,20 +128,23 @@ class LatestFrameReader:
                 self._stop.wait(0.05)
                 continue
             misses = 0
-            if self._clock() < self._warmup_until:
-                continue
-            with self._lock:
-                self._frame, self._seq = image, self._seq + 1
 
     def latest(self) -> tuple[int, np.ndarray | None]:
         """(sequence number, newest frame); raises CameraError once the camera has failed."""
         if self._failed:
             raise CameraError(self._failed)
         with self._lock:
+            if self._seq == 0:
+                return 0, None  # still warming up
+            if self._seq != self._decoded_seq:
+                ok, image = self._cap.retrieve()
+                self._frame = image if ok else None
+                self._decoded_seq = self._seq
             return self._seq, self._frame
 
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=2)
-        self._cap.release()
+        with self._lock:
+            self._cap.release()
         self._frame = None

@@ -31,7 +31,7 @@ class Perception:
 
     def __init__(self, model: Path | str | None = None, detector: FaceDetector | None = None,
                  classifier: EmotionClassifier | None = None) -> None:
-        self.detector = detector or FaceDetector()
+        self.detector = detector or FaceDetector(track=True)
         self.classifier = classifier or EmotionClassifier(model)
 
     def observe(self, frame_bgr: np.ndarray) -> Observation:
