@@ -20,15 +20,19 @@ EMPTY_FRAME = videos.background()
 
 
 class Clock:
+    """Monotonic and wall time; `wall_shift` moves the wall clock alone (a user or NTP setting it,
+    or a Linux suspend, during which the monotonic clock stands still)."""
+
     def __init__(self) -> None:
         self.t = 1000.0
         self.wall0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone(timedelta(hours=9)))
+        self.wall_shift = timedelta(0)
 
     def __call__(self) -> float:
         return self.t
 
     def now(self) -> datetime:
-        return self.wall0 + timedelta(seconds=self.t - 1000.0)
+        return self.wall0 + timedelta(seconds=self.t - 1000.0) + self.wall_shift
 
 
 class FakeCamera:
@@ -244,6 +248,40 @@ def test_disk_full_stops_recording_but_not_the_daemon(rig, monkeypatch):
     assert store.call_path(ctl.call.writer.id).read_text() == written  # nothing already written is lost
     ctl.handle("end")
     assert ctl.status().look == "problem"
+
+
+def test_wall_clock_jumps_do_not_bend_the_record(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(10)
+    clock.wall_shift = timedelta(seconds=-45)  # someone sets the clock back
+    ctl.advance(10)
+    ctl.handle("end")
+    [call] = store.calls()
+    assert call.duration_s == pytest.approx(20, abs=0.6)
+    times = [s.time for s in read_samples(store.call_path(call.id))]
+    assert times == sorted(times)
+
+
+def test_sleep_during_a_call_ends_it_as_of_before_the_sleep(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(12)
+    clock.wall_shift = timedelta(hours=2)  # suspended: wall time went on, monotonic did not
+    ctl.advance(1)
+    assert ctl.call is None and not cam.is_open
+    [call] = store.calls()
+    assert call.duration_s == pytest.approx(12, abs=0.6)
+
+
+def test_frozen_process_with_a_monotonic_gap_is_treated_like_sleep(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(12)
+    clock.t += 600  # Windows: the monotonic clock counts the sleep too
+    ctl.tick()
+    assert ctl.call is None
+    assert store.calls()[0].duration_s == pytest.approx(12, abs=0.6)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -65,6 +65,7 @@ class _Call:
     writer: CallWriter
     tracker: StressTracker
     started: float  # monotonic
+    start_wall: datetime
     reader: FrameReader | None = None
     last_seq: int = -1
     problem: str | None = None
@@ -75,6 +76,7 @@ class _Call:
 
 class Controller:
     POLL_S = 1.0  # how often automatic call signals are read
+    SLEEP_GAP_S = 60.0  # no tick for this long while in a call: the machine slept
 
     def __init__(self, cfg: Config, store: CallStore, perception: Callable[[], Perception],
                  open_camera: Callable[[], FrameReader], view: View, signal: Signal | None = None,
@@ -98,6 +100,8 @@ class Controller:
         self._next_poll = 0.0
         self._next_sample = 0.0
         self._last_status: TrayStatus | None = None
+        self._last_tick: float | None = None
+        self._last_wall: datetime | None = None
         self._today: tuple[CallSummary, ...] = ()
 
     # ---- commands (any thread) -------------------------------------------------------------------
@@ -188,6 +192,18 @@ class Controller:
 
     def tick(self) -> None:
         t = self.clock()
+        wall = self.now()
+        if self._last_tick is not None:
+            gap, wall_gap = t - self._last_tick, (wall - self._last_wall).total_seconds()
+            if self.call is not None and max(gap, wall_gap) > self.SLEEP_GAP_S:
+                # The loop runs at least once a second: a gap this long means the PC slept (or the
+                # process was frozen). The call was not watched meanwhile and is most likely over.
+                log.warning("no tick for %.0f s (sleep?): ending the call as of before the gap",
+                            max(gap, wall_gap))
+                self._apply(self.calls.end(self._last_tick, False, reason="sleep"))
+            elif abs(wall_gap - gap) > 5:
+                log.info("wall clock jumped by %+.0f s; call times follow the monotonic clock", wall_gap - gap)
+        self._last_tick, self._last_wall = t, wall
         if t >= self._next_poll:
             self._next_poll = t + self.POLL_S
             paused = self._is_paused(t)
@@ -220,12 +236,14 @@ class Controller:
 
     def _start_call(self) -> None:
         try:
-            writer = self.store.new_call(self.now())
+            start_wall = self.now()
+            writer = self.store.new_call(start_wall)
         except RecordingError as e:
             self.problem = str(e)
             log.error("%s", e)
             return
-        self.call = _Call(writer, StressTracker(), self.clock())
+        self.call = _Call(writer, StressTracker(), self.clock(), start_wall)
+        self.perception.detector.reset()
         self._next_sample = self.clock()
         self._open(self.call)
 
@@ -266,7 +284,7 @@ class Controller:
                         return  # warming up, or no new frame yet: nothing to say about this moment
                 call.last_seq = seq
         obs = self.perception.observe(image) if image is not None else _NO_FACE
-        sample = call.tracker.sample(self.now(), obs)
+        sample = call.tracker.sample(self._call_time(call, t), obs)
         if call.recording:
             try:
                 call.writer.write(sample)
@@ -280,7 +298,7 @@ class Controller:
         if call is None:
             return
         self._close_camera(call)
-        summary = call.writer.close(self.now())
+        summary = call.writer.close(self._call_time(call, self._last_tick if reason == "sleep" else self.clock()))
         if summary.duration_s < self.cfg["calls.min_call_s"]:
             log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
             self.store.discard(call.writer)
@@ -295,6 +313,12 @@ class Controller:
         self._refresh_today()
         if self.cfg["ui.notify"] and summary.samples and summary.final >= self.cfg.thresholds.alert_from:
             self.view.notify(self.text("break_title"), self.text("break_body", index=summary.final))
+
+    @staticmethod
+    def _call_time(call: _Call, t: float) -> datetime:
+        """Times within a call run on the monotonic clock from its start: a wall-clock change
+        (NTP, time zone, a user fixing the time) cannot reorder or stretch a call's record."""
+        return call.start_wall + timedelta(seconds=t - call.started)
 
     def _refresh_today(self) -> None:
         today = self.now().date()
