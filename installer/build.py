@@ -44,7 +44,6 @@ HERE = REPO / "installer"
 PINS = HERE / "pins.toml"
 LOCK = HERE / "requirements-win.txt"
 NSI = HERE / "trayagent.nsi"
-POLICY_EXAMPLE = HERE / "policy.example.toml"
 MODEL = REPO / "models" / "emotion.onnx"
 
 # What pip must pretend to be when fetching wheels for the bundled runtime.
@@ -459,6 +458,71 @@ def byte_compile(site_packages: Path, default_root: str) -> bool:
     return True
 
 
+# Test suites of third-party packages: never imported by the app, 70 MiB of the runtime.
+PRUNE_DIRS = ("tests",)
+
+
+def prune_tests(site_packages: Path) -> int:
+    removed = 0
+    for d in sorted(site_packages.glob("*/**/"), key=lambda p: len(p.parts), reverse=True):
+        rel = d.relative_to(site_packages)
+        if rel.parts[0] == "trayagent" or d.name not in PRUNE_DIRS or not d.is_dir():
+            continue
+        if not (d / "__init__.py").exists() and not any(d.glob("test_*.py")):
+            continue  # a data folder that happens to be called tests
+        removed += folder_size(d)[0]
+        shutil.rmtree(d)
+    return removed
+
+
+# Rendered with the app's own settings table (trayagent.config.SETTINGS) from the staged
+# site-packages, so the template can never drift from what the app accepts.
+POLICY_TEMPLATE_SCRIPT = r"""
+import sys
+from trayagent import config
+
+def val(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(val(x) for x in v) + "]"
+    return repr(v)
+
+out = [
+    "# trayagent machine policy template, installed as %ProgramData%\\trayagent\\policy.example.toml.",
+    "#",
+    "# To enforce settings on every account of this PC, save a copy as policy.toml in the same folder",
+    "# (or pass /POLICY=path\\to\\policy.toml to the installer) and uncomment the keys to enforce.",
+    "# A key set in policy.toml wins over the user's own settings and cannot be changed by users;",
+    "# keys left commented stay under each user's control, starting from the default shown.",
+    "# The installer rewrites this template on every install and never touches policy.toml unless",
+    "# given /POLICY=. trayagent reads the policy when it starts.",
+    "",
+]
+for section, keys in config.SETTINGS.items():
+    out.append(f"[{section}]")
+    for key, s in keys.items():
+        out.append(f"# {s.comment} Allowed: {s.allowed}.")
+        out.append(f"# {key} = {val(s.default)}")
+    out.append("")
+sys.stdout.write("\r\n".join(out))
+"""
+
+
+def write_policy_template(site_packages: Path, dest: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(site_packages)!r})\n"
+         + POLICY_TEMPLATE_SCRIPT],
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        raise BuildError("could not render the policy template from trayagent.config:\n"
+                         + proc.stderr.decode(errors="replace"))
+    dest.write_bytes(proc.stdout)
+
+
 def folder_size(path: Path) -> tuple[int, int]:
     total = count = 0
     for p in path.rglob("*"):
@@ -534,10 +598,11 @@ def build(args: argparse.Namespace) -> Path:
     for w in dep_wheels + [app_wheel]:
         install_wheel(w, site_packages, runtime)
     log(f"installed {len(dep_wheels) + 1} wheels into runtime/Lib/site-packages")
+    log(f"pruned {prune_tests(site_packages) / 2**20:.1f} MiB of third-party test suites")
     if not args.no_compile:
         byte_compile(site_packages, r"C:\Program Files\trayagent")
 
-    shutil.copy2(POLICY_EXAMPLE, stage / "policy.example.toml")
+    write_policy_template(site_packages, stage / "policy.example.toml")
     shutil.copy2(runtime / "LICENSE.txt", stage / "PYTHON-LICENSE.txt")
 
     size, count = folder_size(stage)

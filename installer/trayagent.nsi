@@ -12,7 +12,9 @@ ManifestSupportedOS all
 ManifestDPIAware true
 RequestExecutionLevel admin
 SetCompressor /SOLID ${COMPRESSOR}
-SetCompressorDictSize 64
+!if "${COMPRESSOR}" == "lzma"
+  SetCompressorDictSize 64
+!endif
 
 !define APP "trayagent"
 !define REGKEY "Software\trayagent"
@@ -65,12 +67,22 @@ Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
   StrCpy $DataDir "$DataDir\trayagent"
 !macroend
 
+; Silent installs show no message box: errors also go to %TEMP%\trayagent-setup.log (for an
+; installer running as SYSTEM: C:\Windows\Temp).
+!macro Fail code msg
+  FileOpen $9 "$TEMP\trayagent-setup.log" a
+  FileSeek $9 0 END
+  FileWrite $9 "trayagent ${VERSION} setup: ${msg}$\r$\n"
+  FileClose $9
+  MessageBox MB_ICONSTOP "${msg}" /SD IDOK
+  SetErrorLevel ${code}
+!macroend
+
 !macro RequireAdmin
   UserInfo::GetAccountType
   Pop $0
   ${If} $0 != "admin"
-    MessageBox MB_ICONSTOP "trayagent is installed for all users: run this as an administrator." /SD IDOK
-    SetErrorLevel 740
+    !insertmacro Fail 740 "trayagent is installed for all users: run this as an administrator."
     Quit
   ${EndIf}
 !macroend
@@ -101,10 +113,62 @@ FunctionEnd
 ; ---------------------------------------------------------------------------------------------
 ; Installer
 
+; /POLICY=value from the command line, in any of the forms people and tools write:
+;   /POLICY=C:\p.toml   /POLICY="C:\a b\p.toml"   "/POLICY=C:\a b\p.toml"
+; (FileFunc's GetOptions misses the last one, which is how most tools quote an argument, and
+; silently installing without the intended policy is the worst outcome.) Case-insensitive.
+Function PolicyArg
+  Exch $0          ; parameters
+  Push $1          ; index
+  Push $2          ; scratch
+  Push $3          ; terminator
+  Push $4          ; result
+  StrCpy $4 ""
+  StrCpy $1 0
+  ${Do}
+    StrCpy $2 $0 8 $1
+    ${If} $2 == ""
+      ${Break}
+    ${EndIf}
+    ${If} $2 == "/POLICY="
+      StrCpy $3 " "
+      ${If} $1 > 0
+        IntOp $2 $1 - 1
+        StrCpy $2 $0 1 $2
+        ${If} $2 == '"'
+          StrCpy $3 '"'
+        ${EndIf}
+      ${EndIf}
+      IntOp $1 $1 + 8
+      StrCpy $2 $0 1 $1
+      ${If} $2 == '"'
+        StrCpy $3 '"'
+        IntOp $1 $1 + 1
+      ${EndIf}
+      ${Do}
+        StrCpy $2 $0 1 $1
+        ${If} $2 == ""
+        ${OrIf} $2 == $3
+          ${Break}
+        ${EndIf}
+        StrCpy $4 "$4$2"
+        IntOp $1 $1 + 1
+      ${Loop}
+      ${Break}
+    ${EndIf}
+    IntOp $1 $1 + 1
+  ${Loop}
+  StrCpy $0 $4
+  Pop $4
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+
 Function .onInit
   ${IfNot} ${RunningX64}
-    MessageBox MB_ICONSTOP "trayagent needs 64-bit Windows." /SD IDOK
-    SetErrorLevel 2
+    !insertmacro Fail 2 "trayagent needs 64-bit Windows."
     Quit
   ${EndIf}
   SetRegView 64
@@ -113,19 +177,17 @@ Function .onInit
   !insertmacro ProgramDataDir
 
   ${GetParameters} $R0
-  ClearErrors
-  ${GetOptions} $R0 "/POLICY=" $PolicySrc
-  ${If} ${Errors}
-    StrCpy $PolicySrc ""
-  ${EndIf}
+  Push $R0
+  Call PolicyArg
+  Pop $PolicySrc
   ${If} $PolicySrc != ""
     GetFullPathName $PolicySrc $PolicySrc
     ${IfNot} ${FileExists} $PolicySrc
-      MessageBox MB_ICONSTOP "Policy file not found: $PolicySrc" /SD IDOK
-      SetErrorLevel 3
+      !insertmacro Fail 3 "Policy file not found: $PolicySrc"
       Quit
     ${EndIf}
-    ; Check the TOML syntax with the bundled Python before anything on the machine changes.
+    ; Validate it with the app's own settings table (keys, types, ranges) using a minimal copy of
+    ; the bundled runtime, before anything on the machine changes.
     InitPluginsDir
     SetOutPath "$PLUGINSDIR\py"
     File "${STAGE}\runtime\python.exe"
@@ -134,14 +196,16 @@ Function .onInit
     File "${STAGE}\runtime\python311._pth"
     File "${STAGE}\runtime\vcruntime140.dll"
     File "${STAGE}\runtime\vcruntime140_1.dll"
-    nsExec::ExecToStack `"$PLUGINSDIR\py\python.exe" -I -c "import sys, tomllib; tomllib.load(open(sys.argv[1], 'rb'))" "$PolicySrc"`
+    SetOutPath "$PLUGINSDIR\py\Lib\site-packages"
+    File /r /x "model" "${STAGE}\runtime\Lib\site-packages\trayagent"
+    File /r "${STAGE}\runtime\Lib\site-packages\platformdirs"
+    nsExec::ExecToStack `"$PLUGINSDIR\py\python.exe" -I -c "import sys; from pathlib import Path; from trayagent import config; config.load(policy=Path(sys.argv[1]), user=Path(sys.argv[2]))" "$PolicySrc" "$PLUGINSDIR\no-user-config.toml"`
     Pop $0
     Pop $1
     SetOutPath "$TEMP"
     RMDir /r "$PLUGINSDIR\py"
     ${If} $0 != 0
-      MessageBox MB_ICONSTOP "Policy file $PolicySrc is not valid TOML:$\r$\n$1" /SD IDOK
-      SetErrorLevel 3
+      !insertmacro Fail 3 "Policy file $PolicySrc is not valid: $1"
       Quit
     ${EndIf}
   ${EndIf}
@@ -172,8 +236,7 @@ Section "trayagent" SecMain
   ${If} $PolicySrc != ""
     System::Call 'kernel32::CopyFileW(w "$PolicySrc", w "$DataDir\policy.toml", i 0) i.r0'
     ${If} $0 == 0
-      MessageBox MB_ICONSTOP "Could not copy $PolicySrc to $DataDir\policy.toml" /SD IDOK
-      SetErrorLevel 3
+      !insertmacro Fail 3 "Could not copy $PolicySrc to $DataDir\policy.toml"
       Abort
     ${EndIf}
     DetailPrint "Policy: $DataDir\policy.toml (from $PolicySrc)"
@@ -266,6 +329,7 @@ Section "Uninstall"
     SetShellVarContext current
     RMDir /r "$LOCALAPPDATA\trayagent"
     SetShellVarContext all
+    DeleteRegValue HKCU "${RUNKEY}" "${APP}"  ; this user's own "Start at login", if any
   ${EndIf}
 
   DeleteRegKey HKLM "${UNINSTKEY}"
