@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=_lazy("trayagent.history", "delete_command"))
 
+    p = sub.add_parser("bench", help="measure CPU per frame, memory, start-up and idle cost")
+    p.add_argument("--frames", type=int, default=200, help="synthetic 640x480 frames to time (default 200)")
+    p.add_argument("--seconds", type=float, default=10.0, help="how long to watch the daemon in a call and idle")
+    p.add_argument("--model", help="emotion model (.onnx) to time instead of the shipped one")
+    p.add_argument("--no-daemon", action="store_true", help="time the pipeline only")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.bench"))
+
     p = sub.add_parser("autostart", help="start trayagent when you log in")
     p.add_argument("action", choices=["enable", "disable", "status"])
     p.set_defaults(func=_lazy("trayagent.autostart"))

@@ -126,6 +126,7 @@ class Controller:
             log.error("%s", e)
         self._refresh_today()
         self._publish(force=True)
+        log.info("ready %.2f s after the process started", _since_process_start())
         while not self.stopped.is_set():
             try:
                 command, kw = self.commands.get(timeout=self._wait())
@@ -284,6 +285,8 @@ class Controller:
                         return  # warming up, or no new frame yet: nothing to say about this moment
                 call.last_seq = seq
         obs = self.perception.observe(image) if image is not None else _NO_FACE
+        if call.tracker.samples == 0 and image is not None:
+            log.info("first result %.2f s after the call started", self.clock() - call.started)
         sample = call.tracker.sample(self._call_time(call, t), obs)
         if call.recording:
             try:
@@ -359,3 +362,9 @@ class Controller:
 
 
 _NO_FACE = Observation(None, None, None)
+
+
+def _since_process_start() -> float:
+    import psutil
+
+    return time.time() - psutil.Process().create_time()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # FER2013's label order: a model trained on it emits probabilities in this order.
 FER7: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -33,6 +34,8 @@ FOLDER_ALIASES: dict[str, str] = {
 
 def grouping_matrix(labels: Sequence[str]) -> np.ndarray:
     """Matrix M (len(labels) x 4) with probs4 = probs @ M; works for 7-class and 4-class label sets."""
+    import numpy as np  # here, not at the top: `trayagent call start` must start fast
+
     m = np.zeros((len(labels), len(PRODUCT4)), dtype=np.float32)
     for i, label in enumerate(labels):
         product = label if label in PRODUCT4 else GROUP.get(label)

@@ -49,8 +49,10 @@ class StressTracker:
 
     def __init__(self) -> None:
         self.index = 0.0
+        self.samples = 0
 
     def sample(self, time: datetime, obs: Observation) -> Sample:
         self.index = next_index(self.index, obs.emotion)
+        self.samples += 1
         probs = None if obs.probs4 is None else tuple(float(p) for p in obs.probs4)
         return Sample(time, obs.emotion, self.index, probs)
