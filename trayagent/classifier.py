@@ -52,6 +52,20 @@ def _metadata_json(meta: dict[str, str], key: str, path: Path):
         raise ModelError(f"{path}: model metadata {key!r} is not valid JSON") from None
 
 
+def _onnxruntime():
+    """onnxruntime, with its telemetry off. Since 1.2x its wheels carry Microsoft's 1DS telemetry,
+    which keeps an event store in ~/.cache/Microsoft and is built to upload it: the product promises
+    no network traffic and no files outside the user's data folder. The switch must be set before
+    the library loads; the call covers Windows' ETW events."""
+    import os
+
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    import onnxruntime as ort  # heavy: only loaded when a model is really needed
+
+    ort.disable_telemetry_events()
+    return ort
+
+
 class EmotionClassifier:
     def __init__(self, path: Path | str | None = None, threads: int = 1) -> None:
         path = Path(path) if path else paths.shipped_model()
@@ -59,7 +73,7 @@ class EmotionClassifier:
             raise ModelError(f"{path}: model file not found")
         if not path.is_file():
             raise ModelError(f"{path}: model path is not a file")
-        import onnxruntime as ort  # heavy: only load it when a model is really needed
+        ort = _onnxruntime()
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads

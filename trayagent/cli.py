@@ -106,6 +106,10 @@ def _lazy(module: str, function: str = "command"):
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    # Everything trayagent writes (calls, logs, settings, graphs) is for its user's eyes only.
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -100,13 +100,10 @@ class CommandServer:
             pass
 
     def close(self) -> None:
+        # accept() may not wake on close on every platform; the serving thread is a daemon thread,
+        # so it is left blocked rather than knocked awake (a knock can race its exit and hang).
         self._stopping = True
-        try:  # accept() does not wake up on close everywhere: knock once
-            send({"cmd": "noop"}, timeout_s=1)
-        except TrayagentError:
-            pass
         self._listener.close()
-        self._thread.join(timeout=2)
         _key_file().unlink(missing_ok=True)
 
 
