@@ -237,6 +237,12 @@ class Controller:
 
     def _start_call(self) -> None:
         try:
+            self.perception
+        except TrayagentError as e:  # no model, no point opening the camera: say so and stay up
+            self.problem = str(e)
+            log.error("cannot watch this call: %s", e)
+            return
+        try:
             start_wall = self.now()
             writer = self.store.new_call(start_wall)
         except RecordingError as e:
