@@ -20,7 +20,6 @@ SetCompressor /SOLID ${COMPRESSOR}
 !define REGKEY "Software\trayagent"
 !define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\trayagent"
 !define RUNKEY "Software\Microsoft\Windows\CurrentVersion\Run"
-!define QUIT_EVENT "Global\trayagent-quit"
 
 Name "trayagent ${VERSION}"
 OutFile "${OUTFILE}"
@@ -88,22 +87,24 @@ Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
 !macroend
 
 ; Close every running instance (all sessions) before files are replaced or removed:
-; 1. `trayagent stop` asks this user's daemon to quit cleanly;
-; 2. the global quit event asks the daemons of every other session to quit cleanly;
+; 1. `trayagent stop` asks this user's daemon to quit cleanly (the installer's own session);
+; 2. %ProgramData%\trayagent\quit.request (writable by administrators only) asks the daemons of
+;    every other session to quit cleanly: a daemon that sees it newer than its own start quits;
 ; 3. whatever still runs from our runtime folder after 15 s is terminated.
 !macro StopRunning un
 Function ${un}StopRunning
   ${If} ${FileExists} "$INSTDIR\runtime\python.exe"
     DetailPrint "Asking running trayagent instances to quit..."
-    nsExec::ExecToLog /TIMEOUT=15000 '"$INSTDIR\runtime\python.exe" -m trayagent stop'
-    Pop $0
-    System::Call 'kernel32::OpenEventW(i 0x0002, i 0, w "${QUIT_EVENT}") p.r1'
-    ${If} $1 P<> 0
-      System::Call 'kernel32::SetEvent(p r1)'
-      System::Call 'kernel32::CloseHandle(p r1)'
+    ${If} ${FileExists} "$DataDir\*.*"
+      FileOpen $1 "$DataDir\quit.request" w
+      FileWrite $1 "trayagent setup ${VERSION}$\r$\n"
+      FileClose $1
     ${EndIf}
+    nsExec::ExecToLog /TIMEOUT=25000 '"$INSTDIR\runtime\python.exe" -m trayagent stop'
+    Pop $0
     nsExec::ExecToLog /TIMEOUT=30000 `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "$$d = '$INSTDIR\runtime\'; $$t = (Get-Date).AddSeconds(15); do { $$p = @(Get-Process | Where-Object { $$_.Path -and $$_.Path.StartsWith($$d, [StringComparison]::OrdinalIgnoreCase) }); if ($$p.Count -eq 0) { break }; Start-Sleep -Milliseconds 500 } while ((Get-Date) -lt $$t); $$p | Stop-Process -Force -ErrorAction SilentlyContinue"`
     Pop $0
+    Delete "$DataDir\quit.request"
   ${EndIf}
 FunctionEnd
 !macroend

@@ -325,11 +325,26 @@ def test_silent_install_upgrade_uninstall(wine: Wine, setup_exe: Path, tmp_path)
     with open(datadir / "policy.toml", "a", encoding="utf-8") as f:
         f.write("# edited by IT after deployment\n")
     edited = (datadir / "policy.toml").read_text(encoding="utf-8")
+    # A stand-in for a daemon in another session: it quits when the installer posts
+    # %ProgramData%\trayagent\quit.request, as the real daemon does.
+    marker = wine.c / "users" / "Public" / "saw-quit-request.txt"
+    watcher = subprocess.Popen(
+        ["wine", INSTDIR_WIN + r"\runtime\python.exe", "-c",
+         "import os, time\n"
+         "for _ in range(1200):\n"
+         r"    if os.path.exists(r'C:\ProgramData\trayagent\quit.request'):" "\n"
+         r"        open(r'C:\users\Public\saw-quit-request.txt', 'w').close(); break" "\n"
+         "    time.sleep(0.1)\n"],
+        env=wine.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3)
     t0 = time.monotonic()
     proc = wine.run(str(setup_exe), "/S")
     assert proc.returncode == 0, proc.stderr[-2000:]
     wine.wait()
     print(f"upgrade: {time.monotonic() - t0:.0f} s")
+    watcher.communicate(timeout=120)
+    assert marker.exists(), "the running instance was not asked to quit"
+    assert not (datadir / "quit.request").exists()
     assert not (runtime / "Lib" / "site-packages" / "left_from_old_version.py").exists()
     assert (runtime / "python.exe").is_file()
     assert (datadir / "policy.toml").read_text(encoding="utf-8") == edited
