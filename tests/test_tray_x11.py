@@ -58,9 +58,12 @@ def desktop(home, tmp_path):
     bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
                          capture_output=True, text=True, env=env, check=True).stdout.split()
     env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = bus[0], int(bus[1])
+    assert wait_for(lambda: subprocess.run(["xwininfo", "-root"], env=env, capture_output=True).returncode == 0,
+                    timeout=30), "Xvfb did not come up"
     trayer = _start(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "40",
                      "--transparent", "false", "--tint", "0xdddddd", "--SetDockType", "true"], env)
-    time.sleep(1)
+    assert wait_for(lambda: '"panel": ("panel" "trayer")' in subprocess.run(
+        ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True).stdout, timeout=30), "no tray host"
     procs = [trayer]
     yield env, procs
     for p in reversed(procs):
@@ -138,7 +141,13 @@ def test_a_call_under_a_real_tray(desktop, tmp_path, home):
         screenshot(env, "2-menu")
         subprocess.run(["xdotool", "key", "Escape"], env=env)
 
-    assert json.loads(cli(env, "call", "start", "--json").stdout)["state"] == "call"
+    if backend_has_menu:  # start the call from the menu, as an agent would: first item, Enter
+        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "3"], env=env)
+        assert wait_for(lambda: popup_windows(env), timeout=10)
+        subprocess.run(["xdotool", "key", "Down", "Return"], env=env)
+        assert wait_for(lambda: json.loads(cli(env, "status", "--json").stdout)["state"] == "call", timeout=10)
+    else:
+        assert json.loads(cli(env, "call", "start", "--json").stdout)["state"] == "call"
     time.sleep(15)
     status = json.loads(cli(env, "status", "--json").stdout)
     assert status["state"] == "call" and status["camera_open"]
@@ -157,8 +166,17 @@ def test_a_call_under_a_real_tray(desktop, tmp_path, home):
     if backend_has_menu:
         subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "3"], env=env)
         wait_for(lambda: popup_windows(env), timeout=10)
-        screenshot(env, "4-menu-after-call")
-        subprocess.run(["xdotool", "key", "Escape"], env=env)
+        subprocess.run(["xdotool", "key", "Down", "Down", "Right"], env=env)  # Today's calls
+        time.sleep(1)
+        screenshot(env, "4-todays-calls")
+        subprocess.run(["xdotool", "key", "Return"], env=env)  # opens the call's graph
+        title = f"trayagent: {call['id']}"
+        found = wait_for(lambda: subprocess.run(["xdotool", "search", "--name", title], env=env,
+                                                capture_output=True, text=True).stdout.strip(), timeout=30)
+        assert found, "the graph window did not open from the menu"
+        time.sleep(1)
+        screenshot(env, "5-graph-window")
+        subprocess.run(["xdotool", "windowclose", found.split()[0]], env=env)
 
     stopped = cli(env, "stop")
     assert stopped.returncode == 0, stopped.stderr

@@ -72,11 +72,34 @@ def graph_command(args) -> int:
     if args.out:
         print(f"wrote {graphs.save(fig, Path(args.out))}")
         return 0
-    # No --out: show it. The graph is rendered to the user's data folder and opened with the
-    # system's image viewer, which every desktop has (a bundled runtime may lack Tk).
+    if show_window(fig, f"trayagent: {name}"):
+        return 0
+    # No Tk (an embedded runtime): render into the user's data folder and open it with the
+    # system's image viewer, which every desktop has.
     out = graphs.save(fig, paths.data_dir() / "graphs" / f"{name}.png")
     open_path(out)
     return 0
+
+
+def show_window(fig, title: str) -> bool:
+    """The graph in a window of its own (this runs in a child process of the tray)."""
+    try:
+        import tkinter
+
+        from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg, NavigationToolbar2Tk
+    except ImportError:
+        return False
+    try:
+        root = tkinter.Tk()
+    except tkinter.TclError:  # no display
+        return False
+    root.title(title)
+    canvas = FigureCanvasTkAgg(fig, master=root)
+    NavigationToolbar2Tk(canvas, root).update()  # zoom and "save as" for the curious
+    canvas.get_tk_widget().pack(fill=tkinter.BOTH, expand=True)
+    canvas.draw()
+    root.mainloop()
+    return True
 
 
 def open_path(path: Path) -> None:
