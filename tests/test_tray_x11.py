@@ -178,7 +178,16 @@ def test_a_call_under_a_real_tray(desktop, tmp_path, home):
         screenshot(env, "5-graph-window")
         subprocess.run(["xdotool", "windowclose", found.split()[0]], env=env)
 
-    stopped = cli(env, "stop")
-    assert stopped.returncode == 0, stopped.stderr
+    # Quit from the menu in the middle of a call: the daemon ends, the call is closed out.
+    assert json.loads(cli(env, "call", "start", "--json").stdout)["state"] == "call"
+    time.sleep(7)
+    if backend_has_menu:
+        subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2), "click", "3"], env=env)
+        assert wait_for(lambda: popup_windows(env), timeout=10)
+        subprocess.run(["xdotool", "key", "Up", "Return"], env=env)  # the last item: Quit
+    else:
+        assert cli(env, "stop").returncode == 0
     assert daemon.wait(20) == 0
+    assert len(json.loads(cli(env, "calls", "--json").stdout)) == 2
+    assert cli(env, "status").returncode == 3  # not running
     assert wait_for(lambda: not tray_windows(env), timeout=5), "the icon outlived the daemon"
