@@ -156,7 +156,7 @@ def test_nsis_script_compiles(tmp_path):
         (runtime / rel).write_bytes(b"x")
     (stage / "PYTHON-LICENSE.txt").write_text("license")
     (stage / "policy.example.toml").write_text("# template")
-    out = tmp_path / "setup.exe"
+    out = tmp_path / "trayagent-test-win64-setup.exe"
     build.run_makensis(stage, out, "0.1.0", "zlib", 1)
     assert out.stat().st_size > 30_000
     assert out.read_bytes()[:2] == b"MZ"
