@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -282,6 +283,23 @@ def test_frozen_process_with_a_monotonic_gap_is_treated_like_sleep(rig):
     ctl.tick()
     assert ctl.call is None
     assert store.calls()[0].duration_s == pytest.approx(12, abs=0.6)
+
+
+def test_an_installer_quit_request_ends_the_daemon_with_the_call_closed_out(rig, home):
+    ctl, clock, cam, view, signal, store = rig
+    stale = home / "quit.request"  # TRAYAGENT_POLICY points into home in tests
+    stale.write_text("")
+    os.utime(stale, (ctl.started_wall - 60, ctl.started_wall - 60))
+    ctl.handle("start")
+    ctl.advance(8)
+    assert not ctl.stopped.is_set()  # a request from before this start is not for us
+    os.utime(stale, None)
+    ctl.advance(1.5)
+    assert ctl.stopped.is_set()
+    t = threading.Thread(target=ctl.run)
+    t.start()
+    t.join(10)
+    assert not cam.is_open and len(store.calls()) == 1
 
 
 def _write(path: Path, text: str) -> Path:

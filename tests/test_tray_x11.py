@@ -43,33 +43,52 @@ def _stop(p: subprocess.Popen) -> None:
             p.wait()
 
 
-@pytest.fixture
-def desktop(home, tmp_path):
-    """Xvfb + a session bus + trayer; yields the environment to run trayagent in."""
-    env = os.environ.copy()
+def _xvfb() -> tuple[subprocess.Popen, str]:
+    """Xvfb on a free display; the display number is read up to its newline."""
     r, w = os.pipe()
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "800x600x24", "-nolisten", "tcp"],
                             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     os.close(w)
-    display = os.read(r, 16).decode().strip()
+    number = b""
+    while not number.endswith(b"\n"):
+        chunk = os.read(r, 16)
+        if not chunk:
+            break
+        number += chunk
     os.close(r)
-    env["DISPLAY"] = f":{display}"
-    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-                         capture_output=True, text=True, env=env, check=True).stdout.split()
-    env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = bus[0], int(bus[1])
-    assert wait_for(lambda: subprocess.run(["xwininfo", "-root"], env=env, capture_output=True).returncode == 0,
-                    timeout=30), "Xvfb did not come up"
-    trayer = _start(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "40",
-                     "--transparent", "false", "--tint", "0xdddddd", "--SetDockType", "true"], env)
-    assert wait_for(lambda: '"panel": ("panel" "trayer")' in subprocess.run(
-        ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True).stdout, timeout=30), "no tray host"
-    procs = [trayer]
-    yield env, procs
-    for p in reversed(procs):
-        _stop(p)
-    os.kill(bus_pid, signal.SIGTERM)
-    _stop(xvfb)
+    return xvfb, number.decode().strip()
+
+
+@pytest.fixture
+def desktop(home, tmp_path):
+    """Xvfb + a session bus + trayer; yields the environment to run trayagent in."""
+    env = os.environ.copy()
+    procs: list[subprocess.Popen] = []
+    bus_pid = None
+    try:
+        for _ in range(3):
+            xvfb, display = _xvfb()
+            procs.append(xvfb)
+            env["DISPLAY"] = f":{display}"
+            if display and wait_for(lambda: subprocess.run(["xwininfo", "-root"], env=env,
+                                                           capture_output=True).returncode == 0, timeout=15):
+                break
+        else:
+            pytest.fail("Xvfb did not come up")
+        bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                             capture_output=True, text=True, env=env, check=True).stdout.split()
+        env["DBUS_SESSION_BUS_ADDRESS"], bus_pid = bus[0], int(bus[1])
+        procs.append(_start(["trayer", "--edge", "top", "--align", "right", "--widthtype", "request", "--height",
+                             "40", "--transparent", "false", "--tint", "0xdddddd", "--SetDockType", "true"], env))
+        assert wait_for(lambda: '"panel": ("panel" "trayer")' in subprocess.run(
+            ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True).stdout, timeout=30), "no tray host"
+        yield env, procs
+    finally:
+        for p in reversed(procs):
+            _stop(p)
+        if bus_pid:
+            os.kill(bus_pid, signal.SIGTERM)
 
 
 def tray_windows(env) -> list[tuple[int, int, int, int]]:
@@ -178,6 +197,11 @@ def test_a_call_under_a_real_tray(desktop, tmp_path, home):
         screenshot(env, "5-graph-window")
         subprocess.run(["xdotool", "windowclose", found.split()[0]], env=env)
 
+    assert json.loads(cli(env, "pause", "30", "--json").stdout)["state"] == "paused"
+    time.sleep(1)
+    screenshot(env, "6-paused")
+    assert json.loads(cli(env, "resume", "--json").stdout)["state"] == "idle"
+
     # Quit from the menu in the middle of a call: the daemon ends, the call is closed out.
     assert json.loads(cli(env, "call", "start", "--json").stdout)["state"] == "call"
     time.sleep(7)
@@ -191,3 +215,21 @@ def test_a_call_under_a_real_tray(desktop, tmp_path, home):
     assert len(json.loads(cli(env, "calls", "--json").stdout)) == 2
     assert cli(env, "status").returncode == 3  # not running
     assert wait_for(lambda: not tray_windows(env), timeout=5), "the icon outlived the daemon"
+
+
+def test_camera_problem_shows_in_the_tray(desktop, tmp_path, home):
+    env, procs = desktop
+    daemon = subprocess.Popen([sys.executable, "-m", "trayagent", "run", "--camera", "63"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    procs.append(daemon)
+    assert wait_for(lambda: cli(env, "status").returncode == 0)
+    assert wait_for(lambda: tray_windows(env))
+    cli(env, "call", "start")
+    status = json.loads(cli(env, "status", "--json").stdout)
+    assert status["look"] == "problem" and "camera 63: cannot open" in status["status"]
+    time.sleep(1)
+    screenshot(env, "7-camera-problem")
+    time.sleep(5)  # past the minimum call length
+    assert cli(env, "stop").returncode == 0 and daemon.wait(20) == 0
+    [call] = json.loads(cli(env, "calls", "--json").stdout)
+    assert call["faces"] == 0 and call["samples"] >= 1  # recorded as moments without a face

@@ -237,6 +237,14 @@ def call_command(args) -> int:
     return _print_reply(reply, args)
 
 
+def pause_command(args) -> int:
+    return _print_reply(ipc.send({"cmd": "pause", "minutes": args.minutes}), args)
+
+
+def resume_command(args) -> int:
+    return _print_reply(ipc.send({"cmd": "resume"}), args)
+
+
 def status_command(args) -> int:
     try:
         reply = ipc.send({"cmd": "status"})

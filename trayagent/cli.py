@@ -42,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_lazy("trayagent.app", "call_command"))
 
+    p = sub.add_parser("pause", help="pause watching (ends a call in progress); default until resumed")
+    p.add_argument("minutes", nargs="?", type=_positive_float, help="resume by itself after this many minutes")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.app", "pause_command"))
+
+    p = sub.add_parser("resume", help="end a pause")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.app", "resume_command"))
+
     p = sub.add_parser("status", help="what the running daemon is doing")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_lazy("trayagent.app", "status_command"))

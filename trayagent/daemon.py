@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
+from trayagent import paths
 from trayagent.callstate import CallStateMachine, Timing
 from trayagent.config import Config
 from trayagent.errors import TrayagentError
@@ -100,6 +101,7 @@ class Controller:
         self._next_poll = 0.0
         self._next_sample = 0.0
         self._last_status: TrayStatus | None = None
+        self.started_wall = time.time()  # a quit request older than this is from an earlier install
         self._last_tick: float | None = None
         self._last_wall: datetime | None = None
         self._today: tuple[CallSummary, ...] = ()
@@ -207,6 +209,10 @@ class Controller:
         self._last_tick, self._last_wall = t, wall
         if t >= self._next_poll:
             self._next_poll = t + self.POLL_S
+            if self._quit_requested():
+                log.info("the installer asked trayagent to quit (%s)", paths.quit_request())
+                self.stopped.set()
+                return
             paused = self._is_paused(t)
             self._auto_on = self._read_signal() if not paused else False
             if not paused:
@@ -215,6 +221,12 @@ class Controller:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
             self._sample(t)
         self._publish()
+
+    def _quit_requested(self) -> bool:
+        try:
+            return paths.quit_request().stat().st_mtime > self.started_wall
+        except OSError:
+            return False
 
     def _read_signal(self) -> bool:
         if self.signal is None:

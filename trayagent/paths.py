@@ -35,6 +35,12 @@ def policy_file() -> Path:
     return Path("/etc/xdg") / APP / "policy.toml"
 
 
+def quit_request() -> Path:
+    """Created by the installer before an upgrade or uninstall: every user's daemon started before
+    it quits cleanly (`trayagent stop` reaches only the installer's own user)."""
+    return policy_file().parent / "quit.request"
+
+
 def calls_dir() -> Path:
     return data_dir() / "calls"
 
