@@ -481,33 +481,7 @@ POLICY_TEMPLATE_SCRIPT = r"""
 import sys
 from trayagent import config
 
-def val(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(val(x) for x in v) + "]"
-    return repr(v)
-
-out = [
-    "# trayagent machine policy template, installed as %ProgramData%\\trayagent\\policy.example.toml.",
-    "#",
-    "# To enforce settings on every account of this PC, save a copy as policy.toml in the same folder",
-    "# (or pass /POLICY=path\\to\\policy.toml to the installer) and uncomment the keys to enforce.",
-    "# A key set in policy.toml wins over the user's own settings and cannot be changed by users;",
-    "# keys left commented stay under each user's control, starting from the default shown.",
-    "# The installer rewrites this template on every install and never touches policy.toml unless",
-    "# given /POLICY=. trayagent reads the policy when it starts.",
-    "",
-]
-for section, keys in config.SETTINGS.items():
-    out.append(f"[{section}]")
-    for key, s in keys.items():
-        out.append(f"# {s.comment} Allowed: {s.allowed}.")
-        out.append(f"# {key} = {val(s.default)}")
-    out.append("")
-sys.stdout.write("\r\n".join(out))
+sys.stdout.write(config.policy_template().replace("\n", "\r\n"))
 """
 
 
