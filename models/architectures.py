@@ -102,13 +102,13 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2(nn.Module):
-    # (expansion, channels, repeats, first stride), MobileNetV2's table scaled to 48x48 input
+    # (expansion, channels, repeats, first stride), MobileNetV2's table for 48x48 input: 24 -> 3
     STAGES = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 48, 3, 2), (6, 96, 3, 2), (6, 160, 2, 1))
 
     def __init__(self, stem: int = 32, head: int = 512, classes: int = 7, dropout: float = 0.3,
-                 width: float = 1.0) -> None:
+                 width: float = 0.75) -> None:
         super().__init__()
-        layers: list[nn.Module] = [conv_bn(1, stem)]
+        layers: list[nn.Module] = [conv_bn(1, stem, stride=2)]  # stride-2 stem, as the Xception here
         cin = stem
         for t, c, n, s in self.STAGES:
             c = int(c * width)
@@ -142,10 +142,10 @@ class InceptionModule(nn.Module):
 
 
 class Inception(nn.Module):
-    def __init__(self, stem: int = 32, widths: tuple[int, ...] = (64, 128, 256), head: int = 512,
+    def __init__(self, stem: int = 32, widths: tuple[int, ...] = (96, 192, 384), head: int = 512,
                  classes: int = 7, dropout: float = 0.3) -> None:
         super().__init__()
-        layers: list[nn.Module] = [conv_bn(1, stem // 2), conv_bn(stem // 2, stem), nn.MaxPool2d(3, 2, 1)]
+        layers: list[nn.Module] = [conv_bn(1, stem // 2), conv_bn(stem // 2, stem, stride=2)]
         cin = stem
         for i, w in enumerate(widths):
             m = InceptionModule(cin, w // 4, w // 2, w // 8, w // 8)
