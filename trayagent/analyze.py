@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from trayagent import graphs
+from trayagent.durations import mmss
 from trayagent.emotions import PRODUCT4
 from trayagent.frames import open_video, video_frames
 from trayagent.pipeline import Perception, StressTracker
@@ -33,7 +34,7 @@ class Analysis:
         rate = s.faces / s.samples if s.samples else 0.0
         shares = ", ".join(f"{e} {self.emotions[e]}" for e in PRODUCT4 if self.emotions.get(e))
         return "\n".join([
-            f"{s.samples} frames over {graphs._mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%})",
+            f"{s.samples} frames over {mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%})",
             f"emotions: {shares or 'none (no face found)'}",
             f"stress: peak {s.peak:.3f}, mean {s.mean:.3f}, final {s.final:.3f}",
             f"wrote {self.csv}",

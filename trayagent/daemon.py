@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
-from trayagent import paths
+from trayagent import durations, paths
 from trayagent.callstate import CallStateMachine, Timing
 from trayagent.config import Config
 from trayagent.errors import TrayagentError
@@ -54,11 +54,6 @@ class View(Protocol):
     def show(self, status: TrayStatus) -> None: ...
 
     def notify(self, title: str, body: str) -> None: ...
-
-
-def _mmss(seconds: float) -> str:
-    s = max(0, int(seconds))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
 
 
 @dataclass
@@ -349,7 +344,7 @@ class Controller:
     def status(self) -> TrayStatus:
         t = self.clock()
         if self.call is not None:
-            elapsed = _mmss(t - self.call.started)
+            elapsed = durations.elapsed(t - self.call.started)
             index = self.call.tracker.index
             if self.call.problem:
                 return TrayStatus("problem", self.text("camera_problem", elapsed=elapsed, problem=self.call.problem),

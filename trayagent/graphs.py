@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from trayagent.durations import mmss
 from trayagent.emotions import PRODUCT4
 from trayagent.recording import CallSummary, Sample
 from trayagent.stress import Thresholds
@@ -22,11 +23,6 @@ BAND_COLOURS = {"calm": "#e3f4e1", "elevated": "#fdf0d2", "alert": "#fadbd8"}
 EMOTION_COLOURS = {"happy": "#f2b134", "neutral": "#9aa5b1", "stress": "#d64545", "surprise": "#7b61ff"}
 NO_FACE_COLOUR = "#ffffff"
 LINE_COLOUR = "#1f3b57"
-
-
-def _mmss(seconds: float, _pos: object = None) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _band_background(ax, thresholds: Thresholds, lo: float, hi: float) -> None:
@@ -83,7 +79,7 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     strip.set_ylim(0, 1)
     strip.set_yticks([])
     strip.set_ylabel("emotion", rotation=0, ha="right", va="center")
-    strip.xaxis.set_major_formatter(FuncFormatter(_mmss))
+    strip.xaxis.set_major_formatter(FuncFormatter(mmss))
     strip.set_xlabel("time in call (mm:ss)")
     handles = [Patch(color=EMOTION_COLOURS[e], label=e) for e in PRODUCT4]
     handles.append(Patch(facecolor=NO_FACE_COLOUR, edgecolor="#bbbbbb", hatch="///", label="no face"))
@@ -102,7 +98,7 @@ def call_title(summary: CallSummary | None, samples: Sequence[Sample]) -> str:
         peak, final = max(s.stress for s in samples), samples[-1].stress
     else:
         return "Call (no samples)"
-    return f"Call {start:%Y-%m-%d %H:%M} · {_mmss(dur)} · peak {peak:.2f} · final {final:.2f}"
+    return f"Call {start:%Y-%m-%d %H:%M} · {mmss(dur)} · peak {peak:.2f} · final {final:.2f}"
 
 
 def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: str,
@@ -134,7 +130,7 @@ def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: str,
     ax.set_ylabel("stress index")
     peaks = [c.peak for c, _ in calls]
     total = sum(c.duration_s for c, _ in calls)
-    ax.set_title(f"{day}: {len(calls)} calls · {_mmss(total)} on calls · highest peak {max(peaks):.2f}")
+    ax.set_title(f"{day}: {len(calls)} calls · {mmss(total)} on calls · highest peak {max(peaks):.2f}")
     return fig
 
 

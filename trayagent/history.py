@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trayagent import config as config_mod
 from trayagent import graphs, paths
+from trayagent.durations import mmss
 from trayagent.errors import TrayagentError
 from trayagent.recording import CallStore, CallSummary, read_samples
 
@@ -45,7 +46,7 @@ def calls_command(args) -> int:
         return 0
     print(f"{'id':<18} {'start':<6} {'length':>7} {'samples':>7} {'faces':>6} {'peak':>6} {'mean':>6} {'final':>6}")
     for c in found:
-        print(f"{c.id:<18} {c.start:%H:%M}  {graphs._mmss(c.duration_s):>7} {c.samples:>7} {c.faces:>6} "
+        print(f"{c.id:<18} {c.start:%H:%M}  {mmss(c.duration_s):>7} {c.samples:>7} {c.faces:>6} "
               f"{c.peak:>6.2f} {c.mean:>6.2f} {c.final:>6.2f}")
     return 0
 

@@ -12,14 +12,10 @@ from typing import Callable
 
 from trayagent import __version__, icons
 from trayagent.daemon import TrayStatus
+from trayagent.durations import mmss
 from trayagent.messages import Messages
 
 log = logging.getLogger(__name__)
-
-
-def _duration(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 60}:{s % 60:02d}"
 
 
 class MenuModel:
@@ -32,7 +28,7 @@ class MenuModel:
 
     def call_items(self) -> list[tuple[str, str]]:
         """(label, call id) for today's calls, newest first."""
-        return [(self.text("call_item", start=f"{c.start:%H:%M}", duration=_duration(c.duration_s), peak=c.peak), c.id)
+        return [(self.text("call_item", start=f"{c.start:%H:%M}", duration=mmss(c.duration_s), peak=c.peak), c.id)
                 for c in reversed(self.status.today)]
 
 
