@@ -66,10 +66,19 @@ class CallSummary:
 
 
 def make_private_dir(path: Path) -> Path:
-    """A folder only its user can enter (0700 on POSIX; per-user profile ACLs on Windows)."""
+    """A folder only its user can enter: 0700 on POSIX; on Windows an ACL granting the user alone,
+    inherited by everything created inside (set once, when the folder is made)."""
+    new = not path.exists()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if os.name == "posix":
         os.chmod(path, 0o700)
+    elif new and os.name == "nt":
+        import subprocess
+
+        user = os.environ.get("USERNAME", "")
+        if user:  # no inherited entries (Users, other admins' groups), full control for this user only
+            subprocess.run(["icacls", str(path), "/inheritance:r", "/grant:r", f"{user}:(OI)(CI)F"],
+                           capture_output=True, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
     return path
 
 
