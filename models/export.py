@@ -3,8 +3,10 @@
     python -m models.export models/runs/xception/best.pt --out models/emotion.onnx
 
 The graph takes grey 48x48 faces with pixel values 0..255 and returns probabilities over FER2013's
-7 emotions, averaged over the face and its mirror image. Normalisation happens inside the graph;
-everything else a consumer needs is in the file's metadata.
+7 emotions. Normalisation happens inside the graph; everything else a consumer needs is in the
+file's metadata. `--flip` also averages each face with its mirror image: +0.5 points of 4-class
+accuracy on publictest for twice the time (1.2 ms instead of 0.63 ms a face on one thread), which
+breaks the 1 ms budget, so the shipped model is exported without it.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from trayagent.emotions import FER7, GROUP, PRODUCT4
 SIZE = 48
 
 
-class FlipAveraged(nn.Module):
-    def __init__(self, net: nn.Module) -> None:
+class Probabilities(nn.Module):
+    def __init__(self, net: nn.Module, flip: bool) -> None:
         super().__init__()
-        self.net = net
+        self.net, self.flip = net, flip
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.flip:
+            return F.softmax(self.net(x), 1)
         both = torch.cat([x, x.flip(-1)], 0)
         p = F.softmax(self.net(both), 1)
         n = x.shape[0]
@@ -48,14 +52,14 @@ def load_checkpoint(path: Path) -> tuple[nn.Module, dict]:
     return net.eval(), state
 
 
-def metadata(state: dict, extra: dict[str, str]) -> dict[str, str]:
+def metadata(state: dict, flip: bool) -> dict[str, str]:
     cfg = state["config"]
     return {
         "labels": json.dumps(list(FER7)),
         "preprocessing": json.dumps({"size": [SIZE, SIZE], "color": "gray", "scale": 1.0, "mean": 0.0, "std": 1.0}),
         "normalisation": "grey pixels 0..255 in; per-image standardisation (x - mean) / (std + 1) inside the graph",
         "output": "probabilities",
-        "test_time_augmentation": "mean of the face and its horizontal mirror, inside the graph",
+        "test_time_augmentation": "mean of the face and its horizontal mirror, inside the graph" if flip else "none",
         "grouping": json.dumps(GROUP),
         "product_classes": json.dumps(list(PRODUCT4)),
         "architecture": f"{cfg['arch']} {json.dumps(cfg['arch_args'])}",
@@ -67,13 +71,12 @@ def metadata(state: dict, extra: dict[str, str]) -> dict[str, str]:
         "recipe": json.dumps(cfg),
         "version": __version__,
         "licence": "MIT (weights); trained on FER2013, research-use data: see models/README.md",
-        **extra,
     }
 
 
-def export(checkpoint: Path, out: Path, opset: int = 17) -> None:
+def export(checkpoint: Path, out: Path, flip: bool = False, opset: int = 17) -> None:
     net, state = load_checkpoint(checkpoint)
-    wrapped = FlipAveraged(net).eval()
+    wrapped = Probabilities(net, flip).eval()
     dummy = torch.zeros(1, 1, SIZE, SIZE)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(wrapped, (dummy,), str(out), input_names=["face"], output_names=["probabilities"],
@@ -81,7 +84,7 @@ def export(checkpoint: Path, out: Path, opset: int = 17) -> None:
                       dynamo=False)
     model = onnx.load(str(out))
     model.doc_string = "trayagent facial-expression model: grey 48x48 face -> FER2013 7-emotion probabilities"
-    for key, value in metadata(state, {}).items():
+    for key, value in metadata(state, flip).items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
@@ -110,8 +113,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--out", type=Path, default=Path("models/emotion.onnx"))
+    ap.add_argument("--flip", action="store_true", help="average each face with its mirror image (2x slower)")
     args = ap.parse_args()
-    export(args.checkpoint, args.out)
+    export(args.checkpoint, args.out, args.flip)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
 
 
