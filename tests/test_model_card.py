@@ -34,3 +34,10 @@ def test_card_figures_are_reproduced_by_evaluate(privatetest_folders):
         assert got[key] == card[key], key
     readme = (MODELS / "README.md").read_text()
     assert f"{card['accuracy_4']:.1%}" in readme and f"{card['accuracy_7']:.1%}" in readme
+
+
+@pytest.mark.skipif(CARD is None, reason="models/metrics.json not written yet (python -m models.card)")
+def test_the_shipped_model_meets_the_shipping_floor_and_latency_budget():
+    assert CARD["privatetest"]["accuracy_4"] >= 0.73
+    assert CARD["latency_one_thread"]["median_ms"] <= 1.0
+    assert CARD["size_mb"] <= 20
