@@ -73,20 +73,16 @@ def run_command(args) -> int:
     except Timeout:
         from trayagent.messages import Messages
 
-        print(Messages(config_mod.load()["ui.language"] if _config_ok() else "auto")("already_running"))
+        try:
+            language = config_mod.load()["ui.language"]
+        except config_mod.ConfigError:
+            language = "auto"
+        print(Messages(language)("already_running"))
         return 0
     try:
         return _run(args)
     finally:
         lock.release()
-
-
-def _config_ok() -> bool:
-    try:
-        config_mod.load()
-        return True
-    except config_mod.ConfigError:
-        return False
 
 
 def _run(args) -> int:
