@@ -107,10 +107,10 @@ def _run(args) -> int:
         return LatestFrameReader(source, cfg["camera.backend"], cfg["camera.warmup_s"])
 
     auto = autostart.for_platform()
-    view_box: list = []
 
     def post(command: str, **kw) -> None:
-        """Tray and hotkey entry point: work that is not call state runs as an 'action'."""
+        """Tray and hotkey entry point: work that is not call state runs as an 'action'.
+        (`controller` and `view` are bound below, before the tray can call this.)"""
         if command == "open_graph":
             controller.post("action", run=lambda: _spawn_graph(kw["call_id"]))
         elif command == "open_data":
@@ -118,7 +118,7 @@ def _run(args) -> int:
         elif command == "autostart":
             controller.post("action", run=lambda: auto.enable() if kw["enable"] else auto.disable())
         elif command == "about":
-            controller.post("action", run=lambda: view_box[0].notify("trayagent", controller.text(
+            controller.post("action", run=lambda: view.notify("trayagent", controller.text(
                 "about_body", version=__version__)))
         else:
             controller.post(command, **kw)
@@ -133,7 +133,6 @@ def _run(args) -> int:
         except Exception as e:  # no tray host, no backend: run on, reachable by the CLI
             log.warning("no system tray (%s); running without an icon", e)
     view = view or HeadlessView()
-    view_box.append(view)
 
     controller = Controller(cfg, store, lambda: Perception(model), open_camera, view, _automatic_signal(cfg))
     controller.problem = config_problem
