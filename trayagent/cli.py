@@ -10,7 +10,9 @@ from trayagent.errors import TrayagentError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trayagent", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="trayagent", description="Per-call stress at a glance: webcam expression -> stress index, in the tray.",
+        epilog="Start with `trayagent run`; `trayagent doctor` checks the set-up.")
     parser.add_argument("--version", action="version", version=f"trayagent {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
