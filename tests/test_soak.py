@@ -14,7 +14,7 @@ import threading
 import psutil
 
 from tests import videos
-from tests.test_daemon import Clock, FakeSignal, FakeView
+from tests.test_daemon import Clock, FakeSignal
 from trayagent import config
 from trayagent.cv import cv2
 from trayagent.daemon import Controller
@@ -52,10 +52,24 @@ class LoopingVideoCamera:
         return Reader()
 
 
+class LastStatusView:
+    """Keeps only what a tray keeps: the current status (a list of every status would be the leak)."""
+
+    def __init__(self) -> None:
+        self.status = None
+        self.notes = 0
+
+    def show(self, status) -> None:
+        self.status = status
+
+    def notify(self, title: str, body: str) -> None:
+        self.notes += 1
+
+
 def test_a_shift_of_calls_leaks_nothing(tmp_path, capsys):
     rec = videos.record(tmp_path / "cam.avi", [("face", videos.astronaut()), (None, None),
                                                ("face", videos.astronaut())], frames_each=10)
-    clock, view, signal = Clock(), FakeView(), FakeSignal()
+    clock, view, signal = Clock(), LastStatusView(), FakeSignal()
     cfg = config.load(tmp_path / "p.toml", tmp_path / "u.toml")
     store = CallStore(tmp_path / "data")
     camera = LoopingVideoCamera(rec.path)
