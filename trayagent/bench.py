@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent import paths
 from trayagent.cv import cv2
 from trayagent.errors import TrayagentError
 
@@ -66,18 +65,10 @@ def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
             c0 = time.process_time()
             frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
             c1 = time.process_time()
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            box = perception.detector.detect(gray)
+            gray, box = perception.find_face(frame)
             c2 = time.process_time()
-            from trayagent.faces import crop
-            from trayagent.pipeline import Observation
-
-            if box is not None:
-                found += 1
-                probs = perception.classifier.predict([crop(gray, box)])[0]
-                obs = Observation(box, probs, perception.classifier.product(probs))
-            else:
-                obs = Observation(None, None, None)
+            obs = perception.classify(frame, gray, box)
+            found += box is not None
             c3 = time.process_time()
             writer.write(tracker.sample(t0 + timedelta(seconds=i / 2), obs))
             c4 = time.process_time()

@@ -35,8 +35,14 @@ class Perception:
         self.classifier = classifier or EmotionClassifier(model)
 
     def observe(self, frame_bgr: np.ndarray) -> Observation:
+        gray, box = self.find_face(frame_bgr)
+        return self.classify(frame_bgr, gray, box)
+
+    def find_face(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, Box | None]:
         gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY) if frame_bgr.ndim == 3 else frame_bgr
-        box = self.detector.detect(gray)
+        return gray, self.detector.detect(gray)
+
+    def classify(self, frame_bgr: np.ndarray, gray: np.ndarray, box: Box | None) -> Observation:
         if box is None:
             return Observation(None, None, None)
         color = self.classifier.info.preprocessing.color != "gray"
