@@ -7,7 +7,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests import videos

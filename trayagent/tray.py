@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import Callable
 
-from trayagent import __version__, icons
+from trayagent import icons
 from trayagent.daemon import TrayStatus
 from trayagent.durations import mmss
 from trayagent.messages import Messages
