@@ -162,6 +162,28 @@ class Inception(nn.Module):
         return self.classifier(self.pool(self.features(x)))
 
 
+class Standardize(nn.Module):
+    """Per-image zero mean, unit variance: removes exposure and contrast, the lighting the paper
+    names as its main error source. Lives inside the network so the exported ONNX carries it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        std = x.std(dim=(1, 2, 3), keepdim=True)
+        return (x - mean) / (std + 1.0)
+
+
+class EmotionNet(nn.Module):
+    """Takes grey 48x48 pixels in 0..255, returns logits over FER7."""
+
+    def __init__(self, backbone: nn.Module) -> None:
+        super().__init__()
+        self.standardize = Standardize()
+        self.backbone = backbone
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone(self.standardize(x))
+
+
 ARCHITECTURES = {"xception": Xception, "mobilenetv2": MobileNetV2, "inception": Inception}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lzma
+import os
 from pathlib import Path
 
 import cv2
@@ -12,6 +13,14 @@ from trayagent import labelled
 from trayagent.emotions import FER7
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
+# The one default for where FER2013 lives: beside the checkout, as CI lays it out.
+SHARED = Path(os.environ.get("TRAYAGENT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+FER_DATA = SHARED / "datasets" / "fer2013"
+
+# FER+ vote columns, in the file's order; contempt counts as disgust (both are stress to the product),
+# "unknown" and "not a face" are no emotion and are left out of the target.
+FERPLUS_COLUMNS = ("neutral", "happy", "surprise", "sad", "angry", "disgust", "fear", "contempt", "unknown", "noface")
+_FERPLUS_TO_FER7 = {"contempt": "disgust"}
 
 
 def load_fer_split(root: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -38,3 +47,19 @@ def load_folder_set(root: Path, size: int = 48) -> tuple[np.ndarray, np.ndarray]
         images.append(cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA))
         labels.append(FER7.index(label))
     return np.stack(images), np.array(labels, dtype=np.uint8)
+
+
+def ferplus_targets(root: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """FER+ crowd votes as (N, 7) distributions over FER7, and a mask of the rows that have them.
+
+    A row without votes (not matched to FER+) or whose annotators mostly said "not a face" has
+    mask False: such rows keep their FER2013 label alone.
+    """
+    votes = np.load(Path(root) / f"{split}.ferplus_votes.npy").astype(np.float32)
+    dist = np.zeros((len(votes), len(FER7)), dtype=np.float32)
+    for col, name in enumerate(FERPLUS_COLUMNS[:8]):
+        dist[:, FER7.index(_FERPLUS_TO_FER7.get(name, name))] += votes[:, col]
+    emotional = dist.sum(1)
+    mask = (emotional > 0) & (votes[:, 9] < emotional)
+    dist[mask] /= emotional[mask, None]
+    return dist, mask

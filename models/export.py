@@ -23,7 +23,7 @@ from torch import nn
 
 from models.architectures import build
 from models.data import load_fer_split
-from models.train import EmotionNet
+from models.architectures import EmotionNet
 from trayagent import __version__
 from trayagent.emotions import FER7, GROUP, PRODUCT4
 

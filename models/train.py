@@ -1,10 +1,14 @@
 """Train an emotion CNN on FER2013 (and optional extra folder-per-class sets), resumably, on the CPU.
 
-    python -m models.train --arch xception --epochs 40 --out models/runs/xception
+    python -m models.train --arch xception --epochs 45 --out models/runs/xception
 
 train is for training; publictest picks the best epoch; privatetest is never read here (the final
 figures come from `trayagent evaluate` on it, once). A checkpoint is written after every epoch, so
 `--resume` continues a training cut off by the end of a session.
+
+Targets are soft: each face's FER2013 label mixed with its FER+ crowd-vote distribution
+(`--ferplus`), since FER2013's single labels are noisy (FER+'s majority agrees with them on only
+62-63% of faces) while the figures that matter are still measured against FER2013's labels.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import math
 import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,33 +26,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.architectures import build
-from models.data import load_folder_set, load_fer_split
+from models.architectures import EmotionNet, build
+from models.data import FER_DATA, ferplus_targets, load_fer_split, load_folder_set
 from trayagent.emotions import FER7, grouping_matrix
 
 GROUP_M = torch.from_numpy(grouping_matrix(FER7))
-
-
-class Standardize(nn.Module):
-    """Per-image zero mean, unit variance: removes exposure and contrast, the lighting the paper
-    names as its main error source. Lives inside the network so the exported ONNX carries it."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = x.mean(dim=(1, 2, 3), keepdim=True)
-        std = x.std(dim=(1, 2, 3), keepdim=True)
-        return (x - mean) / (std + 1.0)
-
-
-class EmotionNet(nn.Module):
-    """Takes grey 48x48 pixels in 0..255, returns logits over FER7."""
-
-    def __init__(self, backbone: nn.Module) -> None:
-        super().__init__()
-        self.standardize = Standardize()
-        self.backbone = backbone
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.backbone(self.standardize(x))
 
 
 def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -83,13 +66,30 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return out
 
 
-def loss_fn(logits: torch.Tensor, y7: torch.Tensor, smoothing: float) -> torch.Tensor:
-    """7-class cross-entropy plus cross-entropy of the grouped 4-class probabilities, since the
-    product acts on the 4 classes and the 7 are what the data labels."""
-    ce7 = F.cross_entropy(logits, y7, label_smoothing=smoothing)
-    p4 = F.softmax(logits, 1) @ GROUP_M
-    y4 = GROUP_M[y7].argmax(1)
-    ce4 = F.nll_loss(torch.log(p4.clamp_min(1e-7)), y4)
+def mixup(x: torch.Tensor, t: torch.Tensor, alpha: float, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Blend the batch with a shuffled copy of itself (Zhang et al. 2018), targets alike."""
+    if alpha <= 0:
+        return x, t
+    lam = float(torch.distributions.Beta(alpha, alpha).sample())
+    perm = torch.randperm(len(x), generator=gen)
+    return lam * x + (1 - lam) * x[perm], lam * t + (1 - lam) * t[perm]
+
+
+def soft_targets(y7: np.ndarray, votes: np.ndarray | None, mask: np.ndarray | None, weight: float) -> np.ndarray:
+    """(N, 7): one-hot FER2013 labels, mixed with FER+ vote distributions where a face has them."""
+    t = np.eye(len(FER7), dtype=np.float32)[y7]
+    if votes is not None and mask is not None and weight > 0:
+        t[mask] = (1 - weight) * t[mask] + weight * votes[mask]
+    return t
+
+
+def loss_fn(logits: torch.Tensor, target7: torch.Tensor) -> torch.Tensor:
+    """Soft cross-entropy over the 7 emotions plus over the grouped 4 classes, since the product
+    acts on the 4 and the 7 are what the data labels."""
+    logp7 = F.log_softmax(logits, 1)
+    ce7 = -(target7 * logp7).sum(1).mean()
+    p4 = logp7.exp() @ GROUP_M
+    ce4 = -((target7 @ GROUP_M) * torch.log(p4.clamp_min(1e-7))).sum(1).mean()
     return ce7 + ce4
 
 
@@ -112,92 +112,129 @@ def accuracies(p7: np.ndarray, y7: np.ndarray) -> tuple[float, float]:
     return acc4, acc7
 
 
-def main(argv: list[str] | None = None) -> None:
+@dataclass
+class Data:
+    x: torch.Tensor        # (N, 1, 48, 48) float pixels 0..255
+    target: torch.Tensor   # (N, 7) soft targets
+    x_val: torch.Tensor
+    y_val: np.ndarray
+
+
+def load_data(args: argparse.Namespace) -> Data:
+    xtr, ytr = load_fer_split(args.data, "train")
+    votes, mask = ferplus_targets(args.data, "train") if args.ferplus > 0 else (None, None)
+    target = soft_targets(ytr, votes, mask, args.ferplus)
+    for folder in args.extra:
+        xe, ye = load_folder_set(folder)
+        xtr, target = np.concatenate([xtr, xe]), np.concatenate([target, soft_targets(ye, None, None, 0)])
+    xva, yva = load_fer_split(args.data, "publictest")
+    return Data(torch.from_numpy(xtr).float().unsqueeze(1), torch.from_numpy(target),
+                torch.from_numpy(xva).float().unsqueeze(1), yva)
+
+
+class Run:
+    """Model, optimiser and schedule of one training, with checkpoints to resume from."""
+
+    def __init__(self, args: argparse.Namespace, data: Data) -> None:
+        self.args = args
+        arch_args = json.loads(args.arch_args)
+        self.model = EmotionNet(build(args.arch, **arch_args)).to(memory_format=torch.channels_last)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+        self.steps = math.ceil(len(data.x) / args.batch)
+        self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, max_lr=args.lr, epochs=args.epochs,
+                                                         steps_per_epoch=self.steps, pct_start=0.15)
+        self.gen = torch.Generator().manual_seed(args.seed)
+        self.epoch, self.best, self.history = 0, -1.0, []
+        self.config = {"arch": args.arch, "arch_args": arch_args, "epochs": args.epochs, "batch": args.batch,
+                       "lr": args.lr, "weight_decay": args.weight_decay, "ferplus": args.ferplus,
+                       "mixup": args.mixup, "seed": args.seed, "extra": [str(p) for p in args.extra],
+                       "train_images": len(data.x), "params": sum(p.numel() for p in self.model.parameters())}
+
+    @property
+    def last(self) -> Path:
+        return self.args.out / "last.pt"
+
+    def resume(self) -> None:
+        state = torch.load(self.last, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["opt"])
+        self.sched.load_state_dict(state["sched"])
+        self.gen.set_state(state["gen"])
+        self.epoch, self.best, self.history = state["epoch"], state["best"], state["history"]
+        print(f"resumed at epoch {self.epoch}, best publictest acc4 {self.best:.4f}", flush=True)
+
+    def train_epoch(self, data: Data) -> float:
+        self.model.train()
+        order = torch.randperm(len(data.x), generator=self.gen)
+        total = 0.0
+        for i in range(self.steps):
+            idx = order[i * self.args.batch:(i + 1) * self.args.batch]
+            xb, tb = mixup(augment(data.x[idx], self.gen), data.target[idx], self.args.mixup, self.gen)
+            loss = loss_fn(self.model(xb.contiguous(memory_format=torch.channels_last)), tb)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            self.sched.step()
+            total += loss.item()
+        return total / self.steps
+
+    def save(self, row: dict) -> None:
+        if row["val_acc4"] > self.best:
+            self.best = row["val_acc4"]
+            torch.save({"model": self.model.state_dict(), "config": self.config, "epoch": self.epoch,
+                        "val": row}, self.args.out / "best.pt")
+        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
+                    "gen": self.gen.get_state(), "epoch": self.epoch, "best": self.best,
+                    "history": self.history, "config": self.config}, self.last)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", default="xception")
     ap.add_argument("--arch-args", default="{}", help="JSON keyword arguments for the architecture")
-    ap.add_argument("--data", default="../shared/datasets/fer2013", type=Path)
+    ap.add_argument("--data", default=FER_DATA, type=Path)
     ap.add_argument("--extra", action="append", default=[], type=Path,
                     help="folder-per-class image set added to training (repeatable)")
-    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=45)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--weight-decay", type=float, default=0.05)
-    ap.add_argument("--smoothing", type=float, default=0.1)
+    ap.add_argument("--ferplus", type=float, default=0.5,
+                    help="weight of the FER+ vote distribution in each target (0: FER2013 labels alone)")
+    ap.add_argument("--mixup", type=float, default=0.2, help="mixup Beta(alpha, alpha); 0 turns it off")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--resume", action="store_true")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     np.random.seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    xtr, ytr = load_fer_split(args.data, "train")
-    for folder in args.extra:
-        xe, ye = load_folder_set(folder)
-        xtr, ytr = np.concatenate([xtr, xe]), np.concatenate([ytr, ye])
-    xva, yva = load_fer_split(args.data, "publictest")
-    xtr_t = torch.from_numpy(xtr).float().unsqueeze(1)
-    ytr_t = torch.from_numpy(ytr.astype(np.int64))
-    xva_t = torch.from_numpy(xva).float().unsqueeze(1)
+    data = load_data(args)
+    run = Run(args, data)
+    if args.resume and run.last.exists():
+        run.resume()
+    (args.out / "config.json").write_text(json.dumps(run.config, indent=2))
+    print(json.dumps(run.config), flush=True)
 
-    arch_args = json.loads(args.arch_args)
-    model = EmotionNet(build(args.arch, **arch_args)).to(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps = math.ceil(len(xtr_t) / args.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps,
-                                                pct_start=0.15)
-    gen = torch.Generator().manual_seed(args.seed)
-    start, best, history = 0, -1.0, []
-    ckpt = args.out / "last.pt"
-    if args.resume and ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        gen.set_state(state["gen"])
-        start, best, history = state["epoch"], state["best"], state["history"]
-        print(f"resumed at epoch {start}, best publictest acc4 {best:.4f}", flush=True)
-
-    config = {"arch": args.arch, "arch_args": arch_args, "epochs": args.epochs, "batch": args.batch,
-              "lr": args.lr, "weight_decay": args.weight_decay, "smoothing": args.smoothing, "seed": args.seed,
-              "extra": [str(p) for p in args.extra], "train_images": len(xtr_t),
-              "params": sum(p.numel() for p in model.parameters())}
-    (args.out / "config.json").write_text(json.dumps(config, indent=2))
-    print(json.dumps(config), flush=True)
-
-    for epoch in range(start, args.epochs):
-        model.train()
+    while run.epoch < args.epochs:
         t0 = time.time()
-        order = torch.randperm(len(xtr_t), generator=gen)
-        total = 0.0
-        for i in range(steps):
-            idx = order[i * args.batch:(i + 1) * args.batch]
-            xb = augment(xtr_t[idx], gen).contiguous(memory_format=torch.channels_last)
-            loss = loss_fn(model(xb), ytr_t[idx], args.smoothing)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item()
-        acc4, acc7 = accuracies(predict(model, xva_t), yva)
-        row = {"epoch": epoch + 1, "loss": total / steps, "val_acc4": acc4, "val_acc7": acc7,
-               "seconds": time.time() - t0}
-        history.append(row)
+        loss = run.train_epoch(data)
+        run.epoch += 1
+        acc4, acc7 = accuracies(predict(run.model, data.x_val), data.y_val)
+        row = {"epoch": run.epoch, "loss": loss, "val_acc4": acc4, "val_acc7": acc7, "seconds": time.time() - t0}
+        run.history.append(row)
         print(json.dumps(row), flush=True)
-        if acc4 > best:
-            best = acc4
-            torch.save({"model": model.state_dict(), "config": config, "epoch": epoch + 1, "val": row},
-                       args.out / "best.pt")
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "gen": gen.get_state(), "epoch": epoch + 1, "best": best, "history": history,
-                    "config": config}, ckpt)
-    (args.out / "history.json").write_text(json.dumps(history, indent=2))
-    print(f"done: best publictest acc4 {best:.4f}", flush=True)
+        run.save(row)
+    (args.out / "history.json").write_text(json.dumps(run.history, indent=2))
+    print(f"done: best publictest acc4 {run.best:.4f}", flush=True)
 
 
 if __name__ == "__main__":
