@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from models.fer_folders import write as write_folders
-from trayagent import labelled
-from trayagent.classifier import EmotionClassifier
-from trayagent.emotions import FER7, PRODUCT4
-from trayagent.evaluate import evaluate, read_images
+from trayagent.perception import labelled
+from trayagent.perception.classifier import EmotionClassifier
+from trayagent.core.emotions import FER7, PRODUCT4
+from trayagent.perception.evaluate import evaluate, read_images
 
 HERE = Path(__file__).resolve().parent
 

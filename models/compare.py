@@ -19,8 +19,8 @@ import torch
 from models.card import latency_ms
 from models.data import load_fer_split
 from models.export import export, load_checkpoint
-from trayagent.emotions import FER7, PRODUCT4, grouping_matrix
-from trayagent.metrics import confusion, summary
+from trayagent.core.emotions import FER7, PRODUCT4, grouping_matrix
+from trayagent.core.metrics import confusion, summary
 
 
 @torch.no_grad()

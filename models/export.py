@@ -25,7 +25,7 @@ from models.architectures import build
 from models.data import load_fer_split
 from models.architectures import EmotionNet
 from trayagent import __version__
-from trayagent.emotions import FER7, GROUP, PRODUCT4
+from trayagent.core.emotions import FER7, GROUP, PRODUCT4
 
 SIZE = 48
 

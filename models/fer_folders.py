@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from trayagent.emotions import FER7
+from trayagent.core.emotions import FER7
 
 
 def write(data: Path, split: str, out: Path) -> int:

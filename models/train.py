@@ -28,7 +28,7 @@ from torch import nn
 
 from models.architectures import EmotionNet, build
 from models.data import FER_DATA, ferplus_targets, load_fer_split, load_folder_set
-from trayagent.emotions import FER7, grouping_matrix
+from trayagent.core.emotions import FER7, grouping_matrix
 
 GROUP_M = torch.from_numpy(grouping_matrix(FER7))
 

@@ -33,7 +33,7 @@ def publictest() -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="session")
 def perception():
-    from trayagent.pipeline import Perception
+    from trayagent.perception.pipeline import Perception
 
     return Perception()
 
@@ -45,7 +45,7 @@ def clear_faces(publictest) -> dict[str, list[np.ndarray]]:
     import cv2
 
     from trayagent import paths
-    from trayagent.emotions import FER7
+    from trayagent.core.emotions import FER7
 
     cascade = cv2.CascadeClassifier(str(paths.cascade_file()))
     images, labels = publictest

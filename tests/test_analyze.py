@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests import videos
-from trayagent.recording import SAMPLE_COLUMNS
-from trayagent.stress import next_index
+from trayagent.storage.calls import SAMPLE_COLUMNS
+from trayagent.core.stress import next_index
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

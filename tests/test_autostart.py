@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from trayagent.autostart import NAME, WindowsAutostart, XdgAutostart, launch_command
+from trayagent.platform.autostart import NAME, WindowsAutostart, XdgAutostart, launch_command
 
 
 def test_xdg_entry_is_written_once_and_runs_the_daemon(tmp_path):

@@ -1,6 +1,6 @@
 """The call state machine: debounced automatic signals, manual override, maximum length."""
 
-from trayagent.callstate import CallStateMachine, State, Timing, Transition
+from trayagent.core.callstate import CallStateMachine, State, Timing, Transition
 
 
 def feed(sm, signal, start=0.0, step=0.5):

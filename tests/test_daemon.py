@@ -11,9 +11,9 @@ import pytest
 
 from tests import videos
 from trayagent import config
-from trayagent.daemon import Controller, TrayStatus
-from trayagent.frames import CameraError
-from trayagent.recording import CallStore, RecordingError, read_samples
+from trayagent.daemon.controller import Controller, TrayStatus
+from trayagent.perception.frames import CameraError
+from trayagent.storage.calls import CallStore, RecordingError, read_samples
 
 FACE_FRAME = videos.paste(videos.background(), videos.astronaut())
 EMPTY_FRAME = videos.background()

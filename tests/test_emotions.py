@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from trayagent.emotions import FER7, PRODUCT4, grouping_matrix, to_product
+from trayagent.core.emotions import FER7, PRODUCT4, grouping_matrix, to_product
 
 
 @pytest.mark.parametrize("emotion, product", [

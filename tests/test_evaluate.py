@@ -11,8 +11,8 @@ import pytest
 
 from tests import videos
 from tests.test_analyze import run_cli
-from trayagent import labelled
-from trayagent.emotions import FER7, PRODUCT4, to_product
+from trayagent.perception import labelled
+from trayagent.core.emotions import FER7, PRODUCT4, to_product
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 

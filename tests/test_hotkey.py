@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 import pytest
 
-from trayagent import hotkey as hk
+from trayagent.platform import hotkey as hk
 from trayagent.config import ConfigError
-from trayagent.hotkey import (
+from trayagent.platform.hotkey import (
     HOTKEY_ID, MOD_NOREPEAT, WM_HOTKEY, WM_QUIT, Hotkey, HotkeyError, HotkeyUnavailable, WindowsHotkey,
     X11Hotkey, parse_hotkey, pynput_combo, start_hotkey, x11_problem,
 )

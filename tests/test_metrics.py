@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from trayagent.metrics import confusion, summary
+from trayagent.core.metrics import confusion, summary
 
 
 def test_confusion_counts_pairs():

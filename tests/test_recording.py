@@ -9,13 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from trayagent.recording import INDEX_COLUMNS, SAMPLE_COLUMNS, CallStore, Sample, read_samples, summarize
+from trayagent.storage.calls import INDEX_COLUMNS, SAMPLE_COLUMNS, CallStore, Sample, read_samples, summarize
 
 T0 = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=9)))
 
 
 def samples(emotions, start=T0):
-    from trayagent.stress import next_index
+    from trayagent.core.stress import next_index
 
     index, out = 0.0, []
     for i, e in enumerate(emotions):
@@ -112,7 +112,7 @@ def test_damaged_index_rows_are_skipped(tmp_path, caplog):
 
 
 def test_not_a_call_record(tmp_path):
-    from trayagent.errors import TrayagentError
+    from trayagent.core.errors import TrayagentError
 
     p = tmp_path / "x.csv"
     p.write_text("a,b,c\n1,2,3\n")

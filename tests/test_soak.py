@@ -16,10 +16,10 @@ import psutil
 from tests import videos
 from tests.test_daemon import Clock, FakeSignal
 from trayagent import config
-from trayagent.cv import cv2
-from trayagent.daemon import Controller
-from trayagent.pipeline import Perception
-from trayagent.recording import CallStore
+from trayagent.perception.cv import cv2
+from trayagent.daemon.controller import Controller
+from trayagent.perception.pipeline import Perception
+from trayagent.storage.calls import CallStore
 
 HOURS = float(os.environ.get("TRAYAGENT_SOAK_HOURS", "0.5"))
 CALL_S, GAP_S = 240, 60  # a contact-centre rhythm: four-minute calls, a minute between

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trayagent.stress import Band, CallStats, Thresholds, next_index
+from trayagent.core.stress import Band, CallStats, Thresholds, next_index
 
 
 @pytest.mark.parametrize("index, emotion, expected", [

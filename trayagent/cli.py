@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from trayagent import __version__
-from trayagent.errors import TrayagentError
+from trayagent.core.errors import TrayagentError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=_positive_float, help="analyse about N frames a second (default: every frame)")
     p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=_lazy("trayagent.analyze"))
+    p.set_defaults(func=_lazy("trayagent.commands.analyze"))
 
     p = sub.add_parser("evaluate", help="measure a model on your own labelled pictures (one folder per emotion)")
     p.add_argument("dir", help="folder with sub-folders named angry, disgust, fear, happy, sad, surprise, neutral")
@@ -30,56 +30,56 @@ def build_parser() -> argparse.ArgumentParser:
                    help="find the face first, as the daemon does (a missed face counts as wrong)")
     p.add_argument("--model", action="append", help="model (.onnx) to measure; repeat to compare several")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.set_defaults(func=_lazy("trayagent.evaluate"))
+    p.set_defaults(func=_lazy("trayagent.perception.evaluate"))
 
     p = sub.add_parser("run", help="start the tray daemon (one per user)")
     p.add_argument("--camera", help="camera index, or a video file played as the camera (demos, tests)")
     p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
     p.add_argument("--no-tray", action="store_true", help="run without a tray icon (control it with the CLI)")
     p.add_argument("--verbose", action="store_true", help="log debugging detail")
-    p.set_defaults(func=_lazy("trayagent.app", "run_command"))
+    p.set_defaults(func=_lazy("trayagent.daemon.app", "run_command"))
 
     p = sub.add_parser("call", help="tell the running daemon a call started or ended (softphone hooks)")
     p.add_argument("action", choices=["start", "end", "toggle"])
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.app", "call_command"))
+    p.set_defaults(func=_lazy("trayagent.daemon.app", "call_command"))
 
     p = sub.add_parser("pause", help="pause watching (ends a call in progress); default until resumed")
     p.add_argument("minutes", nargs="?", type=_positive_float, help="resume by itself after this many minutes")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.app", "pause_command"))
+    p.set_defaults(func=_lazy("trayagent.daemon.app", "pause_command"))
 
     p = sub.add_parser("resume", help="end a pause")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.app", "resume_command"))
+    p.set_defaults(func=_lazy("trayagent.daemon.app", "resume_command"))
 
     p = sub.add_parser("status", help="what the running daemon is doing")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.app", "status_command"))
+    p.set_defaults(func=_lazy("trayagent.daemon.app", "status_command"))
 
     p = sub.add_parser("stop", help="stop the running daemon (an open call is closed out first)")
-    p.set_defaults(func=_lazy("trayagent.app", "stop_command"))
+    p.set_defaults(func=_lazy("trayagent.daemon.app", "stop_command"))
 
     p = sub.add_parser("calls", help="list a day's calls (default: today)")
     p.add_argument("--date", help="YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.history", "calls_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.history", "calls_command"))
 
     p = sub.add_parser("graph", help="draw a call's stress graph, or a whole day's")
     p.add_argument("call_id", nargs="?", help="call id from `trayagent calls`")
     p.add_argument("--today", action="store_true", help="all of today's calls in one figure")
     p.add_argument("--date", help="with --today: another day, YYYY-MM-DD")
     p.add_argument("--out", help="write a PNG here instead of opening it")
-    p.set_defaults(func=_lazy("trayagent.history", "graph_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.history", "graph_command"))
 
     p = sub.add_parser("doctor", help="check camera, model, settings, data folder, call signals; say how to fix")
     p.add_argument("--no-camera", action="store_true", help="do not open the camera")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.doctor"))
+    p.set_defaults(func=_lazy("trayagent.commands.doctor"))
 
     p = sub.add_parser("delete-data", help="delete all your recorded calls and graphs (settings are kept)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    p.set_defaults(func=_lazy("trayagent.history", "delete_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.history", "delete_command"))
 
     p = sub.add_parser("bench", help="measure CPU per frame, memory, start-up and idle cost")
     p.add_argument("--frames", type=int, default=200, help="synthetic 640x480 frames to time (default 200)")
@@ -87,11 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="emotion model (.onnx) to time instead of the shipped one")
     p.add_argument("--no-daemon", action="store_true", help="time the pipeline only")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.bench"))
+    p.set_defaults(func=_lazy("trayagent.commands.bench"))
 
     p = sub.add_parser("autostart", help="start trayagent when you log in")
     p.add_argument("action", choices=["enable", "disable", "status"])
-    p.set_defaults(func=_lazy("trayagent.autostart"))
+    p.set_defaults(func=_lazy("trayagent.platform.autostart"))
     return parser
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from trayagent import paths
-from trayagent.errors import TrayagentError
-from trayagent.stress import Thresholds
+from trayagent.core.errors import TrayagentError
+from trayagent.core.stress import Thresholds
 
 SOFTPHONES = (
     "microsip.exe", "zoiper5.exe", "zoiper.exe", "3cxdesktopapp.exe", "briaenterprise.exe", "bria5.exe",

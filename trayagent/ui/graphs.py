@@ -14,10 +14,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from trayagent.durations import mmss
-from trayagent.emotions import PRODUCT4
-from trayagent.recording import CallSummary, Sample
-from trayagent.stress import Thresholds
+from trayagent.core.durations import mmss
+from trayagent.core.emotions import PRODUCT4
+from trayagent.storage.calls import CallSummary, Sample
+from trayagent.core.stress import Thresholds
 
 BAND_COLOURS = {"calm": "#e3f4e1", "elevated": "#fdf0d2", "alert": "#fadbd8"}
 EMOTION_COLOURS = {"happy": "#f2b134", "neutral": "#9aa5b1", "stress": "#d64545", "surprise": "#7b61ff"}

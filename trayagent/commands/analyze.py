@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from trayagent import graphs
-from trayagent.durations import mmss
-from trayagent.emotions import PRODUCT4
-from trayagent.frames import open_video, video_frames
-from trayagent.pipeline import Perception, StressTracker
-from trayagent.recording import CallSummary, CallWriter, Sample
-from trayagent.stress import Thresholds
+from trayagent.ui import graphs
+from trayagent.core.durations import mmss
+from trayagent.core.emotions import PRODUCT4
+from trayagent.perception.frames import open_video, video_frames
+from trayagent.perception.pipeline import Perception, StressTracker
+from trayagent.storage.calls import CallSummary, CallWriter, Sample
+from trayagent.core.stress import Thresholds
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from trayagent import __version__, autostart, ipc, paths
+from trayagent import __version__, paths
+from trayagent.platform import autostart
+from trayagent.daemon import ipc
 from trayagent import config as config_mod
-from trayagent.errors import TrayagentError
-from trayagent.recording import CallStore, make_private_dir
+from trayagent.core.errors import TrayagentError
+from trayagent.storage.calls import CallStore, make_private_dir
 
 log = logging.getLogger("trayagent")
 
@@ -64,7 +66,7 @@ def _has_display() -> bool:
 
 
 def run_command(args) -> int:
-    from trayagent import logs
+    from trayagent.daemon import logs
 
     logs.setup(args.verbose)
     lock = instance_lock()
@@ -86,10 +88,10 @@ def run_command(args) -> int:
 
 
 def _run(args) -> int:
-    from trayagent.daemon import Controller
-    from trayagent.frames import LatestFrameReader
-    from trayagent.pipeline import Perception
-    from trayagent.tray import HeadlessView, MenuModel, PystrayView
+    from trayagent.daemon.controller import Controller
+    from trayagent.perception.frames import LatestFrameReader
+    from trayagent.perception.pipeline import Perception
+    from trayagent.ui.tray import HeadlessView, MenuModel, PystrayView
 
     log.info("trayagent %s starting (pid %d)", __version__, os.getpid())
     cfg, config_problem = _load_config()
@@ -197,7 +199,7 @@ def _start_hotkey(cfg, callback):
     if not spec:
         return None
     try:
-        from trayagent.hotkey import start_hotkey
+        from trayagent.platform.hotkey import start_hotkey
     except ImportError:
         return None
     try:
@@ -221,7 +223,7 @@ def _spawn_graph(call_id: str | None) -> None:
 
 
 def _open_folder(path: Path) -> None:
-    from trayagent.history import open_path
+    from trayagent.commands.history import open_path
 
     open_path(path)
 

@@ -6,9 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from trayagent import autostart, paths
+from trayagent import paths
+from trayagent.platform import autostart
 from trayagent import config as config_mod
-from trayagent.errors import TrayagentError
+from trayagent.core.errors import TrayagentError
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def _config() -> Check:
 
 
 def _model(model: str | None) -> Check:
-    from trayagent.classifier import EmotionClassifier
+    from trayagent.perception.classifier import EmotionClassifier
 
     try:
         clf = EmotionClassifier(model)
@@ -42,7 +43,7 @@ def _model(model: str | None) -> Check:
 
 
 def _cascade() -> Check:
-    from trayagent.faces import FaceDetector
+    from trayagent.perception.faces import FaceDetector
 
     try:
         FaceDetector()
@@ -52,8 +53,8 @@ def _cascade() -> Check:
 
 
 def _camera(index: int, backend: str) -> Check:
-    from trayagent.frames import BACKENDS
-    from trayagent.cv import cv2
+    from trayagent.perception.frames import BACKENDS
+    from trayagent.perception.cv import cv2
 
     cap = cv2.VideoCapture(index, BACKENDS[backend])
     try:
@@ -70,7 +71,7 @@ def _camera(index: int, backend: str) -> Check:
 
 
 def _data() -> Check:
-    from trayagent.recording import make_private_dir
+    from trayagent.storage.calls import make_private_dir
 
     folder = paths.data_dir()
     try:
@@ -108,7 +109,7 @@ def _hotkey(cfg) -> Check:
     if not spec:
         return Check("hotkey", True, "off")
     try:
-        from trayagent.hotkey import probe
+        from trayagent.platform.hotkey import probe
 
         return Check("hotkey", True, probe(spec))
     except TrayagentError as e:
@@ -116,7 +117,7 @@ def _hotkey(cfg) -> Check:
 
 
 def _daemon() -> Check:
-    from trayagent import ipc
+    from trayagent.daemon import ipc
 
     try:
         reply = ipc.send({"cmd": "status"}, timeout_s=3)

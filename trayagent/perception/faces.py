@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from trayagent import paths
-from trayagent.cv import cv2
-from trayagent.errors import TrayagentError
+from trayagent.perception.cv import cv2
+from trayagent.core.errors import TrayagentError
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from trayagent import config as config_mod
-from trayagent import graphs, paths
-from trayagent.durations import mmss
-from trayagent.errors import TrayagentError
-from trayagent.recording import CallStore, CallSummary, read_samples
+from trayagent import paths
+from trayagent.ui import graphs
+from trayagent.core.durations import mmss
+from trayagent.core.errors import TrayagentError
+from trayagent.storage.calls import CallStore, CallSummary, read_samples
 
 
 def store() -> CallStore:
@@ -124,7 +125,7 @@ def delete_command(args) -> int:
             print("nothing deleted")
             return 1
     try:
-        from trayagent import ipc
+        from trayagent.daemon import ipc
 
         if ipc.send({"cmd": "status"}, timeout_s=3).get("state") == "call":
             raise TrayagentError("a call is being recorded; end it first (`trayagent call end`)")

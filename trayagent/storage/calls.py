@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from trayagent.emotions import PRODUCT4
-from trayagent.errors import TrayagentError
-from trayagent.stress import CallStats
+from trayagent.core.emotions import PRODUCT4
+from trayagent.core.errors import TrayagentError
+from trayagent.core.stress import CallStats
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent.classifier import EmotionClassifier
-from trayagent.cv import cv2
-from trayagent.faces import Box, FaceDetector, crop
-from trayagent.recording import Sample
-from trayagent.stress import next_index
+from trayagent.perception.classifier import EmotionClassifier
+from trayagent.perception.cv import cv2
+from trayagent.perception.faces import Box, FaceDetector, crop
+from trayagent.storage.calls import Sample
+from trayagent.core.stress import next_index
 
 
 @dataclass(frozen=True)

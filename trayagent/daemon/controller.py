@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
-from trayagent import durations, paths
-from trayagent.callstate import CallStateMachine, Timing
+from trayagent import paths
+from trayagent.core import durations
+from trayagent.core.callstate import CallStateMachine, Timing
 from trayagent.config import Config
-from trayagent.errors import TrayagentError
-from trayagent.frames import CameraError
+from trayagent.core.errors import TrayagentError
+from trayagent.perception.frames import CameraError
 from trayagent.messages import Messages
-from trayagent.pipeline import Observation, Perception, StressTracker
-from trayagent.recording import CallStore, CallSummary, CallWriter, RecordingError
+from trayagent.perception.pipeline import Observation, Perception, StressTracker
+from trayagent.storage.calls import CallStore, CallSummary, CallWriter, RecordingError
 
 log = logging.getLogger(__name__)
 

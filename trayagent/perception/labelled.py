@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trayagent.emotions import FOLDER_ALIASES
-from trayagent.errors import TrayagentError
+from trayagent.core.emotions import FOLDER_ALIASES
+from trayagent.core.errors import TrayagentError
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
 

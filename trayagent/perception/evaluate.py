@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent import labelled
-from trayagent.classifier import EmotionClassifier
-from trayagent.cv import cv2
-from trayagent.emotions import FER7, PRODUCT4, to_product
-from trayagent.errors import TrayagentError
-from trayagent.faces import FaceDetector, crop
-from trayagent.metrics import confusion, summary
+from trayagent.perception import labelled
+from trayagent.perception.classifier import EmotionClassifier
+from trayagent.perception.cv import cv2
+from trayagent.core.emotions import FER7, PRODUCT4, to_product
+from trayagent.core.errors import TrayagentError
+from trayagent.perception.faces import FaceDetector, crop
+from trayagent.core.metrics import confusion, summary
 
 NO_FACE = "no face"
 BATCH = 256

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from trayagent import paths
-from trayagent.errors import TrayagentError
-from trayagent.recording import make_private_dir, open_private
+from trayagent.core.errors import TrayagentError
+from trayagent.storage.calls import make_private_dir, open_private
 
 log = logging.getLogger(__name__)
 

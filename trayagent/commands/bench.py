@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent.cv import cv2
-from trayagent.errors import TrayagentError
+from trayagent.perception.cv import cv2
+from trayagent.core.errors import TrayagentError
 
 FACE = Path(__file__).resolve().parent / "data" / "face-public-domain.jpg"
 W, H = 640, 480
@@ -50,8 +50,8 @@ def _stats(values: list[float]) -> dict:
 
 def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
     """CPU milliseconds per stage on each frame, one thread, as the daemon runs it."""
-    from trayagent.pipeline import Perception, StressTracker
-    from trayagent.recording import CallStore
+    from trayagent.perception.pipeline import Perception, StressTracker
+    from trayagent.storage.calls import CallStore
 
     perception = Perception(model)
     encoded = [cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 85])[1] for f in frames]

@@ -10,9 +10,9 @@ import sys
 import threading
 from typing import Callable
 
-from trayagent import icons
-from trayagent.daemon import TrayStatus
-from trayagent.durations import mmss
+from trayagent.ui import icons
+from trayagent.daemon.controller import TrayStatus
+from trayagent.core.durations import mmss
 from trayagent.messages import Messages
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from trayagent import paths
-from trayagent.cv import cv2
-from trayagent.emotions import FER7, PRODUCT4, grouping_matrix
-from trayagent.errors import TrayagentError
+from trayagent.perception.cv import cv2
+from trayagent.core.emotions import FER7, PRODUCT4, grouping_matrix
+from trayagent.core.errors import TrayagentError
 
 
 class ModelError(TrayagentError):

@@ -10,8 +10,8 @@ from typing import Iterator
 
 import numpy as np
 
-from trayagent.cv import cv2
-from trayagent.errors import TrayagentError
+from trayagent.perception.cv import cv2
+from trayagent.core.errors import TrayagentError
 
 
 class VideoError(TrayagentError):

@@ -1,0 +1,1 @@
+"""The running daemon: composition, controller, camera session, status, command channel."""

@@ -1,0 +1,1 @@
+"""Seeing faces: the only package that imports OpenCV or onnxruntime."""

@@ -1,0 +1,1 @@
+"""What trayagent keeps on disk: private files and the calls store."""
