@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="find the face first, as the daemon does (a missed face counts as wrong)")
     p.add_argument("--model", action="append", help="model (.onnx) to measure; repeat to compare several")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.set_defaults(func=_lazy("trayagent.perception.evaluate"))
+    p.set_defaults(func=_lazy("trayagent.commands.evaluate"))
 
     p = sub.add_parser("run", help="start the tray daemon (one per user)")
     p.add_argument("--camera", help="camera index, or a video file played as the camera (demos, tests)")
