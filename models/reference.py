@@ -1,0 +1,69 @@
+"""Measure a model's neutral reference and store it in the model's metadata (`neutral_reference`).
+
+    python -m models.reference models/emotion.onnx
+
+Personal calibration (trayagent/core/calibration.py) maps a person's relaxed face onto what the
+model outputs for a typical neutral face: the mean 4-class log-probabilities over FER2013
+publictest's neutral faces (607), read through the product's own classifier, so the reference
+follows whatever preprocessing the model declares. `limits` are the 95th percentiles of each
+class's deviation from it over the same faces: a calibration reading more happy, stressed or
+surprised than 19 in 20 neutral faces is refused as a held expression. publictest is the
+selection set; privatetest is never read here. models/export.py calls this for every new model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from models.data import load_fer_split
+from trayagent.core.calibration import log_probs
+from trayagent.core.emotions import FER7, PRODUCT4
+
+KEY = "neutral_reference"
+QUANTILE = 0.95
+FER = Path("../shared/datasets/fer2013")
+
+
+def measure(model: Path, fer: Path = FER) -> dict:
+    from trayagent.perception.classifier import EmotionClassifier
+
+    x, y = load_fer_split(fer, "publictest")
+    faces = x[y == FER7.index("neutral")]
+    clf = EmotionClassifier(model)
+    lp = log_probs(np.concatenate([clf.product(clf.predict(list(faces[i:i + 256])))
+                                   for i in range(0, len(faces), 256)]))
+    ref = lp.mean(0)
+    limits = np.quantile(lp - ref, QUANTILE, axis=0)
+    return {"classes": list(PRODUCT4), "logp": [round(float(v), 4) for v in ref],
+            "limits": [round(float(v), 4) for v in limits], "quantile": QUANTILE,
+            "data": f"FER2013 publictest neutral faces ({len(faces)})"}
+
+
+def write(model: Path, fer: Path = FER, out: Path | None = None) -> dict:
+    value = measure(model, fer)
+    m = onnx.load(str(model))
+    props = {p.key: p for p in m.metadata_props}
+    if KEY in props:
+        props[KEY].value = json.dumps(value)
+    else:
+        m.metadata_props.append(onnx.StringStringEntryProto(key=KEY, value=json.dumps(value)))
+    onnx.save(m, str(out or model))
+    return value
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", type=Path)
+    ap.add_argument("--fer", type=Path, default=FER)
+    ap.add_argument("--out", type=Path, help="write here instead of changing MODEL in place")
+    args = ap.parse_args()
+    print(json.dumps(write(args.model, args.fer, args.out)))
+
+
+if __name__ == "__main__":
+    main()

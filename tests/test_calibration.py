@@ -1,0 +1,323 @@
+"""Personal calibration: the arithmetic, the refusals, storage, and that the daemon's perception,
+`analyze` and `evaluate` apply it (and `--per-person` against a hand-computed example)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests import videos
+from tests.test_analyze import run_cli
+from trayagent import paths
+from trayagent.core.calibration import (Baseline, Calibration, CalibrationError, Reference, apply,
+                                        log_probs, mean_log_probs)
+from trayagent.core.emotions import FER7, PRODUCT4, to_product
+from trayagent.core.records import CallSummary
+from trayagent.storage import baseline as store
+from trayagent.storage.calls import INDEX_COLUMNS, CallStore
+
+
+def _baseline(logp, sha="0" * 64, faces=20) -> Baseline:
+    return Baseline(tuple(float(v) for v in logp), faces, sha, "2025-01-01T09:00:00+00:00", 120.0, 50.0, "camera")
+
+
+# --- the arithmetic (pure) ---------------------------------------------------------------------
+
+def test_the_relaxed_face_maps_onto_the_reference_and_other_faces_move_alike():
+    reference = Reference(tuple(np.log([0.05, 0.5, 0.3, 0.15])), (2.0,) * 4, "test")
+    relaxed = np.array([0.02, 0.28, 0.6, 0.1])  # this person's calm face reads as stressed
+    b = _baseline(log_probs(relaxed))
+    np.testing.assert_allclose(apply(relaxed, b, reference, 1.0, 10.0), np.exp(reference.logp), atol=1e-6)
+    # a face of theirs that reads more stressed than their calm face still reads more stressed
+    tense = np.array([0.01, 0.1, 0.85, 0.04])
+    out = apply(np.stack([relaxed, tense]), b, reference, 1.0, 10.0)
+    assert out[1, 2] > out[0, 2] and np.allclose(out.sum(1), 1)
+    assert PRODUCT4[int(out[0].argmax())] == "neutral"
+    # strength 0 changes nothing; clip bounds every class's shift
+    np.testing.assert_allclose(apply(tense, b, reference, 0.0, 10.0), tense, atol=1e-6)
+    shift = Calibration(b, reference, 1.0, 0.5).shift
+    assert np.abs(shift).max() == pytest.approx(0.5)
+
+
+def test_a_damaged_or_foreign_baseline_file_is_refused_with_a_message(tmp_path):
+    p = tmp_path / "calibration.json"
+    p.write_text("{not json")
+    with pytest.raises(CalibrationError, match="damaged"):
+        store.load(p)
+    d = _baseline([-3, -1, -2, -2]).as_dict()
+    d["classes"] = ["a", "b", "c", "d"]
+    p.write_text(json.dumps(d))
+    with pytest.raises(CalibrationError, match="calibrate"):
+        store.load(p)
+    assert store.load(tmp_path / "none.json") is None
+
+
+# --- the product's path: faces in frames ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def model_faces(publictest):
+    """publictest faces a stock Haar finds in a scene, with the shipped model's 4-class reading."""
+    from trayagent.perception.classifier import EmotionClassifier
+
+    cascade = cv2.CascadeClassifier(str(paths.cascade_file()))
+    clf = EmotionClassifier()
+    images, labels = publictest
+    out = {"neutral": [], "happy": []}
+    for img, y in zip(images[:1500], labels[:1500]):
+        name = FER7[y]
+        if name not in out or len(out[name]) >= 40:
+            continue
+        frame = cv2.cvtColor(videos.paste(videos.background(), img), cv2.COLOR_BGR2GRAY)
+        if len(cascade.detectMultiScale(frame, 1.05, 6, minSize=(120, 120))) == 1:
+            out[name].append((img, clf.product(clf.predict([img]))[0]))
+    return out
+
+
+def _photos(folder: Path, faces: list[np.ndarray], dim: float = 1.0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, face in enumerate(faces):
+        frame = videos.paste(videos.background(i), face).astype(np.float32) * dim
+        cv2.imwrite(str(folder / f"{i}.png"), frame.clip(0, 255).astype(np.uint8))
+    return folder
+
+
+def _typical_neutral(model_faces, n=5):
+    """Neutral faces the model reads as neutral: a plausible relaxed face."""
+    faces = [f for f, p in model_faces["neutral"] if PRODUCT4[int(p.argmax())] == "neutral"]
+    assert len(faces) >= n
+    return faces[:n]
+
+
+def test_calibrate_from_photos_stores_numbers_only_for_the_user_alone(tmp_path, model_faces, home):
+    folder = _photos(tmp_path / "me", _typical_neutral(model_faces))
+    r = run_cli("calibrate", "--camera", str(folder), "--json")
+    assert r.returncode == 0, r.stderr
+    path = paths.baseline_file()
+    assert path.parent == paths.data_dir() and path.exists()
+    if os.name == "posix":
+        assert path.stat().st_mode & 0o077 == 0
+    stored = json.loads(path.read_text())
+
+    def leaves(x):
+        if isinstance(x, dict):
+            for v in x.values():
+                yield from leaves(v)
+        elif isinstance(x, list):
+            assert len(x) <= len(PRODUCT4)  # never a picture's worth of numbers
+            for v in x:
+                yield from leaves(v)
+        else:
+            yield x
+
+    texts = {v for v in leaves(stored) if isinstance(v, str)}
+    assert all(isinstance(v, (int, float, str)) for v in leaves(stored))
+    assert texts <= {stored["model_sha256"], stored["created"], stored["source"], *PRODUCT4}
+    assert re.fullmatch(r"[0-9a-f]{64}", stored["model_sha256"]) and stored["faces"] == 5
+    assert path.stat().st_size < 1000
+    shown = run_cli("calibrate", "--show")
+    assert shown.returncode == 0 and "applies to the model in use" in shown.stdout
+    assert run_cli("calibrate", "--reset").returncode == 0 and not path.exists()
+
+
+def test_bad_calibrations_are_refused_and_keep_the_stored_one(tmp_path, model_faces):
+    from trayagent.perception.calibration import calibrate_from_frames
+    from trayagent.perception.pipeline import Perception
+
+    perception = Perception(calibration=None)
+    relaxed = _typical_neutral(model_faces)
+    store.save(_baseline([-3, -1, -2, -2]))
+    before = paths.baseline_file().read_bytes()
+
+    # too few faces: a video in which the face shows only briefly
+    rec = videos.record(tmp_path / "away.avi", [(None, None), ("neutral", relaxed[0]), (None, None)], frames_each=10)
+    r = run_cli("calibrate", "--camera", str(rec.path), "--seconds", "30")
+    assert r.returncode == 1 and "at least 10 needed" in r.stderr and "sit facing the camera" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and paths.baseline_file().read_bytes() == before
+    frames = [videos.paste(videos.background(), relaxed[0])] + [videos.background()] * 3
+    with pytest.raises(CalibrationError, match="at least 10 needed"):
+        calibrate_from_frames(frames, perception, "video")
+
+    # poor light: the same relaxed faces, dimmed
+    dark = _photos(tmp_path / "dark", relaxed, dim=0.2)
+    r = run_cli("calibrate", "--camera", str(dark))
+    assert r.returncode == 1 and ("too dark" in r.stderr or "contrast" in r.stderr), r.stderr
+
+    # a smile held on purpose: the faces the model reads as most happy
+    smiles = [f for f, p in sorted(model_faces["happy"], key=lambda fp: -fp[1][0])[:3]]
+    r = run_cli("calibrate", "--camera", str(_photos(tmp_path / "smile", smiles)))
+    assert r.returncode == 1 and "smiling" in r.stderr and "relax your face" in r.stderr
+    assert paths.baseline_file().read_bytes() == before
+
+    # and the same relaxed faces in good light are accepted
+    assert calibrate_from_frames([cv2.imread(str(p)) for p in sorted((_photos(tmp_path / "ok", relaxed)).iterdir())],
+                                 perception, "photos").faces == len(relaxed)
+
+
+def test_a_baseline_from_another_model_is_never_applied(model_faces, caplog):
+    from trayagent.commands.doctor import _calibration
+    from trayagent.perception.pipeline import Perception
+
+    store.save(_baseline([-5, -2, -0.5, -3], sha="f" * 64))
+    with caplog.at_level(logging.WARNING):
+        p = Perception()
+    assert p.calibration is None and "another model" in caplog.text
+    frame = videos.paste(videos.background(), _typical_neutral(model_faces)[0])
+    obs = p.observe(frame)
+    assert not obs.calibrated
+    check = _calibration(None)
+    assert not check.ok and "another model" in check.detail
+
+
+def _stored_for_shipped_model(logp) -> Calibration:
+    from trayagent.perception.calibration import model_identity, reference_for
+    from trayagent.perception.classifier import EmotionClassifier
+
+    clf = EmotionClassifier()
+    b = _baseline(logp, sha=model_identity(clf.info.path))
+    store.save(b)
+    return Calibration(b, reference_for(clf), 1.0, 1.5)
+
+
+def test_the_daemons_perception_applies_the_users_calibration(model_faces):
+    from trayagent.core.stress import CallStats
+    from trayagent.perception.pipeline import Perception
+
+    # a person whose relaxed face the model reads as stressed
+    cal = _stored_for_shipped_model(np.log([0.02, 0.2, 0.7, 0.08]))
+    face = _typical_neutral(model_faces)[0]
+    frame = videos.paste(videos.background(), face)
+    plain = Perception(calibration=None).observe(frame)
+    mine = Perception().observe(frame)  # as the daemon builds it
+    assert mine.calibrated and not plain.calibrated
+    np.testing.assert_allclose(mine.probs4, cal.apply(plain.probs4), atol=1e-5)
+    assert mine.probs4[PRODUCT4.index("stress")] < plain.probs4[PRODUCT4.index("stress")]
+    stats = CallStats()
+    mine.record(stats, datetime.now(timezone.utc))
+    assert stats.summary("c", datetime.now(timezone.utc), datetime.now(timezone.utc)).calibrated
+
+
+def test_analyze_applies_it_and_says_so(tmp_path, model_faces):
+    rec = videos.record(tmp_path / "call.avi", [("neutral", f) for f in _typical_neutral(model_faces, 3)], frames_each=4)
+    plain = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "a"), "--json")
+    assert plain.returncode == 0 and json.loads(plain.stdout)["calibrated"] is False
+    _stored_for_shipped_model(np.log([0.01, 0.05, 0.9, 0.04]))  # calm reads as very stressed for this person
+    mine = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "b"), "--json")
+    off = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "c"), "--json", "--no-calibration")
+    a, b, c = (json.loads(x.stdout) for x in (plain, mine, off))
+    assert b["calibrated"] is True and c["calibrated"] is False and c["emotions"] == a["emotions"]
+    assert b["emotions"]["stress"] <= a["emotions"]["stress"] and b["emotions"] != a["emotions"]
+    probs = lambda d: [r["p_stress"] for r in _rows(Path(d["csv"])) if r["face"] == "1"]
+    assert all(float(x) < float(y) for x, y in zip(probs(b), probs(a)))
+
+
+def _rows(path: Path) -> list[dict]:
+    import csv
+
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_calls_index_says_whether_a_call_was_calibrated_and_reads_old_indexes(tmp_path):
+    t = datetime(2025, 1, 1, 9, tzinfo=timezone.utc)
+    old = tmp_path / "calls.csv"
+    old.write_text("id,start,end,duration_s,samples,faces,peak,mean,final\n"
+                   f"a,{t.isoformat()},{t.isoformat()},0.0,1,1,0.1,0.1,0.1\n")
+    s = CallStore(tmp_path)
+    s.add_to_index(CallSummary("b", t, t, 2, 2, 0.2, 0.1, 0.2, calibrated=True))
+    calls = s.calls()
+    assert [(c.id, c.calibrated) for c in calls] == [("a", False), ("b", True)]
+    assert old.read_text().splitlines()[0].split(",") == list(INDEX_COLUMNS)
+
+
+# --- evaluate ---------------------------------------------------------------------------------
+
+def _labelled(root: Path, items: list[tuple[str, str, np.ndarray]]) -> Path:
+    for folder, name, img in items:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(root / folder / name), img)
+    return root
+
+
+def test_evaluate_applies_the_users_calibration_unless_asked_not_to(tmp_path, model_faces):
+    faces = _typical_neutral(model_faces, 4)
+    root = _labelled(tmp_path / "set", [("neutral", f"{i}.png", f) for i, f in enumerate(faces)])
+    cal = _stored_for_shipped_model(np.log([0.01, 0.02, 0.95, 0.02]))
+    mine = json.loads(run_cli("evaluate", str(root), "--json").stdout)
+    off = json.loads(run_cli("evaluate", str(root), "--json", "--no-calibration").stdout)
+    assert mine["calibration"] and off["calibration"] is None
+    from trayagent.perception.classifier import EmotionClassifier
+
+    clf = EmotionClassifier()
+    plain = clf.product(clf.predict(faces))
+    expected = np.bincount(cal.apply(plain).argmax(1), minlength=4)
+    assert np.array(mine["confusion_4"])[PRODUCT4.index("neutral")].tolist() == expected.tolist()
+    assert np.array(off["confusion_4"])[PRODUCT4.index("neutral")].tolist() == \
+        np.bincount(plain.argmax(1), minlength=4).tolist()
+
+
+def test_per_person_matches_a_hand_computed_example(tmp_path, publictest):
+    """Two people, A and B: each has two neutral pictures and three others. By hand: every neutral
+    picture of a person in turn is their baseline, their other four pictures are read calibrated,
+    and the four-picture confusion matrices are averaged per person, then summed."""
+    from trayagent.perception.calibration import reference_for
+    from trayagent.perception.classifier import EmotionClassifier
+
+    images, labels = publictest
+    pick = {name: [img for img, y in zip(images, labels) if FER7[y] == name][:4] for name in
+            ("neutral", "happy", "sad", "surprise")}
+    people = {"A": [("neutral", pick["neutral"][0]), ("neutral", pick["neutral"][1]), ("happy", pick["happy"][0]),
+                    ("sad", pick["sad"][0]), ("surprise", pick["surprise"][0])],
+              "B": [("neutral", pick["neutral"][2]), ("neutral", pick["neutral"][3]), ("happy", pick["happy"][1]),
+                    ("sad", pick["sad"][1]), ("sad", pick["sad"][2])]}
+    items = [(label, f"{who}.{label}{i}.png", img) for who, pics in people.items() for i, (label, img) in enumerate(pics)]
+    root = _labelled(tmp_path / "set", items)
+    r = run_cli("evaluate", str(root), "--per-person", r"^([A-Z])\.", "--json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+
+    clf = EmotionClassifier()
+    ref = reference_for(clf)
+    total = np.zeros((4, 4))
+    per = {}
+    for who, pics in people.items():
+        p4 = clf.product(clf.predict([img for _, img in pics]))
+        truth = [PRODUCT4.index(to_product(label)) for label, _ in pics]
+        mats = []
+        for k in (0, 1):  # each neutral picture as the baseline
+            b = _baseline(np.log(np.clip(p4[k], 1e-4, 1)), faces=1)
+            m = np.zeros((4, 4))
+            for j in range(len(pics)):
+                if j != k:
+                    m[truth[j], int(apply(p4[j], b, ref, 1.0, 1.5).argmax())] += 1
+            mats.append(m)
+        mean = (mats[0] + mats[1]) / 2
+        total += mean
+        per[who] = np.trace(mean) / mean.sum()
+    np.testing.assert_allclose(got["confusion_4_calibrated"], total, atol=1e-4)
+    assert got["accuracy_4_calibrated"] == pytest.approx(np.trace(total) / total.sum(), abs=1e-4)
+    for who in people:
+        assert got["per_person"][who]["accuracy_4_calibrated"] == pytest.approx(per[who], abs=1e-4)
+        assert got["per_person"][who]["neutral_choices"] == 2
+    assert got["calibration_strength"] == 1.0 and got["calibration_clip"] == 1.5
+    bad = run_cli("evaluate", str(root), "--per-person", r"^(Z)\.")
+    assert bad.returncode == 1 and "name no person" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_per_person_on_jaffe_dev_reports_every_person():
+    jaffe = videos.SHARED / "datasets" / "jaffe-dev" / "images"
+    if not jaffe.exists():
+        pytest.skip(f"jaffe-dev not found at {jaffe}")
+    r = run_cli("evaluate", str(jaffe), "--detect-faces", "--per-person", r"^([A-Z]{2})\.", "--json")
+    got = json.loads(r.stdout)
+    assert sorted(got["per_person"]) == ["KA", "KL", "KM", "KR"]
+    assert all(p["neutral_choices"] == 3 for p in got["per_person"].values())
+    cm = np.array(got["confusion_4_calibrated"])
+    assert cm.sum() == pytest.approx(87 - 4, abs=0.01)  # each person's pictures less the one left out

@@ -1,0 +1,136 @@
+"""Personal calibration, model side: the model's identity and neutral reference, a baseline
+measured from frames through the product's own face finding, and the user's stored baseline made
+ready to apply (core/calibration.py holds the arithmetic and the rules)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from trayagent.core.calibration import (MIN_FACES_PHOTOS, MIN_FACES_VIDEO, Baseline, Calibration,
+                                        CalibrationError, Reference, mean_log_probs, validate)
+from trayagent.core.emotions import PRODUCT4
+from trayagent.perception.classifier import EmotionClassifier
+from trayagent.perception.faces import crop
+
+log = logging.getLogger(__name__)
+
+REFERENCE_KEY = "neutral_reference"  # the model metadata models/reference.py writes
+
+_sha_cache: dict[tuple[str, int, int], str] = {}
+
+
+def model_identity(path: Path) -> str:
+    """sha256 of the model file: a baseline belongs to exactly the model it was measured with."""
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _sha_cache:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _sha_cache[key] = h.hexdigest()
+    return _sha_cache[key]
+
+
+def reference_for(clf: EmotionClassifier) -> Reference:
+    """The model's neutral reference from its metadata; the documented fallback when it has none."""
+    raw = clf.info.metadata.get(REFERENCE_KEY)
+    if raw is None:
+        log.warning("%s has no %s metadata: calibrating against an approximate reference "
+                    "(python -m models.reference measures the real one)", clf.info.path, REFERENCE_KEY)
+        return Reference.fallback()
+    try:
+        d = json.loads(raw)
+        if tuple(d["classes"]) != PRODUCT4:
+            raise ValueError(f"classes {d['classes']}")
+        ref = Reference(tuple(float(v) for v in d["logp"]), tuple(float(v) for v in d["limits"]),
+                        f"model metadata ({d.get('data', 'unknown data')})")
+        if len(ref.logp) != len(PRODUCT4) or len(ref.limits) != len(PRODUCT4):
+            raise ValueError("wrong length")
+        return ref
+    except (ValueError, KeyError, TypeError) as e:
+        log.warning("%s: %s metadata unusable (%s); using the approximate reference", clf.info.path,
+                    REFERENCE_KEY, e)
+        return Reference.fallback()
+
+
+def face_quality(face_gray: np.ndarray) -> tuple[float, float]:
+    """(brightness, contrast) of a grey face crop: mean and standard deviation of its grey levels."""
+    f = face_gray.astype(np.float32)
+    return float(f.mean()), float(f.std())
+
+
+def measure(frames: Iterable[np.ndarray], perception, source: str = "camera") -> tuple[Baseline, int]:
+    """The baseline of the faces in `frames` (BGR or grey), found and classified exactly as in a
+    call, without any calibration; and how many frames there were. Frames are dropped as read."""
+    probs, bright, contrast, n = [], [], [], 0
+    clf: EmotionClassifier = perception.classifier
+    for frame in frames:
+        n += 1
+        gray, box = perception.find_face(frame)
+        if box is None:
+            continue
+        face = crop(gray, box)
+        if face.size == 0:
+            continue
+        color = clf.info.preprocessing.color != "gray"
+        p = clf.predict([crop(frame, box) if color and frame.ndim == 3 else face])[0]
+        probs.append(clf.product(p))
+        b, c = face_quality(face)
+        bright.append(b)
+        contrast.append(c)
+    logp = tuple(float(v) for v in mean_log_probs(np.array(probs))) if probs else (0.0,) * len(PRODUCT4)
+    baseline = Baseline(logp, len(probs), model_identity(clf.info.path),
+                        datetime.now().astimezone().isoformat(timespec="seconds"),
+                        float(np.mean(bright)) if bright else 0.0, float(np.mean(contrast)) if contrast else 0.0,
+                        source)
+    return baseline, n
+
+
+def calibrate_from_frames(frames: Iterable[np.ndarray], perception, source: str = "camera",
+                          min_faces: int | None = None) -> Baseline:
+    """A checked baseline from a relaxed face's frames (the daemon's tray item calls this with the
+    camera's frames; `trayagent calibrate` with a camera, a video or photos). Raises
+    CalibrationError, with what to do, for too few faces, poor light or a held expression."""
+    if hasattr(perception.detector, "reset"):
+        perception.detector.reset()
+    baseline, n = measure(frames, perception, source)
+    if min_faces is None:
+        min_faces = MIN_FACES_PHOTOS if source == "photos" else MIN_FACES_VIDEO
+    validate(baseline, reference_for(perception.classifier), n, min_faces)
+    return baseline
+
+
+def calibration_for(clf: EmotionClassifier, baseline: Baseline | None, strength: float,
+                    clip: float) -> Calibration | None:
+    """The baseline ready to apply with this model, or None (with a warning) when it was measured
+    with another model: a shift measured on one model's output means nothing on another's."""
+    if baseline is None or strength == 0:
+        return None
+    if baseline.model_sha256 != model_identity(clf.info.path):
+        log.warning("calibration not applied: it was made with another model (%s...); "
+                    "run `trayagent calibrate` again", baseline.model_sha256[:12])
+        return None
+    return Calibration(baseline, reference_for(clf), strength, clip)
+
+
+def user_calibration(clf: EmotionClassifier, cfg=None) -> Calibration | None:
+    """The user's stored baseline with their calibration settings, if any applies to this model."""
+    from trayagent import config as config_mod
+    from trayagent.storage import baseline as store
+
+    cfg = cfg or config_mod.load_or_defaults()
+    try:
+        baseline = store.load()
+    except CalibrationError as e:
+        log.warning("calibration not applied: %s", e)
+        return None
+    return calibration_for(clf, baseline, cfg["calibration.strength"], cfg["calibration.clip"])
