@@ -21,14 +21,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=".", help="folder for VIDEO.csv and VIDEO.png (default: here)")
     p.add_argument("--fps", type=_positive_float, help="analyse about N frames a second (default: every frame)")
     p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
+    p.add_argument("--no-calibration", action="store_true", help="read the faces without your calibration")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_lazy("trayagent.commands.analyze"))
+
+    p = sub.add_parser("calibrate", help="calibrate to your face: keep a relaxed face for about 10 seconds")
+    p.add_argument("--camera", metavar="INDEX|VIDEO|DIR",
+                   help="camera index (default: the configured camera), a video of you, or a folder of your "
+                        "own neutral photos")
+    p.add_argument("--seconds", type=_positive_float, default=10.0,
+                   help="how long to watch the camera (default 10)")
+    p.add_argument("--model", help="emotion model (.onnx) to calibrate instead of the configured one")
+    p.add_argument("--show", action="store_true", help="print the stored calibration")
+    p.add_argument("--reset", action="store_true", help="delete the stored calibration")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_lazy("trayagent.commands.calibrate"))
 
     p = sub.add_parser("evaluate", help="measure a model on your own labelled pictures (one folder per emotion)")
     p.add_argument("dir", help="folder with sub-folders named angry, disgust, fear, happy, sad, surprise, neutral")
     p.add_argument("--detect-faces", action="store_true",
                    help="find the face first, as the daemon does (a missed face counts as wrong)")
     p.add_argument("--model", action="append", help="model (.onnx) to measure; repeat to compare several")
+    p.add_argument("--no-calibration", action="store_true",
+                   help="read the faces as they are, without your calibration (to compare)")
+    p.add_argument("--per-person", metavar="REGEX",
+                   help="the regex's first group on each file name names the person; also report each "
+                        "person calibrated on one of their own neutral pictures (left out), every choice averaged")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=_lazy("trayagent.commands.evaluate"))
 

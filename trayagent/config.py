@@ -83,6 +83,14 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "alert_from": _s(Thresholds.alert_from, _num(-10, 10),
                          "From this index the icon is red and a break is suggested after the call."),
     },
+    "calibration": {
+        "strength": _s(1.0, _num(0, 1),
+                       "How much of your calibration to apply: 1 maps your relaxed face onto a typical "
+                       "neutral one, 0 turns calibration off (models/README.md, Personal calibration)."),
+        "clip": _s(1.5, _num(0, 5),
+                   "Largest correction of any class, in log-probability (1.5: a factor of 4.5); guards "
+                   "against a class the model almost never gives you."),
+    },
     "privacy": {
         "retention_days": _s(90, _int(0, 3650), "Calls older than this are deleted; 0 keeps them forever."),
     },

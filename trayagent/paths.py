@@ -49,6 +49,11 @@ def calls_index() -> Path:
     return data_dir() / "calls.csv"
 
 
+def baseline_file() -> Path:
+    """The user's calibration baseline (numbers only, `trayagent calibrate`)."""
+    return data_dir() / "calibration.json"
+
+
 def log_dir() -> Path:
     return data_dir() / "logs"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from trayagent import paths
@@ -40,6 +41,23 @@ def _model(model: str | None) -> Check:
     info = clf.info
     return Check("model", True, f"{info.path} ({len(info.labels)} classes, "
                                 f"{info.preprocessing.size[0]}x{info.preprocessing.size[1]} {info.preprocessing.color})")
+
+
+def _calibration(model: str | None) -> Check:
+    from trayagent.core.calibration import CalibrationError
+    from trayagent.perception.calibration import model_identity
+    from trayagent.storage import baseline as store
+
+    try:
+        b = store.load()
+    except CalibrationError as e:
+        return Check("calibration", False, str(e), "run `trayagent calibrate --reset`, then `trayagent calibrate`")
+    if b is None:
+        return Check("calibration", True, "none (optional: `trayagent calibrate` fits the model to your face)")
+    if b.model_sha256 != model_identity(Path(model) if model else paths.shipped_model()):
+        return Check("calibration", False, f"made on {b.created[:10]} with another model: not applied",
+                     "run `trayagent calibrate` again with a relaxed face")
+    return Check("calibration", True, f"applied (made on {b.created[:10]} from {b.faces} faces)")
 
 
 def _cascade() -> Check:
@@ -130,7 +148,7 @@ def run_checks(camera: bool = True) -> list[Check]:
     checks: list[Check] = [_config()]
     cfg = config_mod.load() if checks[0].ok else config_mod.defaults()
     steps: list[Callable[[], Check]] = [
-        lambda: _model(cfg["model.path"] or None), _cascade, _data, _daemon, _autostart,
+        lambda: _model(cfg["model.path"] or None), lambda: _calibration(cfg["model.path"] or None), _cascade, _data, _daemon, _autostart,
         lambda: _signals(cfg), lambda: _hotkey(cfg)]
     if camera:
         steps.append(lambda: _camera(cfg["camera.index"], cfg["camera.backend"]))

@@ -13,8 +13,9 @@ from pathlib import Path
 from trayagent.core.emotions import FER7, PRODUCT4
 from trayagent.core.errors import TrayagentError
 from trayagent.perception import labelled
+from trayagent.perception.calibration import user_calibration
 from trayagent.perception.classifier import EmotionClassifier
-from trayagent.perception.evaluate import evaluate, read_images
+from trayagent.perception.evaluate import evaluate, per_person, read_images
 
 
 def _matrix_text(matrix: list[list[int]], rows: list[str], cols: list[str]) -> list[str]:
@@ -34,7 +35,29 @@ def text_report(r: dict) -> str:
         lines += [f"7 emotions: accuracy {r['accuracy_7']:.1%}, macro-F1 {r['macro_f1_7']:.3f}",
                   "  recall: " + ", ".join(f"{k} {v:.1%}" for k, v in r["recall_7"].items())]
         lines += _matrix_text(r["confusion_7"], list(FER7), r["labels_7"])
+    if r.get("calibration"):
+        lines.insert(2, f"4-class figures read through {r['calibration']} (--no-calibration to compare)")
+    if "per_person" in r:
+        lines += _per_person_text(r)
     return "\n".join(lines)
+
+
+def _per_person_text(r: dict) -> list[str]:
+    lines = [f"calibrated on each person's own neutral pictures, one at a time, that one left out "
+             f"(strength {r['calibration_strength']:g}, clip {r['calibration_clip']:g}; reference: {r['reference']}):",
+             f"4 classes: accuracy {r['accuracy_4']:.1%} -> {r['accuracy_4_calibrated']:.1%}, "
+             f"macro-F1 {r['macro_f1_4']:.3f} -> {r['macro_f1_4_calibrated']:.3f}",
+             "  recall calibrated: " + ", ".join(f"{k} {v:.1%}" for k, v in r["recall_4_calibrated"].items())]
+    rows = [[f"{v:.1f}" for v in row] for row in r["confusion_4_calibrated"]]
+    width = max(7, *(len(c) for c in r["labels_4"]))
+    lines.append(" " * 10 + "".join(f"{c:>{width + 1}}" for c in r["labels_4"]) + "   <- predicted (mean over choices)")
+    lines += [f"{name:>10}" + "".join(f"{v:>{width + 1}}" for v in row) for name, row in zip(PRODUCT4, rows)]
+    for name, p in r["per_person"].items():
+        lines.append(f"  {name}: {p['images']} pictures, {p['neutral_choices']} neutral choices: accuracy "
+                     f"{p['accuracy_4']:.1%} -> {p['accuracy_4_calibrated']:.1%}, neutral recall "
+                     f"{p['recall_4'].get('neutral', float('nan')):.1%} -> "
+                     f"{p['recall_4_calibrated'].get('neutral', float('nan')):.1%}")
+    return lines
 
 
 def command(args) -> int:
@@ -57,8 +80,14 @@ def command(args) -> int:
     if not data.images:
         raise TrayagentError(f"{args.dir}: none of the {len(found.items)} image files could be read")
     results = []
+    cfg = config_mod.load_or_defaults()
     for clf in classifiers:
-        r = evaluate(clf, data, args.detect_faces, progress)
+        if args.per_person:  # other people's pictures: each calibrated on their own, never on yours
+            r = per_person(clf, data, args.detect_faces, args.per_person, cfg["calibration.strength"],
+                           cfg["calibration.clip"], progress)
+        else:
+            calibration = None if args.no_calibration else user_calibration(clf, cfg)
+            r = evaluate(clf, data, args.detect_faces, progress, calibration)
         r["skipped_folders"] = found.skipped_folders
         r["unreadable"] = [str(p) for p in data.unreadable]
         results.append(r)

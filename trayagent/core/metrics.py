@@ -22,8 +22,8 @@ def summary(cm: np.ndarray, labels: Sequence[str]) -> dict:
     class still count as errors.
     """
     n = len(labels)
-    total = int(cm.sum())
-    correct = int(np.trace(cm[:, :n]))
+    total = float(cm.sum())  # float: averaged (fractional) matrices too, e.g. evaluate --per-person
+    correct = float(np.trace(cm[:, :n]))
     present = [i for i in range(n) if cm[i].sum() > 0]
     recall, f1 = {}, []
     for i in present:
