@@ -72,6 +72,7 @@ def _source(args, cfg) -> tuple[str, Iterator[np.ndarray]]:
 
 def describe(b) -> list[str]:
     shares = np.exp(np.asarray(b.logp))
+    shares = shares / shares.sum()  # exp of mean log-probabilities: a geometric mean, renormalised
     return [f"calibration of {b.created} from {b.faces} faces ({b.source})",
             "your relaxed face read as: " + ", ".join(f"{c} {p:.0%}" for c, p in zip(PRODUCT4, shares)),
             f"light: brightness {b.brightness:.0f}/255, contrast {b.contrast:.0f}",
