@@ -18,7 +18,7 @@ from tests import videos
 from tests.test_analyze import run_cli
 from trayagent import paths
 from trayagent.core.calibration import (Baseline, Calibration, CalibrationError, Reference, apply,
-                                        log_probs, mean_log_probs)
+                                        log_probs)
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.core.records import CallSummary
 from trayagent.storage import baseline as store
