@@ -70,5 +70,19 @@ def shipped_model() -> Path:
     return installed if installed.exists() else package.parent / "models" / "emotion.onnx"
 
 
+def package_data() -> Path:
+    return Path(__file__).resolve().parent / "data"
+
+
 def cascade_file() -> Path:
-    return Path(__file__).resolve().parent / "data" / "haarcascade_frontalface_default.xml"
+    return package_data() / "haarcascade_frontalface_default.xml"
+
+
+def yunet_file() -> Path:
+    """YuNet, the fallback face detector (Apache-2.0: its licence and NOTICE lie beside it)."""
+    return package_data() / "yunet_n_320_320.onnx"
+
+
+def bench_face() -> Path:
+    """The public-domain face `trayagent bench` builds its synthetic frames from."""
+    return package_data() / "face-public-domain.jpg"

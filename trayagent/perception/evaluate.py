@@ -16,7 +16,7 @@ from trayagent.perception import labelled
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import cv2
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
-from trayagent.perception.faces import FaceDetector, crop
+from trayagent.perception.faces import crop, face_detector, find_face
 from trayagent.core.metrics import confusion, summary
 
 NO_FACE = "no face"
@@ -51,7 +51,7 @@ def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress:
     """Metrics for one model. With detect_faces, a picture where no face is found counts as wrong."""
     from tqdm import tqdm
 
-    detector = FaceDetector() if detect_faces else None
+    detector = face_detector(video=False) if detect_faces else None  # the daemon's, untracked
     n = len(data.images)
     n_labels = len(clf.info.labels)
     preds = np.full(n, -1, dtype=np.int64)  # index into clf labels, -1: no face found
@@ -62,7 +62,7 @@ def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress:
         for i in range(start, min(n, start + BATCH)):
             img = data.images[i]
             if detector is not None:
-                box = detector.detect(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+                _, box = find_face(detector, img)
                 if box is None:
                     continue
                 img = crop(img, box)

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from trayagent.perception.classifier import EmotionClassifier
-from trayagent.perception.cv import cv2
-from trayagent.perception.faces import Box, FaceDetector, crop
+from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
 from trayagent.storage.calls import Sample
 from trayagent.core.stress import next_index
 
@@ -31,7 +30,7 @@ class Perception:
 
     def __init__(self, model: Path | str | None = None, detector: FaceDetector | None = None,
                  classifier: EmotionClassifier | None = None) -> None:
-        self.detector = detector or FaceDetector(track=True)
+        self.detector = detector or face_detector(video=True)
         self.classifier = classifier or EmotionClassifier(model)
 
     def observe(self, frame_bgr: np.ndarray) -> Observation:
@@ -39,8 +38,7 @@ class Perception:
         return self.classify(frame_bgr, gray, box)
 
     def find_face(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, Box | None]:
-        gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY) if frame_bgr.ndim == 3 else frame_bgr
-        return gray, self.detector.detect(gray)
+        return find_face(self.detector, frame_bgr)
 
     def classify(self, frame_bgr: np.ndarray, gray: np.ndarray, box: Box | None) -> Observation:
         if box is None:
