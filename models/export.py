@@ -24,6 +24,7 @@ from torch import nn
 from models.architectures import build
 from models.data import load_fer_split
 from models.architectures import EmotionNet
+from models.metadata import TRAINING_EQUALIZE
 from trayagent import __version__
 from trayagent.core.emotions import FER7, GROUP, PRODUCT4
 
@@ -56,7 +57,8 @@ def metadata(state: dict, flip: bool) -> dict[str, str]:
     cfg = state["config"]
     return {
         "labels": json.dumps(list(FER7)),
-        "preprocessing": json.dumps({"size": [SIZE, SIZE], "color": "gray", "scale": 1.0, "mean": 0.0, "std": 1.0}),
+        "preprocessing": json.dumps({"size": [SIZE, SIZE], "color": "gray", "scale": 1.0, "mean": 0.0, "std": 1.0,
+                                     "equalize": TRAINING_EQUALIZE}),
         "normalisation": "grey pixels 0..255 in; per-image standardisation (x - mean) / (std + 1) inside the graph",
         "output": "probabilities",
         "test_time_augmentation": "mean of the face and its horizontal mirror, inside the graph" if flip else "none",

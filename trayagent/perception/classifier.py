@@ -21,13 +21,19 @@ class ModelError(TrayagentError):
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """x = (pixels * scale - mean) / std, pixels in 0..255, in `color` order, resized to size."""
+    """x = (pixels * scale - mean) / std, pixels in 0..255, in `color` order, resized to size.
+
+    `equalize: "hist"` (grey models only): cv2.equalizeHist on the face after it is resized, as
+    FER2013's copy here was made (its README: the original 48x48 pixels, equalised, are within a
+    median of 3.3 grey levels of it). A model trained on those faces has never seen a raw one.
+    """
 
     size: tuple[int, int]  # (height, width)
     color: str  # "gray", "rgb" or "bgr"
     scale: float = 1.0
     mean: float = 0.0
     std: float = 1.0
+    equalize: str | None = None  # None or "hist"
 
 
 @dataclass(frozen=True)
@@ -100,13 +106,18 @@ class EmotionClassifier:
         if c != channels or h != pre["size"][0] or w != pre["size"][1]:
             raise ModelError(f"{path}: input shape {tuple(inp[0].shape)} does not match its metadata "
                              f"({channels} channels, {pre['size'][0]}x{pre['size'][1]})")
+        equalize = pre.get("equalize")
+        if equalize not in (None, "hist"):
+            raise ModelError(f"{path}: unknown preprocessing equalize {equalize!r} (known: \"hist\")")
+        if equalize and channels != 1:
+            raise ModelError(f"{path}: preprocessing equalize \"hist\" needs a gray model")
         out = self._session.get_outputs()[0]
         if out.shape[-1] != len(labels):
             raise ModelError(f"{path}: output has {out.shape[-1]} classes but metadata names {len(labels)}")
         self._input = inp[0].name
         self.info = ModelInfo(path, labels, Preprocessing(tuple(pre["size"]), pre["color"],
                                                           pre.get("scale", 1.0), pre.get("mean", 0.0),
-                                                          pre.get("std", 1.0)),
+                                                          pre.get("std", 1.0), equalize),
                               meta.get("output", "probabilities") == "probabilities", meta)
 
     def prepare(self, face_bgr_or_gray: np.ndarray) -> np.ndarray:
@@ -123,7 +134,10 @@ class EmotionClassifier:
                 img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         h, w = p.size
         interp = cv2.INTER_AREA if img.shape[0] > h else cv2.INTER_LINEAR
-        img = cv2.resize(img, (w, h), interpolation=interp).astype(np.float32)
+        img = cv2.resize(img, (w, h), interpolation=interp)
+        if p.equalize == "hist":
+            img = cv2.equalizeHist(img)
+        img = img.astype(np.float32)
         x = (img * p.scale - p.mean) / p.std
         return x[None] if x.ndim == 2 else x.transpose(2, 0, 1)
 

@@ -1,0 +1,53 @@
+"""Change the preprocessing an exported model declares, without retraining or re-exporting it.
+
+    python -m models.metadata models/emotion.onnx --equalize hist
+    python -m models.metadata models/emotion.onnx --equalize none --out /tmp/raw.onnx
+
+The product reads everything it feeds a model from the model's `preprocessing` metadata (see
+trayagent/perception/classifier.py). Models trained on this FER2013 copy have seen only histogram-
+equalised faces, so they declare `"equalize": "hist"`; models/export.py writes it for new models,
+and this sets it on a model exported before that existed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import onnx
+
+# Training data here is the histogram-equalised FER2013 copy (../shared/datasets/fer2013/README.md):
+# a model trained on it is fed faces equalised the same way.
+TRAINING_EQUALIZE = "hist"
+
+
+def set_preprocessing(path: Path, out: Path | None = None, **changes) -> dict:
+    """Set (or, with None, remove) keys of the model's preprocessing JSON; returns the new value."""
+    model = onnx.load(str(path))
+    props = {p.key: p for p in model.metadata_props}
+    if "preprocessing" not in props:
+        raise SystemExit(f"{path}: no preprocessing metadata to change")
+    pre = json.loads(props["preprocessing"].value)
+    for key, value in changes.items():
+        if value is None:
+            pre.pop(key, None)
+        else:
+            pre[key] = value
+    props["preprocessing"].value = json.dumps(pre)
+    onnx.save(model, str(out or path))
+    return pre
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model", type=Path)
+    ap.add_argument("--equalize", choices=["hist", "none"], required=True)
+    ap.add_argument("--out", type=Path, help="write a copy here instead of changing the model in place")
+    args = ap.parse_args()
+    pre = set_preprocessing(args.model, args.out, equalize=None if args.equalize == "none" else args.equalize)
+    print(f"{args.out or args.model}: preprocessing {json.dumps(pre)}")
+
+
+if __name__ == "__main__":
+    main()
