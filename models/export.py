@@ -23,6 +23,7 @@ from torch import nn
 
 from models.architectures import build
 from models.data import load_fer_split
+from models.reference import write as write_reference
 from models.architectures import EmotionNet
 from models.metadata import TRAINING_EQUALIZE
 from trayagent import __version__
@@ -91,6 +92,7 @@ def export(checkpoint: Path, out: Path, flip: bool = False, opset: int = 17) -> 
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
     check_agreement(wrapped, out)
+    write_reference(out)  # personal calibration's neutral reference, measured through the product's classifier
 
 
 def check_agreement(wrapped: nn.Module, path: Path, n: int = 512) -> float:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shlex
 
-from trayagent.platform.autostart import NAME, WindowsAutostart, XdgAutostart, launch_command
+from trayagent.platform.autostart import NAME, WindowsAutostart, XdgAutostart
+from trayagent.platform.launch import login_command
 
 
 def test_xdg_entry_is_written_once_and_runs_the_daemon(tmp_path):
@@ -16,7 +17,7 @@ def test_xdg_entry_is_written_once_and_runs_the_daemon(tmp_path):
     entries = list((tmp_path / "config" / "autostart").iterdir())
     assert [e.name for e in entries] == [f"{NAME}.desktop"]
     exec_line = next(line for line in entries[0].read_text().splitlines() if line.startswith("Exec="))
-    assert shlex.split(exec_line[5:]) == launch_command() and launch_command()[-1] == "run"
+    assert shlex.split(exec_line[5:]) == login_command() and login_command()[-1] == "run"
     auto.disable()
     auto.disable()
     assert auto.state() == "off" and not entries[0].exists()

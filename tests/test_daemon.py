@@ -11,7 +11,8 @@ import pytest
 
 from tests import videos
 from trayagent import config
-from trayagent.daemon.controller import Controller, TrayStatus
+from trayagent.daemon.controller import Controller
+from trayagent.daemon.status import TrayStatus
 from trayagent.perception.frames import CameraError
 from trayagent.storage.calls import CallStore, RecordingError, read_samples
 
@@ -145,7 +146,7 @@ def test_the_index_and_icon_follow_the_faces(rig):
     ctl.handle("start")
     ctl.advance(5)
     status = ctl.status()
-    assert status.in_call and status.index == pytest.approx(ctl.call.tracker.index)
+    assert status.in_call and status.index == pytest.approx(ctl.call.stats.index)
     assert status.look in ("calm", "elevated", "alert")
     assert "On call 00:05" in status.line
 

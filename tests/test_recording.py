@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from trayagent.storage.calls import INDEX_COLUMNS, SAMPLE_COLUMNS, CallStore, Sample, read_samples, summarize
+from trayagent.core.records import Sample
+from trayagent.storage.calls import INDEX_COLUMNS, SAMPLE_COLUMNS, CallStore, read_samples, summarize
 
 T0 = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=9)))
 

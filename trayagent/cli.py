@@ -55,28 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
     p.add_argument("--no-tray", action="store_true", help="run without a tray icon (control it with the CLI)")
     p.add_argument("--verbose", action="store_true", help="log debugging detail")
-    p.set_defaults(func=_lazy("trayagent.daemon.app", "run_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.run"))
 
     p = sub.add_parser("call", help="tell the running daemon a call started or ended (softphone hooks)")
     p.add_argument("action", choices=["start", "end", "toggle"])
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.daemon.app", "call_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.control", "call_command"))
 
     p = sub.add_parser("pause", help="pause watching (ends a call in progress); default until resumed")
     p.add_argument("minutes", nargs="?", type=_positive_float, help="resume by itself after this many minutes")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.daemon.app", "pause_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.control", "pause_command"))
 
     p = sub.add_parser("resume", help="end a pause")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.daemon.app", "resume_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.control", "resume_command"))
 
     p = sub.add_parser("status", help="what the running daemon is doing")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_lazy("trayagent.daemon.app", "status_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.control", "status_command"))
 
     p = sub.add_parser("stop", help="stop the running daemon (an open call is closed out first)")
-    p.set_defaults(func=_lazy("trayagent.daemon.app", "stop_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.control", "stop_command"))
 
     p = sub.add_parser("calls", help="list a day's calls (default: today)")
     p.add_argument("--date", help="YYYY-MM-DD")
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("autostart", help="start trayagent when you log in")
     p.add_argument("action", choices=["enable", "disable", "status"])
-    p.set_defaults(func=_lazy("trayagent.platform.autostart"))
+    p.set_defaults(func=_lazy("trayagent.commands.autostart"))
     return parser
 
 

@@ -6,14 +6,17 @@ validation, the error messages and the commented default file all come from that
 
 from __future__ import annotations
 
+import logging
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
 from trayagent.core.stress import Thresholds
+
+log = logging.getLogger(__name__)
 
 SOFTPHONES = (
     "microsip.exe", "zoiper5.exe", "zoiper.exe", "3cxdesktopapp.exe", "briaenterprise.exe", "bria5.exe",
@@ -107,6 +110,7 @@ class Config:
     locked: frozenset[tuple[str, str]] = frozenset()  # (section, key) set by policy
     warnings: tuple[str, ...] = ()
     sources: tuple[Path, ...] = field(default=())
+    problem: str | None = None  # why these are the defaults instead (load_or_defaults)
 
     def __getitem__(self, dotted: str) -> Any:
         section, key = dotted.split(".")
@@ -147,6 +151,19 @@ def _validated(path: Path, doc: dict[str, Any]) -> dict[tuple[str, str], Any]:
 
 def defaults() -> Config:
     return Config({s: {k: st.default for k, st in keys.items()} for s, keys in SETTINGS.items()})
+
+
+def load_or_defaults() -> Config:
+    """The settings for whatever must run anyway (the daemon, a graph window, a command): a broken
+    file is logged, and the defaults stand in with the problem on `problem` for the tray to show."""
+    try:
+        cfg = load()
+    except ConfigError as e:
+        log.error("%s; using the default settings", e)
+        return replace(defaults(), problem=str(e))
+    for w in cfg.warnings:
+        log.warning("%s", w)
+    return cfg
 
 
 def load(policy: Path | None = None, user: Path | None = None) -> Config:

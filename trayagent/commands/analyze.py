@@ -12,8 +12,10 @@ from trayagent.ui import graphs
 from trayagent.core.durations import mmss
 from trayagent.core.emotions import PRODUCT4
 from trayagent.perception.frames import open_video, video_frames
-from trayagent.perception.pipeline import Perception, StressTracker
-from trayagent.storage.calls import CallSummary, CallWriter, Sample
+from trayagent.core.stress import CallStats
+from trayagent.perception.pipeline import USER, Perception
+from trayagent.core.records import CallSummary, Sample
+from trayagent.storage.calls import CallWriter
 from trayagent.core.stress import Thresholds
 
 
@@ -36,7 +38,8 @@ class Analysis:
         return "\n".join([
             f"{s.samples} frames over {mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%})",
             f"emotions: {shares or 'none (no face found)'}",
-            f"stress: peak {s.peak:.3f}, mean {s.mean:.3f}, final {s.final:.3f}",
+            f"stress: peak {s.peak:.3f}, mean {s.mean:.3f}, final {s.final:.3f}"
+            + (" (faces read through your calibration)" if s.calibrated else ""),
             f"wrote {self.csv}",
             f"wrote {self.graph}",
         ])
@@ -54,18 +57,19 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     csv_path.unlink(missing_ok=True)
     start = datetime.now().astimezone()
     writer = CallWriter(csv_path, video.stem, start)
-    tracker = StressTracker()
+    stats = CallStats()
     samples: list[Sample] = []
     from tqdm import tqdm
 
     try:
         for frame in tqdm(video_frames(video, fps), total=total or None, unit="frame", disable=None if progress else True,
                           leave=False):
-            sample = tracker.sample(start + timedelta(seconds=frame.t), perception.observe(frame.image))
+            sample = perception.observe(frame.image).record(stats, start + timedelta(seconds=frame.t))
             writer.write(sample)
             samples.append(sample)
     finally:
-        summary = writer.close()
+        writer.close()
+    summary = stats.summary(writer.id, start, samples[-1].time if samples else start)
     graph = graphs.save(graphs.call_figure(samples, f"{video.name}: " + graphs.call_title(summary, samples)
                                            .removeprefix("Call "), thresholds), out_dir / f"{video.stem}.png")
     counts = Counter(s.emotion for s in samples if s.emotion)
@@ -76,7 +80,8 @@ def command(args) -> int:
     from trayagent import config as config_mod
 
     cfg = config_mod.load()
-    perception = Perception(args.model or cfg["model.path"] or None)
+    perception = Perception(args.model or cfg["model.path"] or None,
+                            calibration=None if args.no_calibration else USER)
     result = analyze(Path(args.video), Path(args.out), args.fps, perception, cfg.thresholds, progress=not args.json)
     print(json.dumps(result.as_dict(), indent=2) if args.json else result.text())
     return 0

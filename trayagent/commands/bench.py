@@ -50,7 +50,8 @@ def _stats(values: list[float]) -> dict:
 
 def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
     """CPU milliseconds per stage on each frame, one thread, as the daemon runs it."""
-    from trayagent.perception.pipeline import Perception, StressTracker
+    from trayagent.core.stress import CallStats
+    from trayagent.perception.pipeline import Perception
     from trayagent.storage.calls import CallStore
 
     perception = Perception(model)
@@ -59,7 +60,7 @@ def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
     found = 0
     with tempfile.TemporaryDirectory() as tmp:
         writer = CallStore(Path(tmp)).new_call(datetime.now().astimezone())
-        tracker = StressTracker()
+        stats = CallStats()
         t0 = datetime.now().astimezone()
         for i, data in enumerate(encoded):
             c0 = time.process_time()
@@ -70,7 +71,7 @@ def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
             obs = perception.classify(frame, gray, box)
             found += box is not None
             c3 = time.process_time()
-            writer.write(tracker.sample(t0 + timedelta(seconds=i / 2), obs))
+            writer.write(obs.record(stats, t0 + timedelta(seconds=i / 2)))
             c4 = time.process_time()
             if i >= 3:  # the first frames pay one-off costs (allocations, kernel selection)
                 for k, a, b in (("decode", c0, c1), ("detection", c1, c2), ("classification", c2, c3),

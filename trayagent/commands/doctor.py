@@ -89,7 +89,7 @@ def _camera(index: int, backend: str) -> Check:
 
 
 def _data() -> Check:
-    from trayagent.storage.calls import make_private_dir
+    from trayagent.storage.private import make_private_dir
 
     folder = paths.data_dir()
     try:

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from datetime import date, datetime
 from pathlib import Path
 
 from trayagent import config as config_mod
 from trayagent import paths
-from trayagent.ui import graphs
+from trayagent.platform.desktop import open_path
+from trayagent.ui import graph_window, graphs
 from trayagent.core.durations import mmss
 from trayagent.core.errors import TrayagentError
-from trayagent.storage.calls import CallStore, CallSummary, read_samples
+from trayagent.storage.calls import CallStore, read_samples
 
 
 def store() -> CallStore:
     return CallStore(paths.data_dir())
-
-
-def calls_on(day: date, s: CallStore | None = None) -> list[CallSummary]:
-    s = s or store()
-    local = datetime.now().astimezone().tzinfo
-    return [c for c in s.calls() if c.start.astimezone(local).date() == day]
 
 
 def _parse_day(text: str | None) -> date:
@@ -38,7 +31,7 @@ def _parse_day(text: str | None) -> date:
 
 def calls_command(args) -> int:
     day = _parse_day(args.date)
-    found = calls_on(day)
+    found = store().calls_on(day)
     if args.json:
         print(json.dumps([c.as_dict() for c in found], indent=2))
         return 0
@@ -53,9 +46,9 @@ def calls_command(args) -> int:
 
 
 def figure_for(call_id: str | None, day: date, s: CallStore):
-    thresholds = config_mod.load().thresholds
+    thresholds = config_mod.load_or_defaults().thresholds
     if call_id is None:
-        todays = calls_on(day, s)
+        todays = s.calls_on(day)
         return graphs.day_figure([(c, list(read_samples(s.call_path(c.id)))) for c in todays], f"{day}",
                                  thresholds), f"day-{day}"
     path = s.call_path(call_id)
@@ -74,45 +67,13 @@ def graph_command(args) -> int:
     if args.out:
         print(f"wrote {graphs.save(fig, Path(args.out))}")
         return 0
-    if show_window(fig, f"trayagent: {name}"):
+    if graph_window.show(fig, f"trayagent: {name}"):
         return 0
     # No Tk (an embedded runtime): render into the user's data folder and open it with the
     # system's image viewer, which every desktop has.
     out = graphs.save(fig, paths.data_dir() / "graphs" / f"{name}.png")
     open_path(out)
     return 0
-
-
-def show_window(fig, title: str) -> bool:
-    """The graph in a window of its own (this runs in a child process of the tray)."""
-    try:
-        import tkinter
-
-        from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg, NavigationToolbar2Tk
-    except ImportError:
-        return False
-    try:
-        root = tkinter.Tk()
-    except tkinter.TclError:  # no display
-        return False
-    root.title(title)
-    canvas = FigureCanvasTkAgg(fig, master=root)
-    NavigationToolbar2Tk(canvas, root).update()  # zoom and "save as" for the curious
-    canvas.get_tk_widget().pack(fill=tkinter.BOTH, expand=True)
-    canvas.draw()
-    root.mainloop()
-    return True
-
-
-def open_path(path: Path) -> None:
-    if sys.platform == "win32":
-        os.startfile(str(path))  # noqa: S606 - the user's own file, with their default app
-    else:
-        opener = "open" if sys.platform == "darwin" else "xdg-open"
-        try:
-            subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError:
-            raise TrayagentError(f"cannot open {path}: no '{opener}' on this system") from None
 
 
 def delete_command(args) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
+
+from trayagent.core.records import CallSummary
 
 
 def next_index(index: float, emotion: str | None) -> float:
@@ -45,13 +48,15 @@ class Thresholds:
 
 @dataclass
 class CallStats:
-    """Running per-call summary; the same fold serves live calls and crash recovery from rows."""
+    """The one fold over a call: the index by Table 3 (`step`, live calls and `analyze`) and the
+    call's summary figures; crash recovery folds recorded rows with `add`, their index known."""
 
     samples: int = 0
     faces: int = 0
     index: float = 0.0
     peak: float = 0.0
     total: float = 0.0
+    calibrated: bool = False  # some face was read through the person's calibration
 
     def add(self, index: float, face: bool) -> None:
         self.samples += 1
@@ -60,6 +65,16 @@ class CallStats:
         self.peak = max(self.peak, index) if self.samples > 1 else index
         self.total += index
 
+    def step(self, emotion: str | None, calibrated: bool = False) -> float:
+        """One classified frame (None: no face): moves the index by Table 3 and returns it."""
+        self.add(next_index(self.index, emotion), emotion is not None)
+        self.calibrated = self.calibrated or calibrated
+        return self.index
+
     @property
     def mean(self) -> float:
         return self.total / self.samples if self.samples else 0.0
+
+    def summary(self, call_id: str, start: datetime, end: datetime) -> CallSummary:
+        return CallSummary(call_id, start, end, self.samples, self.faces, self.peak, self.mean, self.index,
+                           self.calibrated)

@@ -1,8 +1,9 @@
 """The daemon's controller: call state, camera only during calls, sampling, recording, tray status.
 
 It runs on its own thread and takes work from one queue: tray clicks, the hotkey and `trayagent
-call|stop` only post commands here. Time and the OS (camera, signals, tray) come in through
-arguments, so tests run it headless with fakes and a fake clock.
+call|stop` only post commands (daemon.commands.Command) here. Time and the OS (camera, signals,
+tray, desktop actions) come in through arguments, so tests run it headless with fakes and a fake
+clock.
 """
 
 from __future__ import annotations
@@ -14,41 +15,28 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from trayagent import paths
-from trayagent.core import durations
-from trayagent.core.callstate import CallStateMachine, Timing
 from trayagent.config import Config
+from trayagent.core.callstate import CallStateMachine, Timing, Transition
 from trayagent.core.errors import TrayagentError
-from trayagent.perception.frames import CameraError
+from trayagent.core.records import CallSummary
+from trayagent.core.stress import CallStats
+from trayagent.daemon.camera import CameraSession, FrameReader
+from trayagent.daemon.commands import DESKTOP, Command
+from trayagent.daemon.status import CallFacts, TrayStatus, tray_status
 from trayagent.messages import Messages
-from trayagent.perception.pipeline import Observation, Perception, StressTracker
-from trayagent.storage.calls import CallStore, CallSummary, CallWriter, RecordingError
+from trayagent.perception.pipeline import Observation, Perception
+from trayagent.storage.calls import CallStore, CallWriter, RecordingError
 
 log = logging.getLogger(__name__)
 
-
-class FrameReader(Protocol):
-    def latest(self) -> tuple[int, object]: ...
-
-    def close(self) -> None: ...
+Actions = Callable[[Command, dict[str, Any]], None]
 
 
 class Signal(Protocol):
     def active(self) -> bool: ...
-
-
-@dataclass(frozen=True)
-class TrayStatus:
-    """Everything the tray shows; the tray redraws only what changed."""
-
-    look: str  # calm, elevated, alert, idle, paused, problem (icons.LOOKS)
-    line: str  # the menu's status line and the tooltip
-    in_call: bool = False
-    paused: bool = False
-    index: float | None = None
-    today: tuple[CallSummary, ...] = field(default=())
 
 
 class View(Protocol):
@@ -60,15 +48,16 @@ class View(Protocol):
 @dataclass
 class _Call:
     writer: CallWriter
-    tracker: StressTracker
+    camera: CameraSession
     started: float  # monotonic
     start_wall: datetime
-    reader: FrameReader | None = None
-    last_seq: int = -1
-    problem: str | None = None
-    retry_at: float = 0.0
-    backoff: float = 1.0
+    stats: CallStats = field(default_factory=CallStats)
     recording: bool = True
+
+    def time_at(self, t: float) -> datetime:
+        """Times within a call run on the monotonic clock from its start: a wall-clock change
+        (NTP, time zone, a user fixing the time) cannot reorder or stretch a call's record."""
+        return self.start_wall + timedelta(seconds=t - self.started)
 
 
 class Controller:
@@ -78,16 +67,18 @@ class Controller:
     def __init__(self, cfg: Config, store: CallStore, perception: Callable[[], Perception],
                  open_camera: Callable[[], FrameReader], view: View, signal: Signal | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 now: Callable[[], datetime] = lambda: datetime.now().astimezone()) -> None:
+                 now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+                 actions: Actions | None = None) -> None:
         self.cfg, self.store, self.view, self.signal = cfg, store, view, signal
         self._perception_factory = perception
         self._perception: Perception | None = None
         self._open_camera = open_camera
+        self._actions = actions
         self.clock, self.now = clock, now
         self.text = Messages(cfg["ui.language"])
         self.calls = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
                                              cfg["calls.max_call_min"] * 60))
-        self.commands: queue.Queue[tuple[str, dict]] = queue.Queue()
+        self.commands: queue.Queue[tuple[Command, dict[str, Any]]] = queue.Queue()
         self.call: _Call | None = None
         self.paused_until: float | None = None  # monotonic; math.inf: until resumed
         self.paused_wall: datetime | None = None
@@ -102,14 +93,14 @@ class Controller:
         self._last_wall: datetime | None = None
         self._today: tuple[CallSummary, ...] = ()
 
-    # ---- commands (any thread) -------------------------------------------------------------------
-    def post(self, command: str, **kw) -> None:
-        self.commands.put((command, kw))
+    # ---- posting (any thread) --------------------------------------------------------------------
+    def post(self, command: Command | str, **kw: Any) -> None:
+        self.commands.put((Command(command), kw))
 
-    def ask(self, command: str, timeout_s: float = 5.0, **kw) -> dict:
+    def ask(self, command: Command | str, timeout_s: float = 5.0, **kw: Any) -> dict:
         """Post a command and wait for the controller's reply (the command channel uses this)."""
         reply: queue.Queue[dict] = queue.Queue(maxsize=1)
-        self.commands.put((command, {**kw, "_reply": reply}))
+        self.commands.put((Command(command), {**kw, "_reply": reply}))
         try:
             return reply.get(timeout=timeout_s)
         except queue.Empty:
@@ -153,46 +144,62 @@ class Controller:
         due = self._next_poll if self.call is None else min(self._next_poll, self._next_sample)
         return max(0.0, min(1.0, due - t))
 
-    def handle(self, command: str, **kw) -> dict:
-        t = self.clock()
-        if command == "start":
-            self._apply(self.calls.start(t)) if not self._is_paused(t) else None
-        elif command == "end":
-            self._apply(self.calls.end(t, self._auto_on))
-        elif command == "toggle":
-            if self._is_paused(t) and not self.calls.in_call:
-                self._resume()
-            self._apply(self.calls.toggle(t, self._auto_on))
-        elif command == "pause":
-            minutes = kw.get("minutes")
-            self._apply(self.calls.end(t, self._auto_on, reason="pause"))
-            self.paused_until = math.inf if minutes is None else t + minutes * 60
-            self.paused_wall = None if minutes is None else self.now() + timedelta(minutes=minutes)
-        elif command == "resume":
-            self._resume()
-        elif command == "stop":
-            self.stopped.set()
-        elif command == "action":
-            kw["run"]()  # tray work that touches no call state (open a graph, a folder)
-        elif command in ("noop", "status"):
-            pass
+    def handle(self, command: Command | str, **kw: Any) -> dict:
+        command = Command(command)
+        if command in DESKTOP:
+            if self._actions is not None:
+                self._actions(command, kw)
         else:
-            return {"ok": False, "error": f"unknown command {command!r}"}
+            self._METHODS[command](self, **kw)
         self._publish()
         return {"ok": True, **self.status_dict()}
 
-    def _resume(self) -> None:
+    # ---- the commands ----------------------------------------------------------------------------
+    def start(self) -> None:
+        t = self.clock()
+        if not self._is_paused(t):
+            self._apply(self.calls.start(t))
+
+    def end(self) -> None:
+        self._apply(self.calls.end(self.clock(), self._auto_on))
+
+    def toggle(self) -> None:
+        t = self.clock()
+        if self._is_paused(t) and not self.calls.in_call:
+            self.resume()
+        self._apply(self.calls.toggle(t, self._auto_on))
+
+    def pause(self, minutes: int | None = None) -> None:
+        """End any call and watch none for `minutes` (None: until resumed)."""
+        t = self.clock()
+        self._apply(self.calls.end(t, self._auto_on, reason="pause"))
+        self.paused_until = math.inf if minutes is None else t + minutes * 60
+        self.paused_wall = None if minutes is None else self.now() + timedelta(minutes=minutes)
+
+    def resume(self) -> None:
         self.paused_until, self.paused_wall = None, None
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def status_only(self) -> None:
+        """Nothing to do: the reply carries the status."""
+
+    _METHODS: dict[Command, Callable[..., None]] = {
+        Command.START: start, Command.END: end, Command.TOGGLE: toggle, Command.PAUSE: pause,
+        Command.RESUME: resume, Command.STOP: stop, Command.STATUS: status_only,
+    }
 
     def _is_paused(self, t: float) -> bool:
         if self.paused_until is not None and t >= self.paused_until:
-            self._resume()
+            self.resume()
         return self.paused_until is not None
 
+    # ---- each turn of the loop -------------------------------------------------------------------
     def tick(self) -> None:
         t = self.clock()
         wall = self.now()
-        if self._last_tick is not None:
+        if self._last_tick is not None and self._last_wall is not None:
             gap, wall_gap = t - self._last_tick, (wall - self._last_wall).total_seconds()
             if self.call is not None and max(gap, wall_gap) > self.SLEEP_GAP_S:
                 # The loop runs at least once a second: a gap this long means the PC slept (or the
@@ -215,7 +222,7 @@ class Controller:
                 self._apply(self.calls.update(t, self._auto_on))
         if self.call is not None and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
-            self._sample(t)
+            self._sample(self.call, t)
         self._publish()
 
     def _quit_requested(self) -> bool:
@@ -234,7 +241,7 @@ class Controller:
             return False
 
     # ---- calls -----------------------------------------------------------------------------------
-    def _apply(self, transition) -> None:
+    def _apply(self, transition: Transition | None) -> None:
         if transition is None:
             return
         log.info("call %s (%s)", transition.action, transition.reason)
@@ -257,51 +264,19 @@ class Controller:
             self.problem = str(e)
             log.error("%s", e)
             return
-        self.call = _Call(writer, StressTracker(), self.clock(), start_wall)
+        self.call = _Call(writer, CameraSession(self._open_camera, self.clock), self.clock(), start_wall)
         self.perception.detector.reset()
         self._next_sample = self.clock()
-        self._open(self.call)
+        self.call.camera.open()
 
-    def _open(self, call: _Call) -> None:
-        try:
-            call.reader = self._open_camera()
-            call.problem, call.backoff = None, 1.0
-            log.info("camera opened")
-        except CameraError as e:
-            call.reader = None
-            call.problem = str(e)
-            call.retry_at = self.clock() + call.backoff
-            log.warning("%s; retrying in %.0f s", e, call.backoff)
-            call.backoff = min(30.0, call.backoff * 2)
-
-    def _close_camera(self, call: _Call) -> None:
-        if call.reader is not None:
-            call.reader.close()
-            call.reader = None
-            log.info("camera released")
-
-    def _sample(self, t: float) -> None:
-        call = self.call
-        image = None
-        if call.reader is None and t >= call.retry_at:
-            self._open(call)
-        if call.reader is not None:
-            try:
-                seq, image = call.reader.latest()
-            except CameraError as e:
-                self._close_camera(call)
-                call.problem, call.retry_at = str(e), t + call.backoff
-                log.warning("%s", e)
-                image = None
-            else:
-                if image is None or seq == call.last_seq:
-                    if call.problem is None:
-                        return  # warming up, or no new frame yet: nothing to say about this moment
-                call.last_seq = seq
+    def _sample(self, call: _Call, t: float) -> None:
+        due, image = call.camera.newest(t)
+        if not due:
+            return
         obs = self.perception.observe(image) if image is not None else _NO_FACE
-        if call.tracker.samples == 0 and image is not None:
+        if call.stats.samples == 0 and image is not None:
             log.info("first result %.2f s after the call started", self.clock() - call.started)
-        sample = call.tracker.sample(self._call_time(call, t), obs)
+        sample = obs.record(call.stats, call.time_at(t))
         if call.recording:
             try:
                 call.writer.write(sample)
@@ -314,8 +289,10 @@ class Controller:
         call, self.call = self.call, None
         if call is None:
             return
-        self._close_camera(call)
-        summary = call.writer.close(self._call_time(call, self._last_tick if reason == "sleep" else self.clock()))
+        call.camera.close()
+        call.writer.close()
+        end_t = self._last_tick if reason == "sleep" and self._last_tick is not None else self.clock()
+        summary = call.stats.summary(call.writer.id, call.start_wall, call.time_at(end_t))
         if summary.duration_s < self.cfg["calls.min_call_s"]:
             log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
             self.store.discard(call.writer)
@@ -331,35 +308,17 @@ class Controller:
         if self.cfg["ui.notify"] and summary.samples and summary.final >= self.cfg.thresholds.alert_from:
             self.view.notify(self.text("break_title"), self.text("break_body", index=summary.final))
 
-    @staticmethod
-    def _call_time(call: _Call, t: float) -> datetime:
-        """Times within a call run on the monotonic clock from its start: a wall-clock change
-        (NTP, time zone, a user fixing the time) cannot reorder or stretch a call's record."""
-        return call.start_wall + timedelta(seconds=t - call.started)
-
     def _refresh_today(self) -> None:
-        today = self.now().date()
-        self._today = tuple(c for c in self.store.calls() if c.start.astimezone(self.now().tzinfo).date() == today)
+        now = self.now()
+        self._today = tuple(self.store.calls_on(now.date(), now.tzinfo))
 
     # ---- what the tray shows ---------------------------------------------------------------------
     def status(self) -> TrayStatus:
-        t = self.clock()
+        call = None
         if self.call is not None:
-            elapsed = durations.elapsed(t - self.call.started)
-            index = self.call.tracker.index
-            if self.call.problem:
-                return TrayStatus("problem", self.text("camera_problem", elapsed=elapsed, problem=self.call.problem),
-                                  True, False, index, self._today)
-            look = self.cfg.thresholds.band(index).value
-            return TrayStatus(look, self.text("on_call", elapsed=elapsed, index=index), True, False, index,
-                              self._today)
-        if self.paused_until is not None:
-            line = self.text("paused_forever") if self.paused_wall is None else \
-                self.text("paused", until=f"{self.paused_wall:%H:%M}")
-            return TrayStatus("paused", line, False, True, None, self._today)
-        if self.problem:
-            return TrayStatus("problem", self.text("error", problem=self.problem), False, False, None, self._today)
-        return TrayStatus("idle", self.text("idle"), False, False, None, self._today)
+            call = CallFacts(self.clock() - self.call.started, self.call.stats.index, self.call.camera.problem)
+        return tray_status(self.text, self.cfg.thresholds, self._today, call=call,
+                           paused=self.paused_until is not None, paused_until=self.paused_wall, problem=self.problem)
 
     def _publish(self, force: bool = False) -> None:
         status = self.status()
@@ -372,7 +331,7 @@ class Controller:
         return {"state": "call" if s.in_call else "paused" if s.paused else "idle", "look": s.look,
                 "status": s.line, "index": s.index,
                 "call_id": self.call.writer.id if self.call else None,
-                "camera_open": bool(self.call and self.call.reader is not None)}
+                "camera_open": bool(self.call and self.call.camera.is_open)}
 
 
 _NO_FACE = Observation(None, None, None)

@@ -20,7 +20,7 @@ from typing import Callable
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
-from trayagent.storage.calls import make_private_dir, open_private
+from trayagent.storage.private import make_private_dir, open_private
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import threading
 from logging.handlers import RotatingFileHandler
 
 from trayagent import paths
-from trayagent.storage.calls import make_private_dir
+from trayagent.storage.private import make_private_dir
 
 
 def setup(verbose: bool = False) -> None:

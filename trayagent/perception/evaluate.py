@@ -7,12 +7,16 @@ that works best for them (the paper's authors' suggestion).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from trayagent.perception import labelled
+from trayagent.core.calibration import Baseline, Calibration, log_probs
+from trayagent.core.errors import TrayagentError
+from trayagent.perception.calibration import model_identity, reference_for
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import cv2
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
@@ -29,6 +33,7 @@ class Images:
 
     labels: list[int] = field(default_factory=list)
     images: list[np.ndarray] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)  # each image's file (--per-person reads names)
     unreadable: list[Path] = field(default_factory=list)
 
 
@@ -43,17 +48,19 @@ def read_images(found: labelled.LabelledSet, progress: bool) -> Images:
             out.unreadable.append(path)
             continue
         out.images.append(img)
+        out.paths.append(path)
         out.labels.append(FER7.index(label))
     return out
 
 
-def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress: bool = True) -> dict:
-    """Metrics for one model. With detect_faces, a picture where no face is found counts as wrong."""
+def read_faces(clf: EmotionClassifier, data: Images, detect_faces: bool,
+               progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Each picture's prediction over the model's labels (-1: no face found) and its 4-class
+    probabilities, uncalibrated."""
     from tqdm import tqdm
 
     detector = face_detector(video=False) if detect_faces else None  # the daemon's, untracked
     n = len(data.images)
-    n_labels = len(clf.info.labels)
     preds = np.full(n, -1, dtype=np.int64)  # index into clf labels, -1: no face found
     probs4 = np.zeros((n, len(PRODUCT4)), np.float32)
     bar = tqdm(total=n, desc="classifying", unit="img", disable=None if progress else True, leave=False)
@@ -74,19 +81,43 @@ def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress:
             probs4[idx] = clf.product(p)
         bar.update(min(n, start + BATCH) - start)
     bar.close()
+    return preds, probs4
 
-    found = preds >= 0
-    y7 = np.array(data.labels)
+
+def _truth4(data: Images) -> np.ndarray:
     product_of = {name: PRODUCT4.index(to_product(name)) for name in FER7}
-    y4 = np.array([product_of[FER7[y]] for y in y7])
+    return np.array([product_of[FER7[y]] for y in data.labels], dtype=np.int64)
+
+
+def _confusion4(y4: np.ndarray, probs4: np.ndarray, found: np.ndarray, detect_faces: bool) -> np.ndarray:
     p4 = np.where(found, probs4.argmax(1), len(PRODUCT4))
-    cols4 = len(PRODUCT4) + (1 if detect_faces else 0)
-    cm4 = confusion(y4, p4, len(PRODUCT4), cols4)
+    return confusion(y4, p4, len(PRODUCT4), len(PRODUCT4) + (1 if detect_faces else 0))
+
+
+def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress: bool = True,
+             calibration: Calibration | None = None) -> dict:
+    """Metrics for one model. With detect_faces, a picture where no face is found counts as wrong.
+    With a calibration, the 4-class figures are read through it (the 7-class ones never are)."""
+    preds, probs4 = read_faces(clf, data, detect_faces, progress)
+    return _metrics(clf, data, detect_faces, preds, probs4, calibration)
+
+
+def _metrics(clf: EmotionClassifier, data: Images, detect_faces: bool, preds: np.ndarray, probs4: np.ndarray,
+             calibration: Calibration | None = None) -> dict:
+    probs4 = probs4.copy()
+    n = len(data.images)
+    n_labels = len(clf.info.labels)
+    found = preds >= 0
+    if calibration is not None and found.any():
+        probs4[found] = calibration.apply(probs4[found])
+    y7 = np.array(data.labels)
+    cm4 = _confusion4(_truth4(data), probs4, found, detect_faces)
     s4 = summary(cm4, PRODUCT4)
     result = {
         "model": str(clf.info.path),
         "images": n,
         "faces_found_rate": round(float(found.mean()), 4) if n else 0.0,
+        "calibration": None if calibration is None else f"your baseline of {calibration.baseline.created}",
         "accuracy_4": s4["accuracy"], "macro_f1_4": s4["macro_f1"], "recall_4": s4["recall"],
         "labels_4": list(PRODUCT4) + ([NO_FACE] if detect_faces else []),
         "confusion_4": cm4.tolist(),
@@ -100,4 +131,70 @@ def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress:
         result.update({"accuracy_7": s7["accuracy"], "macro_f1_7": s7["macro_f1"], "recall_7": s7["recall"],
                        "labels_7": list(FER7) + ([NO_FACE] if detect_faces else []),
                        "confusion_7": cm7.tolist()})
+    return result
+
+
+def people(data: Images, pattern: str) -> list[str]:
+    """Each picture's person: the regex's first group, searched in the file name."""
+    rx = re.compile(pattern)
+    if rx.groups < 1:
+        raise TrayagentError(f"--per-person {pattern!r}: the pattern needs a group, e.g. '^([A-Z]{{2}})\\.'")
+    names, unmatched = [], []
+    for path in data.paths:
+        m = rx.search(path.name)
+        if m is None or not m.group(1):
+            unmatched.append(path.name)
+            names.append("")
+        else:
+            names.append(m.group(1))
+    if unmatched:
+        raise TrayagentError(f"--per-person {pattern!r}: {len(unmatched)} file names name no person "
+                             f"(e.g. {unmatched[0]!r})")
+    return names
+
+
+def per_person(clf: EmotionClassifier, data: Images, detect_faces: bool, pattern: str, strength: float,
+               clip: float, progress: bool = True) -> dict:
+    """`evaluate --per-person`: the whole set read as it is, and each person's pictures calibrated on
+    one of their own neutral pictures, that picture left out, averaged over every choice of it.
+
+    A person's calibrated confusion matrix is the mean over their choices (so it counts their other
+    pictures once, as fractions); the set's is the sum over people. A person with no neutral picture
+    whose face is found cannot be calibrated: their pictures count as read uncalibrated.
+    """
+    names = people(data, pattern)
+    preds, probs4 = read_faces(clf, data, detect_faces, progress)
+    result = _metrics(clf, data, detect_faces, preds, probs4)
+    found = preds >= 0
+    y4 = _truth4(data)
+    neutral = PRODUCT4.index("neutral")
+    reference = reference_for(clf)
+    sha = model_identity(clf.info.path)
+    cm_all = np.zeros((len(PRODUCT4), len(PRODUCT4) + (1 if detect_faces else 0)), np.float64)
+    persons = {}
+    for person in sorted(set(names)):
+        idx = np.array([i for i, n in enumerate(names) if n == person])
+        cm_plain = _confusion4(y4[idx], probs4[idx], found[idx], detect_faces)
+        choices = [i for i in idx if y4[i] == neutral and found[i]]
+        cm_cal = np.zeros(cm_plain.shape, np.float64)
+        for c in choices:
+            baseline = Baseline(tuple(log_probs(probs4[c])), 1, sha, "", 0.0, 0.0, "photos")
+            cal = Calibration(baseline, reference, strength, clip)
+            rest = idx[idx != c]
+            p = probs4[rest].copy()
+            p[found[rest]] = cal.apply(p[found[rest]])
+            cm_cal += _confusion4(y4[rest], p, found[rest], detect_faces)
+        cm_cal = cm_cal / len(choices) if choices else cm_plain.astype(np.float64)
+        cm_all += cm_cal
+        s, sc = summary(cm_plain, PRODUCT4), summary(cm_cal, PRODUCT4)
+        persons[person] = {"images": int(len(idx)), "neutral_choices": len(choices),
+                           "accuracy_4": s["accuracy"], "accuracy_4_calibrated": sc["accuracy"],
+                           "macro_f1_4": s["macro_f1"], "macro_f1_4_calibrated": sc["macro_f1"],
+                           "recall_4": s["recall"], "recall_4_calibrated": sc["recall"]}
+    sc = summary(cm_all, PRODUCT4)
+    result.update({"per_person_pattern": pattern, "calibration_strength": strength, "calibration_clip": clip,
+                   "reference": reference.source,
+                   "accuracy_4_calibrated": sc["accuracy"], "macro_f1_4_calibrated": sc["macro_f1"],
+                   "recall_4_calibrated": sc["recall"],
+                   "confusion_4_calibrated": np.round(cm_all, 4).tolist(), "per_person": persons})
     return result

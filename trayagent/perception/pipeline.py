@@ -8,30 +8,59 @@ from pathlib import Path
 
 import numpy as np
 
+from trayagent.core.calibration import Calibration
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
-from trayagent.storage.calls import Sample
-from trayagent.core.stress import next_index
+from trayagent.core.records import Sample
+from trayagent.core.stress import CallStats
 
 
 @dataclass(frozen=True)
 class Observation:
     box: Box | None
     probs: np.ndarray | None  # over the model's labels
-    probs4: np.ndarray | None  # over PRODUCT4
+    probs4: np.ndarray | None  # over PRODUCT4, after the person's calibration if there is one
+    calibrated: bool = False  # probs4 went through the person's calibration
 
     @property
     def emotion(self) -> str | None:
         return None if self.probs4 is None else EmotionClassifier.product_label(self.probs4)
 
+    def record(self, stats: CallStats, time: datetime) -> Sample:
+        """This observation as the call's next sample, the index moved by Table 3."""
+        index = stats.step(self.emotion, self.calibrated)
+        probs = None if self.probs4 is None else tuple(float(p) for p in self.probs4)
+        return Sample(time, self.emotion, index, probs)
+
+
+USER = "user"  # Perception(calibration=USER): the user's stored calibration, if one fits the model
+
 
 class Perception:
-    """Stateless per frame: the frame is dropped as soon as this returns; only numbers leave."""
+    """Stateless per frame: the frame is dropped as soon as this returns; only numbers leave.
+
+    `calibration`: the person's calibration applied to every face (core/calibration.py). By default
+    the user's stored baseline, when there is one made with this model, so the daemon, `analyze`
+    and anything else reading this user's face apply it alike; None reads faces as they are.
+    """
 
     def __init__(self, model: Path | str | None = None, detector: FaceDetector | None = None,
-                 classifier: EmotionClassifier | None = None) -> None:
+                 classifier: EmotionClassifier | None = None,
+                 calibration: Calibration | str | None = USER) -> None:
         self.detector = detector or face_detector(video=True)
         self.classifier = classifier or EmotionClassifier(model)
+        self.calibration: Calibration | None = None
+        if calibration == USER:
+            self.recalibrate()
+        else:
+            self.calibration = calibration
+
+    def recalibrate(self, cfg=None) -> Calibration | None:
+        """(Re)read the user's stored calibration, e.g. after `calibrate_from_frames` stored a new one."""
+        from trayagent.perception.calibration import user_calibration
+
+        self.calibration = user_calibration(self.classifier, cfg)
+        return self.calibration
 
     def observe(self, frame_bgr: np.ndarray) -> Observation:
         gray, box = self.find_face(frame_bgr)
@@ -45,18 +74,7 @@ class Perception:
             return Observation(None, None, None)
         color = self.classifier.info.preprocessing.color != "gray"
         probs = self.classifier.predict([crop(frame_bgr if color else gray, box)])[0]
-        return Observation(box, probs, self.classifier.product(probs))
-
-
-class StressTracker:
-    """One call's index: starts at 0 (paper IV) and moves by Table 3 with each observation."""
-
-    def __init__(self) -> None:
-        self.index = 0.0
-        self.samples = 0
-
-    def sample(self, time: datetime, obs: Observation) -> Sample:
-        self.index = next_index(self.index, obs.emotion)
-        self.samples += 1
-        probs = None if obs.probs4 is None else tuple(float(p) for p in obs.probs4)
-        return Sample(time, obs.emotion, self.index, probs)
+        probs4 = self.classifier.product(probs)
+        if self.calibration is None:
+            return Observation(box, probs, probs4)
+        return Observation(box, probs, self.calibration.apply(probs4), True)

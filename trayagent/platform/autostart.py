@@ -13,18 +13,10 @@ import sys
 from pathlib import Path
 from typing import Protocol
 
+from trayagent.platform.launch import login_command
+
 NAME = "trayagent"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
-
-
-def launch_command() -> list[str]:
-    """How login starts the daemon: the frozen exe, or this Python (windowless on Windows)."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "run"]
-    exe = Path(sys.executable)
-    if sys.platform == "win32" and (exe.parent / "pythonw.exe").exists():
-        exe = exe.parent / "pythonw.exe"
-    return [str(exe), "-m", "trayagent", "run"]
 
 
 class Autostart(Protocol):
@@ -54,7 +46,7 @@ class XdgAutostart:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text("\n".join([
             "[Desktop Entry]", "Type=Application", "Name=trayagent",
-            "Comment=Per-call stress at a glance", f"Exec={shlex.join(launch_command())}",
+            "Comment=Per-call stress at a glance", f"Exec={shlex.join(login_command())}",
             "X-GNOME-Autostart-enabled=true", "NoDisplay=false", ""]))
 
     def disable(self) -> None:
@@ -108,7 +100,7 @@ class WindowsAutostart:
 
     def enable(self) -> None:
         if self.state() == "off":
-            self.reg.set("HKCU", NAME, " ".join(f'"{a}"' if " " in a else a for a in launch_command()))
+            self.reg.set("HKCU", NAME, " ".join(f'"{a}"' if " " in a else a for a in login_command()))
 
     def disable(self) -> None:
         self.reg.delete("HKCU", NAME)
@@ -126,7 +118,7 @@ class LaunchAgent:
     def enable(self) -> None:
         if self.state() == "off":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_bytes(plistlib.dumps({"Label": "org.trayagent", "ProgramArguments": launch_command(),
+            self.path.write_bytes(plistlib.dumps({"Label": "org.trayagent", "ProgramArguments": login_command(),
                                                   "RunAtLoad": True}))
 
     def disable(self) -> None:
@@ -139,18 +131,3 @@ def for_platform() -> Autostart:
     if sys.platform == "darwin":
         return LaunchAgent()
     return XdgAutostart()
-
-
-def command(args) -> int:
-    auto = for_platform()
-    if args.action == "enable":
-        auto.enable()
-    elif args.action == "disable":
-        if auto.state() == "managed":
-            print("start at login is set for all users by your organisation; ask IT to change it")
-            return 1
-        auto.disable()
-    state = auto.state()
-    print({"on": "start at login: on", "off": "start at login: off",
-           "managed": "start at login: on (set for all users by your organisation)"}[state])
-    return 0

@@ -8,85 +8,33 @@ Damaged rows are skipped with a warning; nothing else is lost.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import math
 import os
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
+from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import CallStats
+from trayagent.storage.private import make_private_dir, open_private
 
 log = logging.getLogger(__name__)
 
 SAMPLE_COLUMNS = ("time", "emotion", "stress", *(f"p_{c}" for c in PRODUCT4), "face")
-INDEX_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final")
+INDEX_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final", "calibrated")
+
+
+def _index_row(summary: CallSummary) -> list:
+    d = summary.as_dict()
+    d["calibrated"] = "1" if summary.calibrated else "0"
+    return [d[c] for c in INDEX_COLUMNS]
 
 
 class RecordingError(TrayagentError):
     """Writing the record failed (disk full, permissions); what was written before is intact."""
-
-
-@dataclass(frozen=True)
-class Sample:
-    time: datetime  # timezone-aware
-    emotion: str | None  # product class, None when no face was found
-    stress: float  # the index after this frame
-    probs: tuple[float, ...] | None  # over PRODUCT4, None when no face was found
-
-    @property
-    def face(self) -> bool:
-        return self.emotion is not None
-
-
-@dataclass(frozen=True)
-class CallSummary:
-    id: str
-    start: datetime
-    end: datetime
-    samples: int
-    faces: int
-    peak: float
-    mean: float
-    final: float
-
-    @property
-    def duration_s(self) -> float:
-        return (self.end - self.start).total_seconds()
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "start": self.start.isoformat(timespec="milliseconds"),
-                "end": self.end.isoformat(timespec="milliseconds"), "duration_s": round(self.duration_s, 1),
-                "samples": self.samples, "faces": self.faces, "peak": round(self.peak, 4),
-                "mean": round(self.mean, 4), "final": round(self.final, 4)}
-
-
-def make_private_dir(path: Path) -> Path:
-    """A folder only its user can enter: 0700 on POSIX; on Windows an ACL granting the user alone,
-    inherited by everything created inside (set once, when the folder is made)."""
-    new = not path.exists()
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if os.name == "posix":
-        os.chmod(path, 0o700)
-    elif new and os.name == "nt":
-        import subprocess
-
-        user = os.environ.get("USERNAME", "")
-        if user:  # no inherited entries (Users, other admins' groups), full control for this user only
-            subprocess.run(["icacls", str(path), "/inheritance:r", "/grant:r", f"{user}:(OI)(CI)F"],
-                           capture_output=True, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
-    return path
-
-
-def open_private(path: Path, mode: str = "a") -> io.TextIOWrapper:
-    """Open a text file for writing that only its user can read (0600 on POSIX)."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
-    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600)
-    return io.open(fd, mode, encoding="utf-8", newline="")
 
 
 def _fmt(x: float) -> str:
@@ -104,8 +52,6 @@ class CallWriter:
 
     def __init__(self, path: Path, call_id: str, start: datetime) -> None:
         self.path, self.id, self.start = path, call_id, start
-        self.stats = CallStats()
-        self.last_time = start
         new = not path.exists()
         try:
             make_private_dir(path.parent)
@@ -123,17 +69,12 @@ class CallWriter:
             self._file.flush()
         except OSError as e:
             raise RecordingError(f"{self.path}: cannot write the call record ({e.strerror})") from None
-        self.stats.add(s.stress, s.face)
-        self.last_time = s.time
 
-    def close(self, end: datetime | None = None) -> CallSummary:
+    def close(self) -> None:
         try:
             self._file.close()
         except OSError:
             pass
-        st = self.stats
-        return CallSummary(self.id, self.start, end or self.last_time, st.samples, st.faces,
-                           st.peak, st.mean, st.index)
 
 
 def read_samples(path: Path) -> Iterator[Sample]:
@@ -178,7 +119,7 @@ def summarize(call_id: str, samples: Iterable[Sample]) -> CallSummary | None:
         stats.add(s.stress, s.face)
     if first is None:
         return None
-    return CallSummary(call_id, first, last, stats.samples, stats.faces, stats.peak, stats.mean, stats.index)
+    return stats.summary(call_id, first, last)
 
 
 class CallStore:
@@ -201,14 +142,15 @@ class CallStore:
 
     def add_to_index(self, summary: CallSummary) -> None:
         new = not self.index_path.exists()
+        if not new and self._index_header() != list(INDEX_COLUMNS):
+            self._rewrite_index(self.calls())  # an index from before a column was added: same rows, new header
         try:
             make_private_dir(self.index_path.parent)
             with open_private(self.index_path, "a") as f:
                 w = csv.writer(f)
                 if new:
                     w.writerow(INDEX_COLUMNS)
-                d = summary.as_dict()
-                w.writerow([d[c] for c in INDEX_COLUMNS])
+                w.writerow(_index_row(summary))
         except OSError as e:
             raise RecordingError(f"{self.index_path}: cannot update the calls index ({e.strerror})") from None
 
@@ -228,10 +170,19 @@ class CallStore:
                     out.append(CallSummary(
                         row["id"], datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"]),
                         int(row["samples"]), int(row["faces"]), float(row["peak"]), float(row["mean"]),
-                        float(row["final"])))
+                        float(row["final"]), row.get("calibrated") == "1"))  # absent in old indexes
                 except (ValueError, TypeError, KeyError) as e:
                     log.warning("%s line %d: damaged row skipped (%s)", self.index_path, line_no, e)
         return sorted(out, key=lambda c: c.start)
+
+    def calls_on(self, day: date, tz: tzinfo | None = None) -> list[CallSummary]:
+        """The calls that started on `day` in time zone `tz` (the machine's own by default)."""
+        tz = tz or datetime.now().astimezone().tzinfo
+        return [c for c in self.calls() if c.start.astimezone(tz).date() == day]
+
+    def _index_header(self) -> list[str]:
+        with self.index_path.open(newline="", encoding="utf-8", errors="replace") as f:
+            return next(csv.reader(f), [])
 
     def _rewrite_index(self, keep: list[CallSummary]) -> None:
         """Replace the index atomically: a crash mid-way leaves the old one, never half of one."""
@@ -240,8 +191,7 @@ class CallStore:
             w = csv.writer(f)
             w.writerow(INDEX_COLUMNS)
             for c in keep:
-                d = c.as_dict()
-                w.writerow([d[k] for k in INDEX_COLUMNS])
+                w.writerow(_index_row(c))
         os.replace(tmp, self.index_path)
 
     def purge(self, older_than: datetime) -> list[str]:

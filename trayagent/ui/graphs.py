@@ -16,7 +16,7 @@ from matplotlib.ticker import FuncFormatter
 
 from trayagent.core.durations import mmss
 from trayagent.core.emotions import PRODUCT4
-from trayagent.storage.calls import CallSummary, Sample
+from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Thresholds
 
 BAND_COLOURS = {"calm": "#e3f4e1", "elevated": "#fdf0d2", "alert": "#fadbd8"}

@@ -10,8 +10,10 @@ import sys
 import threading
 from typing import Callable
 
+from trayagent.platform.desktop import quiet_notify
 from trayagent.ui import icons
-from trayagent.daemon.controller import TrayStatus
+from trayagent.daemon.commands import Command
+from trayagent.daemon.status import TrayStatus
 from trayagent.core.durations import mmss
 from trayagent.messages import Messages
 
@@ -63,14 +65,14 @@ class PystrayView:
         item, Menu = pystray.MenuItem, pystray.Menu
 
         def open_graph(call_id: str) -> Callable[[], None]:
-            return lambda: post("open_graph", call_id=call_id)
+            return lambda: post(Command.OPEN_GRAPH, call_id=call_id)
 
         def calls_menu():
             items = [item(label, open_graph(cid)) for label, cid in model.call_items()]
             return items or [item(t("no_calls_today"), None, enabled=False)]
 
         def autostart_toggle(_icon, _item):
-            post("autostart", enable=model.autostart_state() == "off")
+            post(Command.AUTOSTART, enable=model.autostart_state() == "off")
 
         self.icon = pystray.Icon(
             "trayagent", icons.icon("idle"), t("idle"),
@@ -78,23 +80,23 @@ class PystrayView:
                 item(lambda _i: model.status.line, None, enabled=False),
                 Menu.SEPARATOR,
                 item(lambda _i: t("end_call") if model.status.in_call else t("start_call"),
-                     lambda: post("toggle"), default=True),
+                     lambda: post(Command.TOGGLE), default=True),
                 item(t("todays_calls"), Menu(calls_menu)),
-                item(t("show_today"), lambda: post("open_graph", call_id=None)),
+                item(t("show_today"), lambda: post(Command.OPEN_GRAPH, call_id=None)),
                 Menu.SEPARATOR,
-                item(t("resume"), lambda: post("resume"), visible=lambda _i: model.status.paused),
+                item(t("resume"), lambda: post(Command.RESUME), visible=lambda _i: model.status.paused),
                 item(t("pause"), Menu(
-                    item(t("pause_30"), lambda: post("pause", minutes=30)),
-                    item(t("pause_60"), lambda: post("pause", minutes=60)),
-                    item(t("pause_forever"), lambda: post("pause", minutes=None)),
+                    item(t("pause_30"), lambda: post(Command.PAUSE, minutes=30)),
+                    item(t("pause_60"), lambda: post(Command.PAUSE, minutes=60)),
+                    item(t("pause_forever"), lambda: post(Command.PAUSE, minutes=None)),
                 ), visible=lambda _i: not model.status.paused),
-                item(t("open_data"), lambda: post("open_data")),
+                item(t("open_data"), lambda: post(Command.OPEN_DATA)),
                 item(lambda _i: t("start_at_login_it") if model.autostart_state() == "managed" else t("start_at_login"),
                      autostart_toggle, checked=lambda _i: model.autostart_state() != "off",
                      enabled=lambda _i: model.autostart_state() != "managed"),
-                item(t("about"), lambda: post("about")),
+                item(t("about"), lambda: post(Command.ABOUT)),
                 Menu.SEPARATOR,
-                item(t("quit"), lambda: post("stop")),
+                item(t("quit"), lambda: post(Command.STOP)),
             ))
         self._look = "idle"
         self._menu_key: tuple | None = None
@@ -154,14 +156,3 @@ class HeadlessView:
 
     def stop(self) -> None:
         self._done.set()
-
-
-def quiet_notify(title: str, body: str) -> None:
-    """Where the tray cannot notify: the desktop's notify-send if present, else only the log."""
-    log.info("notification: %s: %s", title, body)
-    if sys.platform.startswith("linux") and shutil.which("notify-send"):
-        try:
-            subprocess.Popen(["notify-send", "--app-name=trayagent", title, body],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError:
-            pass

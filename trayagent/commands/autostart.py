@@ -1,0 +1,21 @@
+"""`trayagent autostart enable|disable|status`: start at login, for this user."""
+
+from __future__ import annotations
+
+from trayagent.platform.autostart import for_platform
+
+STATES = {"on": "start at login: on", "off": "start at login: off",
+          "managed": "start at login: on (set for all users by your organisation)"}
+
+
+def command(args) -> int:
+    auto = for_platform()
+    if args.action == "enable":
+        auto.enable()
+    elif args.action == "disable":
+        if auto.state() == "managed":
+            print("start at login is set for all users by your organisation; ask IT to change it")
+            return 1
+        auto.disable()
+    print(STATES[auto.state()])
+    return 0

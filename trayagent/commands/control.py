@@ -1,0 +1,59 @@
+"""`trayagent call|pause|resume|status|stop`: the client side of the daemon's command channel."""
+
+from __future__ import annotations
+
+import json
+
+from filelock import Timeout
+
+from trayagent.core.errors import TrayagentError
+from trayagent.daemon import ipc
+from trayagent.daemon.app import instance_lock
+from trayagent.daemon.commands import Command, request
+
+
+def call_command(args) -> int:
+    return _print_reply(ipc.send(request(Command(args.action))), args)
+
+
+def pause_command(args) -> int:
+    return _print_reply(ipc.send(request(Command.PAUSE, minutes=args.minutes)), args)
+
+
+def resume_command(args) -> int:
+    return _print_reply(ipc.send(request(Command.RESUME)), args)
+
+
+def status_command(args) -> int:
+    try:
+        reply = ipc.send(request(Command.STATUS))
+    except ipc.NotRunning:
+        print(json.dumps({"state": "not running"}) if args.json else "trayagent is not running")
+        return 3
+    return _print_reply(reply, args)
+
+
+def stop_command(args) -> int:
+    try:
+        ipc.send(request(Command.STOP))
+    except ipc.NotRunning:
+        print("trayagent is not running")
+        return 0
+    lock = instance_lock()
+    try:  # the daemon holds its lock until the open call is closed out and everything is released
+        lock.acquire(timeout=20)
+        lock.release()
+    except Timeout:
+        raise TrayagentError("trayagent was asked to stop but is still running after 20 s") from None
+    print("trayagent stopped")
+    return 0
+
+
+def _print_reply(reply: dict, args) -> int:
+    if not reply.get("ok"):
+        raise TrayagentError(reply.get("error", "the daemon refused the request"))
+    if getattr(args, "json", False):
+        print(json.dumps({k: v for k, v in reply.items() if k != "ok"}))
+    else:
+        print(reply.get("status", "ok"))
+    return 0

@@ -1,0 +1,52 @@
+"""What the tray shows, built from the daemon's state. Pure: the controller gathers the facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from trayagent.core import durations
+from trayagent.core.records import CallSummary
+from trayagent.core.stress import Thresholds
+from trayagent.messages import Messages
+
+Look = Literal["calm", "elevated", "alert", "idle", "paused", "problem"]  # ui.icons draws each
+
+
+@dataclass(frozen=True)
+class TrayStatus:
+    """Everything the tray shows; the tray redraws only what changed."""
+
+    look: Look
+    line: str  # the menu's status line and the tooltip
+    in_call: bool = False
+    paused: bool = False
+    index: float | None = None
+    today: tuple[CallSummary, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    elapsed_s: float
+    index: float
+    camera_problem: str | None = None
+
+
+def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary, ...], *,
+                call: CallFacts | None = None, paused: bool = False, paused_until: datetime | None = None,
+                problem: str | None = None) -> TrayStatus:
+    """A call outranks a pause (none can be both), a pause outranks a daemon-wide problem."""
+    if call is not None:
+        elapsed = durations.elapsed(call.elapsed_s)
+        if call.camera_problem:
+            return TrayStatus("problem", text("camera_problem", elapsed=elapsed, problem=call.camera_problem),
+                              True, False, call.index, today)
+        return TrayStatus(thresholds.band(call.index).value, text("on_call", elapsed=elapsed, index=call.index),
+                          True, False, call.index, today)
+    if paused:
+        line = text("paused_forever") if paused_until is None else text("paused", until=f"{paused_until:%H:%M}")
+        return TrayStatus("paused", line, False, True, None, today)
+    if problem:
+        return TrayStatus("problem", text("error", problem=problem), False, False, None, today)
+    return TrayStatus("idle", text("idle"), False, False, None, today)
