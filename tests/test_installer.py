@@ -1,16 +1,16 @@
 """The Windows installer (installer/): build it with makensis, then install, upgrade and uninstall it
 silently under 64-bit wine in a throwaway prefix, as IT would on an agent PC.
 
-Tools: makensis (Debian nsis) and 64-bit wine (Debian wine, wine64). Without them the end-to-end
+Tools: makensis (Debian nsis) and 64-bit wine (Debian wine, wine64); helpers in tests/wine.py. Without them the end-to-end
 tests skip, except under CI=true where a missing tool is a failure. TRAYAGENT_INSTALLER=path uses an
 already built setup .exe instead of building one (the build takes a few minutes).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -22,11 +22,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.wine import INSTDIR_WIN, Wine, require, wine64_available, windows_path
+from tests.wine import setup_exe as built_setup_exe
+
 REPO = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# installer/ is a folder of scripts (a package called `installer` would hide pypa's installer).
+sys.path.insert(0, str(REPO / "installer"))
+import common  # noqa: E402
+import lock  # noqa: E402
+import nsis  # noqa: E402
+import runtime  # noqa: E402
+import stage  # noqa: E402
 
 
 def _load_build_module():
+    # Not as `build`: that name belongs to pypa's build.
     spec = importlib.util.spec_from_file_location("installer_build", REPO / "installer" / "build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -36,25 +47,12 @@ def _load_build_module():
 build = _load_build_module()
 
 
-def require(ok: bool, reason: str) -> None:
-    """Skip when a tool is missing, except in CI, where the tool must be there."""
-    if not ok:
-        if IN_CI:
-            pytest.fail(f"{reason} (CI=true: the CI script must install it)")
-        pytest.skip(reason)
-
-
-def wine64_available() -> bool:
-    return bool(shutil.which("wine")) and (
-        bool(shutil.which("wine64")) or Path("/usr/lib/wine/wine64").exists())
-
-
 # ---------------------------------------------------------------------------------------------
-# Fast checks of build.py and its pins (no tools needed)
+# Fast checks of the build scripts and their pins (no tools needed)
 
 
 def test_runtime_pins_are_complete():
-    pins = build.load_pins()
+    pins = common.load_pins()
     files = pins["runtime"]["files"]
     for name in ("python.exe", "pythonw.exe", "python311.dll", "python311.zip", "python311._pth",
                  "vcruntime140.dll", "vcruntime140_1.dll", "_ctypes.pyd", "_socket.pyd", "select.pyd"):
@@ -65,19 +63,46 @@ def test_runtime_pins_are_complete():
 
 def test_windows_lock_covers_pyproject_dependencies():
     """Adding a dependency to pyproject.toml without re-pinning the Windows wheels fails here."""
-    lock = build.parse_lock()
-    build.check_lock_covers(build.project_dependencies(), lock)
-    assert "colorama" in lock  # tqdm's Windows-only dependency: markers were evaluated for Windows
-    assert "python-xlib" not in lock  # pystray's Linux-only one is not bundled
+    pinned = lock.parse_lock()
+    lock.check_lock_covers(lock.project_dependencies(), pinned)
+    assert "colorama" in pinned  # tqdm's Windows-only dependency: markers were evaluated for Windows
+    assert "python-xlib" not in pinned  # pystray's Linux-only one is not bundled
+    assert all(len(hashes) == 1 for _version, hashes in pinned.values()), "one wheel a pin"
+
+
+def test_lock_keeps_constraints_with_their_reasons():
+    """The bundle CI tests under wine is the one IT installs: numpy held at 2.2.1, and the lock says why."""
+    pinned = lock.parse_lock()
+    notes = lock.constraint_notes()
+    assert "numpy" in notes
+    for line in common.CONSTRAINTS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            req = lock.Requirement(line)
+            version = pinned[lock.canonicalize_name(req.name)][0]
+            assert req.specifier.contains(version), f"requirements-win.txt: {req.name}=={version} breaks {line}"
+    assert pinned["numpy"][0] == "2.2.1"
+    text = common.LOCK.read_text(encoding="utf-8")
+    assert notes["numpy"] + "\nnumpy==2.2.1 " in text
+    assert "ucrtbase.crealf" in notes["numpy"]
 
 
 def test_lock_check_reports_missing_and_outdated_pins():
-    lock = {"numpy": ("1.25.0", {"0" * 64})}
-    with pytest.raises(build.BuildError, match="--lock"):
-        build.check_lock_covers(["numpy>=1.26"], lock)
-    with pytest.raises(build.BuildError, match="newdep"):
-        build.check_lock_covers(["newdep>=1"], lock)
-    build.check_lock_covers(["pyobjc; sys_platform == 'darwin'"], lock)  # not for Windows
+    pinned = {"numpy": ("1.25.0", {"0" * 64})}
+    with pytest.raises(common.BuildError, match="--lock"):
+        lock.check_lock_covers(["numpy>=1.26"], pinned)
+    with pytest.raises(common.BuildError, match="newdep"):
+        lock.check_lock_covers(["newdep>=1"], pinned)
+    lock.check_lock_covers(["pyobjc; sys_platform == 'darwin'"], pinned)  # not for Windows
+
+
+def test_parse_lock_refuses_unpinned_and_unhashed_lines(tmp_path):
+    req = tmp_path / "req.txt"
+    req.write_text("numpy>=2 --hash=sha256:" + "0" * 64 + "\n")
+    with pytest.raises(common.BuildError, match="not a pinned requirement"):
+        lock.parse_lock(req)
+    req.write_text("numpy==2.2.1\n")
+    with pytest.raises(common.BuildError, match="no --hash"):
+        lock.parse_lock(req)
 
 
 def test_runtime_verification_rejects_tampered_missing_and_extra_files(tmp_path):
@@ -85,54 +110,80 @@ def test_runtime_verification_rejects_tampered_missing_and_extra_files(tmp_path)
     pins = {"runtime": {"files": {n: hashlib.sha256(b).hexdigest() for n, b in content.items()}}}
     for n, b in content.items():
         (tmp_path / n).write_bytes(b)
-    build.verify_runtime_files(pins, tmp_path)
+    runtime.verify_runtime_files(pins, tmp_path)
     (tmp_path / "python.exe").write_bytes(b"MZ evil")
     (tmp_path / "extra.dll").write_bytes(b"MZ")
     (tmp_path / "python311.zip").unlink()
-    with pytest.raises(build.BuildError) as e:
-        build.verify_runtime_files(pins, tmp_path)
+    with pytest.raises(common.BuildError) as e:
+        runtime.verify_runtime_files(pins, tmp_path)
     assert "python.exe: sha256" in str(e.value)
     assert "extra.dll" in str(e.value) and "python311.zip" in str(e.value)
 
 
+def _record_line(name: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def make_wheel(path: Path, files: dict[str, bytes], tamper: str | None = None) -> Path:
+    """A wheel as a build backend writes it (WHEEL, METADATA, RECORD with every file's hash)."""
+    name, version = path.name.split("-")[:2]
+    dist_info = f"{name}-{version}.dist-info"
+    files = dict(files)
+    files[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    record = [_record_line(n, b) for n, b in files.items()] + [f"{dist_info}/RECORD,,"]
+    with zipfile.ZipFile(path, "w") as z:
+        for n, b in files.items():
+            z.writestr(n, b"tampered" if n == tamper else b)
+        z.writestr(f"{dist_info}/RECORD", "\n".join(record) + "\n")
+    return path
+
+
 def test_install_wheel_maps_wheel_layout(tmp_path):
-    whl = tmp_path / "demo-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(whl, "w") as z:
-        z.writestr("demo/__init__.py", "X = 1\n")
-        z.writestr("demo-1.0.data/purelib/demo_extra.py", "")
-        z.writestr("demo-1.0.data/scripts/demo-tool", "#!python\n")
-        z.writestr("demo-1.0.data/headers/demo.h", "")
-        z.writestr("demo-1.0.dist-info/METADATA", "Name: demo\nVersion: 1.0\n")
+    whl = make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", {
+        "demo/__init__.py": b"X = 1\n",
+        "demo-1.0.data/purelib/demo_extra.py": b"",
+        "demo-1.0.data/scripts/demo-tool": b"#!/bin/sh\n",
+        "demo-1.0.data/headers/demo.h": b"",
+        "demo-1.0.dist-info/entry_points.txt": b"[console_scripts]\ndemo = demo:main\n",
+    })
     prefix = tmp_path / "runtime"
     site = prefix / "Lib" / "site-packages"
-    build.install_wheel(whl, site, prefix)
+    stage.install_wheel(whl, site, prefix)
     assert (site / "demo" / "__init__.py").read_text() == "X = 1\n"
     assert (site / "demo_extra.py").exists()
     assert (prefix / "Scripts" / "demo-tool").exists()
-    assert not list(prefix.rglob("demo.h"))
-    assert (site / "demo-1.0.dist-info" / "INSTALLER").exists()
+    assert not list(prefix.rglob("demo.h"))  # no headers: nothing is compiled on the target PC
+    assert not list(prefix.rglob("demo.exe"))  # no launchers: the app runs as pythonw -m trayagent
+    assert (site / "demo-1.0.dist-info" / "INSTALLER").read_text() == "trayagent-installer\n"
+    record = (site / "demo-1.0.dist-info" / "RECORD").read_text()
+    assert "demo/__init__.py,sha256=" in record and "demo.exe" not in record and "not installed" not in record
 
 
-def test_unsafe_wheel_paths_are_refused(tmp_path):
-    whl = tmp_path / "evil-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(whl, "w") as z:
-        z.writestr("../../outside.py", "")
-        z.writestr("evil-1.0.dist-info/METADATA", "")
-    with pytest.raises(build.BuildError, match="unsafe"):
-        build.install_wheel(whl, tmp_path / "site", tmp_path)
+def test_wheels_with_unsafe_paths_or_wrong_hashes_are_refused(tmp_path):
+    evil = make_wheel(tmp_path / "evil-1.0-py3-none-any.whl", {"../../outside.py": b""})
+    with pytest.raises(common.BuildError, match="evil-1.0-py3-none-any.whl: cannot be installed"):
+        stage.install_wheel(evil, tmp_path / "site", tmp_path)
+    assert not (tmp_path.parent / "outside.py").exists()
+    tampered = make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/__init__.py": b"X = 1\n"},
+                          tamper="demo/__init__.py")
+    with pytest.raises(common.BuildError, match="cannot be installed"):
+        stage.install_wheel(tampered, tmp_path / "site2", tmp_path)
+    assert not (tmp_path / "site2" / "demo").exists()
 
 
 def test_missing_model_fails_with_a_clear_message(tmp_path, monkeypatch):
-    monkeypatch.setattr(build, "MODEL", tmp_path / "models" / "emotion.onnx")
-    monkeypatch.setattr(build, "REPO", tmp_path)
-    with pytest.raises(build.BuildError, match=r"models/emotion\.onnx is missing"):
-        build.build_app_wheel(tmp_path / "out")
+    monkeypatch.setattr(stage, "MODEL", tmp_path / "models" / "emotion.onnx")
+    monkeypatch.setattr(stage, "REPO", tmp_path)
+    with pytest.raises(common.BuildError, match=r"models/emotion\.onnx is missing"):
+        stage.build_app_wheel(tmp_path / "out")
 
 
 def test_numeric_version():
-    assert build.numeric_version("0.1.0") == "0.1.0.0"
-    assert build.numeric_version("1.2.3rc1") == "1.2.3.0"
-    assert build.numeric_version("2.0") == "2.0.0.0"
+    assert common.numeric_version("0.1.0") == "0.1.0.0"
+    assert common.numeric_version("1.2.3rc1") == "1.2.3.0"
+    assert common.numeric_version("2.0") == "2.0.0.0"
 
 
 def test_readme_documents_every_policy_key():
@@ -146,18 +197,18 @@ def test_readme_documents_every_policy_key():
 def test_nsis_script_compiles(tmp_path):
     """The NSIS script compiles against a dummy staging folder (seconds, no download)."""
     require(bool(shutil.which("makensis")), "makensis not installed (apt-get install nsis)")
-    stage = tmp_path / "stage"
-    runtime = stage / "runtime"
+    stage_dir = tmp_path / "stage"
+    rt = stage_dir / "runtime"
     for rel in ["python.exe", "pythonw.exe", "python311.dll", "python311.zip", "python311._pth",
                 "vcruntime140.dll", "vcruntime140_1.dll", "Lib/site-packages/trayagent/__init__.py",
                 "Lib/site-packages/trayagent/model/emotion.onnx",
                 "Lib/site-packages/platformdirs/__init__.py"]:
-        (runtime / rel).parent.mkdir(parents=True, exist_ok=True)
-        (runtime / rel).write_bytes(b"x")
-    (stage / "PYTHON-LICENSE.txt").write_text("license")
-    (stage / "policy.example.toml").write_text("# template")
+        (rt / rel).parent.mkdir(parents=True, exist_ok=True)
+        (rt / rel).write_bytes(b"x")
+    (stage_dir / "PYTHON-LICENSE.txt").write_text("license")
+    (stage_dir / "policy.example.toml").write_text("# template")
     out = tmp_path / "trayagent-test-win64-setup.exe"
-    build.run_makensis(stage, out, "0.1.0", "zlib", 1)
+    nsis.run_makensis(stage_dir, out, "0.1.0", "zlib", 1)
     assert out.stat().st_size > 30_000
     assert out.read_bytes()[:2] == b"MZ"
 
@@ -167,89 +218,17 @@ def test_nsis_script_compiles(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def setup_exe(tmp_path_factory) -> Path:
-    given = os.environ.get("TRAYAGENT_INSTALLER")
-    if given:
-        path = Path(given)
-        assert path.is_file(), f"TRAYAGENT_INSTALLER={given} does not exist"
-        return path
-    require(bool(shutil.which("makensis")), "makensis not installed (apt-get install nsis)")
-    require(wine64_available(), "64-bit wine not installed (apt-get install wine wine64)")
-    require(build.MODEL.is_file(), "models/emotion.onnx is missing: the installer cannot be built")
-    out = tmp_path_factory.mktemp("dist")
-    # zlib: about 4x faster to build than the release's lzma; what gets installed is the same.
-    t0 = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "installer" / "build.py"), "--compressor", "zlib",
-         "--out-dir", str(out), "--work-dir", str(REPO / "build" / "installer-test")],
-        capture_output=True, text=True, timeout=1200,
-    )
-    assert proc.returncode == 0, f"build.py failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    exes = list(out.glob("trayagent-*-win64-setup.exe"))
-    assert len(exes) == 1, exes
-    print(f"\nbuilt {exes[0].name} ({exes[0].stat().st_size / 2**20:.1f} MiB) in "
-          f"{time.monotonic() - t0:.0f} s")
-    return exes[0]
-
-
-class Wine:
-    """A throwaway 64-bit wine prefix."""
-
-    def __init__(self, prefix: Path) -> None:
-        self.prefix = prefix
-        self.env = dict(os.environ, WINEPREFIX=str(prefix), WINEARCH="win64", WINEDEBUG="-all",
-                        # no Mono/Gecko download prompts; no display needed for silent installs
-                        WINEDLLOVERRIDES="mscoree,mshtml=")
-        self.env.pop("DISPLAY", None)
-        self.c = prefix / "drive_c"
-
-    def run(self, *args: str, timeout: float = 600, check: bool = False) -> subprocess.CompletedProcess:
-        # stdout/stderr must be pipes: CPython under wine cannot initialise stdio on a plain file.
-        proc = subprocess.run(["wine", *args], env=self.env, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, errors="replace", timeout=timeout)
-        if check:
-            assert proc.returncode == 0, f"wine {args} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        return proc
-
-    def wait(self) -> None:
-        subprocess.run(["wineserver", "-w"], env=self.env, timeout=300)
-
-    def reg_value(self, key: str, name: str) -> str | None:
-        proc = self.run("reg", "query", key, "/v", name, "/reg:64", timeout=120)
-        if proc.returncode != 0:
-            return None
-        m = re.search(rf"^\s*{re.escape(name)}\s+REG_\w+\s+(.*)$", proc.stdout, re.M)
-        return m.group(1).strip() if m else None
-
-    def user_dir(self) -> Path:
-        users = [p for p in (self.c / "users").iterdir() if p.name.lower() != "public"]
-        assert len(users) == 1, users
-        return users[0]
-
-
-@pytest.fixture(scope="module")
-def wine(tmp_path_factory, setup_exe) -> Wine:
+def wine(tmp_path_factory) -> Wine:
+    built_setup_exe()  # built before the prefix boots
     require(wine64_available(), "64-bit wine not installed (apt-get install wine wine64)")
     w = Wine(tmp_path_factory.mktemp("wineprefix"))
-    subprocess.run(["wineboot", "-i"], env=w.env, stdin=subprocess.DEVNULL, capture_output=True,
-                   timeout=600)
-    w.wait()
-    w.run("reg", "add", r"HKCU\Software\Wine", "/v", "Version", "/t", "REG_SZ", "/d", "win10", "/f",
-          check=True)
-    w.wait()
+    w.boot()
     yield w
-    subprocess.run(["wineserver", "-k"], env=w.env, timeout=60)
+    w.kill()
 
 
 RUN_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run"
 UNINSTALL_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\trayagent"
-INSTDIR_WIN = r"C:\Program Files\trayagent"
-
-
-def _windows_path(p: Path) -> str:
-    return "Z:" + str(p).replace("/", "\\")
-
-
 def _uninstall(wine: Wine, *flags: str) -> None:
     instdir = wine.c / "Program Files" / "trayagent"
     proc = wine.run(INSTDIR_WIN + r"\uninstall.exe", "/S", *flags)
@@ -262,8 +241,9 @@ def _uninstall(wine: Wine, *flags: str) -> None:
 
 
 @pytest.mark.slow
-def test_silent_install_upgrade_uninstall(wine: Wine, setup_exe: Path, tmp_path):
-    version = build.read_version()
+def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
+    setup_exe = built_setup_exe()
+    version = common.read_version()
     instdir = wine.c / "Program Files" / "trayagent"
     datadir = wine.c / "ProgramData" / "trayagent"
     policy = tmp_path / "IT policy.toml"  # a space in the path, as on real file shares
@@ -272,14 +252,14 @@ def test_silent_install_upgrade_uninstall(wine: Wine, setup_exe: Path, tmp_path)
     # A policy the app would refuse fails the deployment before anything changes.
     bad = tmp_path / "bad.toml"
     bad.write_text("[privacy]\nretention_days = -5\n", encoding="utf-8")
-    proc = wine.run(str(setup_exe), "/S", f"/POLICY={_windows_path(bad)}")
+    proc = wine.run(str(setup_exe), "/S", f"/POLICY={windows_path(bad)}")
     assert proc.returncode == 3, (proc.returncode, proc.stderr[-2000:])
     assert not instdir.exists()
     assert wine.reg_value(RUN_KEY, "trayagent") is None
 
     # 1. Fresh silent install with a policy.
     t0 = time.monotonic()
-    proc = wine.run(str(setup_exe), "/S", f"/POLICY={_windows_path(policy)}")
+    proc = wine.run(str(setup_exe), "/S", f"/POLICY={windows_path(policy)}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     wine.wait()
     print(f"\ninstall: {time.monotonic() - t0:.0f} s")
@@ -307,10 +287,11 @@ def test_silent_install_upgrade_uninstall(wine: Wine, setup_exe: Path, tmp_path)
     proc = wine.run(INSTDIR_WIN + r"\runtime\python.exe", "-m", "trayagent", "--version", timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert proc.stdout.strip() == f"trayagent {version}"
-    # Pure-Python and light native dependencies import from the bundled site-packages. (numpy,
-    # OpenCV and onnxruntime need ucrtbase functions wine 8 lacks: that takes a real Windows.)
+    # Every bundled library imports from the bundled site-packages (numpy held at the last release
+    # wine can import: installer/constraints-win.txt).
     proc = wine.run(INSTDIR_WIN + r"\runtime\python.exe", "-c",
-                    "import sys, PIL.Image, pystray, psutil, platformdirs, filelock, tomllib; "
+                    "import sys, numpy, cv2, onnxruntime, pandas, matplotlib, PIL.Image, pystray, psutil, "
+                    "platformdirs, filelock, tomllib; "
                     "from trayagent import config; print(sys.prefix)", timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert proc.stdout.strip().lower() == (INSTDIR_WIN + r"\runtime").lower()
