@@ -21,11 +21,12 @@ from trayagent import config
 from trayagent.signals import automatic_signal
 from trayagent.signals.mic import MicReading, MicUser
 from trayagent.signals.mic_linux import PactlFailed, PactlMicSource, capturing_streams, run_pactl
-from trayagent.signals.mic_windows import (
-    REG_BINARY, REG_QWORD, ConsentStoreMicSource, JsonRegistryReader, filetime,
-)
-from trayagent.signals.processes import FakeProcessTable, PsutilProcessTable, name_key
+from trayagent.platform.registry import REG_BINARY, REG_QWORD
+from trayagent.signals.mic_windows import ConsentStoreMicSource, filetime
+from trayagent.signals.processes import PsutilProcessTable, name_key
 from trayagent.signals.softphone import SoftphoneCallSignal
+
+from tests.fakes import FakeProcessTable, JsonRegistryReader
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PACTL = FIXTURES / "pactl"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from trayagent.platform.launch import login_command
+from trayagent.platform.registry import WinRegistry
 
 NAME = "trayagent"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -63,35 +64,25 @@ class Registry(Protocol):
     def delete(self, hive: str, name: str) -> None: ...
 
 
-class WinReg:
-    def __init__(self) -> None:
-        import winreg
+class RunKeys:
+    """The Run keys through the registry adapter."""
 
-        self._w = winreg
-        self._hives = {"HKCU": winreg.HKEY_CURRENT_USER, "HKLM": winreg.HKEY_LOCAL_MACHINE}
+    def __init__(self, registry: WinRegistry | None = None) -> None:
+        self._reg = registry or WinRegistry()
 
     def get(self, hive: str, name: str) -> str | None:
-        try:
-            with self._w.OpenKey(self._hives[hive], RUN_KEY) as key:
-                return self._w.QueryValueEx(key, name)[0]
-        except OSError:
-            return None
+        return self._reg.get(hive, RUN_KEY, name)
 
     def set(self, hive: str, name: str, value: str) -> None:
-        with self._w.CreateKey(self._hives[hive], RUN_KEY) as key:
-            self._w.SetValueEx(key, name, 0, self._w.REG_SZ, value)
+        self._reg.set_string(hive, RUN_KEY, name, value)
 
     def delete(self, hive: str, name: str) -> None:
-        try:
-            with self._w.OpenKey(self._hives[hive], RUN_KEY, 0, self._w.KEY_SET_VALUE) as key:
-                self._w.DeleteValue(key, name)
-        except OSError:
-            pass
+        self._reg.delete(hive, RUN_KEY, name)
 
 
 class WindowsAutostart:
     def __init__(self, registry: Registry | None = None) -> None:
-        self.reg = registry or WinReg()
+        self.reg = registry or RunKeys()
 
     def state(self) -> str:
         if self.reg.get("HKLM", NAME):

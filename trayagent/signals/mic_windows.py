@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from trayagent.platform.registry import REG_BINARY, REG_DWORD, REG_QWORD, RegistryReader, RegValue, WinRegistry
 from trayagent.signals.mic import MicReading, MicUser
 from trayagent.signals.processes import ProcessTable, name_key
 
@@ -28,98 +29,12 @@ log = logging.getLogger(__name__)
 CONSENT_MIC = r"Software\Microsoft\Windows\CurrentVersion\CapabilityAccessManager\ConsentStore\microphone"
 HIVES = ("HKCU", "HKLM")
 
-# winreg's value type numbers, so the fake and the real reader speak the same language off Windows too.
-REG_SZ, REG_BINARY, REG_DWORD, REG_QWORD = 1, 3, 4, 11
-TYPE_NAMES = {"REG_SZ": REG_SZ, "REG_BINARY": REG_BINARY, "REG_DWORD": REG_DWORD, "REG_QWORD": REG_QWORD}
-
-RegValue = tuple[int, Any]  # (type, data): data is int for DWORD/QWORD, bytes for BINARY, str for SZ
-
 # Packaged apps whose process we know by name: used when a process's exe path cannot be read.
 PACKAGED_EXES = {
     "msteams": ("ms-teams.exe",),  # new Teams (work or school), MSTeams_8wekyb3d8bbwe
     "microsoftteams": ("msteams.exe",),  # Teams (free) / Windows 11 chat, MicrosoftTeams_8wekyb3d8bbwe
     "microsoft.skypeapp": ("skype.exe",),
 }
-
-
-class RegistryReader(Protocol):
-    def subkeys(self, hive: str, path: str) -> list[str] | None:
-        """Names of the key's subkeys; None when the key does not exist."""
-        ...
-
-    def values(self, hive: str, path: str) -> dict[str, RegValue]:
-        """The key's values by name; empty when the key does not exist."""
-        ...
-
-
-class WinregReader:
-    """The real registry. winreg is imported here only, so the module imports anywhere."""
-
-    def __init__(self) -> None:
-        import winreg  # noqa: PLC0415 - Windows only
-
-        self._w = winreg
-        self._hives = {"HKCU": winreg.HKEY_CURRENT_USER, "HKLM": winreg.HKEY_LOCAL_MACHINE}
-
-    def _open(self, hive: str, path: str) -> Any:
-        w = self._w
-        try:
-            return w.OpenKey(self._hives[hive], path, 0, w.KEY_READ | w.KEY_WOW64_64KEY)
-        except OSError:  # FileNotFoundError, PermissionError
-            return None
-
-    def subkeys(self, hive: str, path: str) -> list[str] | None:
-        key = self._open(hive, path)
-        if key is None:
-            return None
-        with key:
-            count = self._w.QueryInfoKey(key)[0]
-            return [self._w.EnumKey(key, i) for i in range(count)]
-
-    def values(self, hive: str, path: str) -> dict[str, RegValue]:
-        key = self._open(hive, path)
-        if key is None:
-            return {}
-        with key:
-            count = self._w.QueryInfoKey(key)[1]
-            out = {}
-            for i in range(count):
-                name, data, typ = self._w.EnumValue(key, i)
-                out[name] = (typ, data)
-            return out
-
-
-class JsonRegistryReader:
-    """Recorded registry snapshots (tests/fixtures/registry/*.json, shape in the README there).
-    Lookups ignore case, as the registry does."""
-
-    def __init__(self, keys: dict[str, dict[str, RegValue]]) -> None:
-        self._keys = {k.lower(): (k, v) for k, v in keys.items()}
-
-    @classmethod
-    def load(cls, path: Path) -> JsonRegistryReader:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        keys: dict[str, dict[str, RegValue]] = {}
-        for key, values in doc["keys"].items():
-            keys[key] = {}
-            for name, v in values.items():
-                typ = TYPE_NAMES[v["type"]]
-                data = bytes.fromhex(v["data"]) if typ == REG_BINARY else v["data"]
-                keys[key][name] = (typ, data)
-        return cls(keys)
-
-    def subkeys(self, hive: str, path: str) -> list[str] | None:
-        full = f"{hive}\\{path}".lower()
-        if full not in self._keys and not any(k.startswith(full + "\\") for k in self._keys):
-            return None
-        names: dict[str, None] = {}  # ordered set; intermediate keys need not be listed in the file
-        for low, (orig, _) in self._keys.items():
-            if low.startswith(full + "\\"):
-                names[orig[len(full) + 1:].split("\\")[0]] = None
-        return list(names)
-
-    def values(self, hive: str, path: str) -> dict[str, RegValue]:
-        return dict(self._keys.get(f"{hive}\\{path}".lower(), ("", {}))[1])
 
 
 def filetime(value: RegValue | None) -> int | None:
@@ -235,4 +150,4 @@ class ConsentStoreMicSource:
 def default_source(table: ProcessTable) -> ConsentStoreMicSource | None:
     if sys.platform != "win32":
         return None
-    return ConsentStoreMicSource(WinregReader(), table)
+    return ConsentStoreMicSource(WinRegistry(), table)
