@@ -25,14 +25,21 @@ def config_file() -> Path:
     return (home or Path(platformdirs.user_config_dir(APP, appauthor=False))) / "config.toml"
 
 
-def policy_file() -> Path:
-    """The machine-wide policy IT sets; `TRAYAGENT_POLICY` points elsewhere (tests, staging)."""
-    override = os.environ.get("TRAYAGENT_POLICY")
-    if override:
-        return Path(override)
+def machine_policy_file() -> Path:
+    """Where IT puts the machine-wide policy."""
     if sys.platform == "win32":
         return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / APP / "policy.toml"
     return Path("/etc/xdg") / APP / "policy.toml"
+
+
+def policy_file() -> Path:
+    """The machine-wide policy IT sets. `TRAYAGENT_POLICY` (tests, staging) is honoured only where IT
+    has set no policy: any user can set a variable, so it may add a policy but never replace IT's."""
+    machine = machine_policy_file()
+    override = os.environ.get("TRAYAGENT_POLICY")
+    if override and not os.path.lexists(machine):
+        return Path(override)
+    return machine
 
 
 def quit_request() -> Path:
@@ -72,6 +79,11 @@ def shipped_model() -> Path:
 
 def package_data() -> Path:
     return Path(__file__).resolve().parent / "data"
+
+
+def catalogue(language: str) -> Path:
+    """A language's translations (.po; the compiled .mo beside it in a wheel)."""
+    return Path(__file__).resolve().parent / "locale" / language / "LC_MESSAGES" / "trayagent.po"
 
 
 def cascade_file() -> Path:
