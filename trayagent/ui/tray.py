@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from typing import Callable
 
 from trayagent.platform.desktop import quiet_notify
@@ -100,6 +101,15 @@ class PystrayView:
             ))
         self._look = "idle"
         self._menu_key: tuple | None = None
+        # pystray's win32 menu is built once, not when opened, so its status line would stay at the
+        # call's first second. There the menu is rebuilt as it opens (see _refresh_on_open), which
+        # also keeps every rebuild on the icon's thread; where that hook is missing, the line is
+        # pushed at most once a second (a rebuild per frame would be waste, and would race an open
+        # menu more often).
+        self._built_on_open = sys.platform == "win32" and _refresh_on_open(self.icon)
+        self._push_line = sys.platform == "win32" and not self._built_on_open
+        self._line_pushed = ""
+        self._line_pushed_at = 0.0
 
     def show(self, status: TrayStatus) -> None:
         self.model.status = status
@@ -107,10 +117,16 @@ class PystrayView:
             self._look = status.look
             self.icon.icon = icons.icon(status.look)
         self.icon.title = status.line
+        if self._built_on_open:
+            return
         menu_key = (status.in_call, status.paused, status.today)
+        now = time.monotonic()
         if menu_key != self._menu_key:
             self._menu_key = menu_key
-            self.icon.update_menu()
+        elif not (self._push_line and status.line != self._line_pushed and now - self._line_pushed_at >= 1.0):
+            return
+        self._line_pushed, self._line_pushed_at = status.line, now
+        self.icon.update_menu()
 
     def notify(self, title: str, body: str) -> None:
         if self.icon.HAS_NOTIFICATION:
@@ -133,6 +149,34 @@ class PystrayView:
 
     def stop(self) -> None:
         self.icon.stop()
+
+
+WM_RBUTTONUP = 0x0205  # the notification pystray's win32 icon answers with its menu
+
+
+def _refresh_on_open(icon) -> bool:
+    """Rebuild pystray's win32 menu on the icon's own thread just before it pops up, so the status
+    line is current whenever someone looks and no other thread destroys the menu while it is open.
+    Uses pystray 0.19's win32 internals (the bundle pins that version); False where they are absent."""
+    handlers = getattr(icon, "_message_handlers", None)
+    rebuild = getattr(icon, "_update_menu", None)
+    if not isinstance(handlers, dict) or rebuild is None:
+        return False
+    notify_code = next((code for code, h in handlers.items() if getattr(h, "__name__", "") == "_on_notify"), None)
+    if notify_code is None:
+        return False
+    on_notify = handlers[notify_code]
+
+    def refreshed(wparam, lparam):
+        if lparam == WM_RBUTTONUP:
+            try:
+                rebuild()
+            except Exception:  # an old menu is better than none
+                log.exception("cannot rebuild the tray menu")
+        return on_notify(wparam, lparam)
+
+    handlers[notify_code] = refreshed
+    return True
 
 
 class HeadlessView:
