@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from trayagent import paths
 from trayagent.perception.cv import cv2
 from trayagent.core.errors import TrayagentError
 
-FACE = Path(__file__).resolve().parent / "data" / "face-public-domain.jpg"
+FACE = paths.bench_face()
 W, H = 640, 480
 
 
