@@ -26,3 +26,37 @@ def test_broken_settings_and_missing_model_are_named_with_a_fix(home):
     (home / "config.toml").write_text("[model]\npath = 'nowhere.onnx'\n")
     rc, checks = doctor()
     assert rc == 1 and not checks["model"]["ok"] and "nowhere.onnx: model file not found" in checks["model"]["detail"]
+
+
+def test_a_failing_call_signal_is_something_to_fix(monkeypatch, capsys):
+    """Under wine (and on some locked-down Windows) psutil's process list fails with WinError 87: the
+    signal then reads "no call" all day, which doctor must not pass as ok."""
+    import argparse
+
+    import psutil
+
+    from trayagent.commands import doctor as doctor_mod
+
+    def broken(*_a, **_kw):
+        raise OSError(22, "The parameter is incorrect")  # what NtQuerySystemInformation gives under wine
+
+    monkeypatch.setattr(psutil, "process_iter", broken)
+    checks = {c.name: c for c in doctor_mod.run_checks(camera=False)}
+    signal = checks["call signals"]
+    assert not signal.ok and "OSError" in signal.detail and "parameter is incorrect" in signal.detail
+    assert "trayagent call start|end" in signal.fix
+    assert doctor_mod.command(argparse.Namespace(no_camera=True, json=False)) == 1
+    assert "[FIX] call signals:" in capsys.readouterr().out
+
+
+def test_a_working_call_signal_or_none_passes(home, monkeypatch):
+    import psutil
+
+    from trayagent.commands import doctor as doctor_mod
+
+    monkeypatch.setattr(psutil, "process_iter", lambda *_a, **_kw: iter(()))
+    signal = {c.name: c for c in doctor_mod.run_checks(camera=False)}["call signals"]
+    assert signal.ok and "none of" in signal.detail and "softphone names is running" in signal.detail
+    (home / "config.toml").write_text("[calls]\nauto_detect = false\n")
+    signal = {c.name: c for c in doctor_mod.run_checks(camera=False)}["call signals"]
+    assert signal.ok and "automatic detection off" in signal.detail

@@ -119,7 +119,14 @@ def _signals(cfg) -> Check:
     except Exception as e:
         return Check("call signals", False, f"automatic detection unavailable ({e})",
                      "use the hotkey, the menu or `trayagent call start|end` from your softphone")
-    return Check("call signals", True, sig.describe() if sig else "automatic detection off")
+    if sig is None:
+        return Check("call signals", True, "automatic detection off")
+    works, detail = sig.check()
+    if not works:  # it would read "no call" all day: calls would never start by themselves
+        return Check("call signals", False, detail,
+                     "calls will not start by themselves; use the hotkey, the menu or `trayagent call start|end`, "
+                     "or set calls.auto_detect = false")
+    return Check("call signals", True, detail)
 
 
 def _hotkey(cfg) -> Check:

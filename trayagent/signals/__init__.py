@@ -31,6 +31,10 @@ class CallSignal(Protocol):
         """One line for `trayagent doctor` and logs: what it watches and what it sees now."""
         ...
 
+    def check(self) -> tuple[bool, str]:
+        """describe()'s line, and whether the signal could look at all (False: it is failing)."""
+        ...
+
 
 def platform_mic_source(table: ProcessTable) -> MicSource | None:
     """The platform's "microphone in use" source, or None where there is none (macOS, other)."""

@@ -114,12 +114,16 @@ class SoftphoneCallSignal:
         return obs.active
 
     def describe(self) -> str:
+        return self.check()[1]
+
+    def check(self) -> tuple[bool, str]:
+        """(works, one line): False when looking failed, so doctor names it as something to fix."""
         try:
             obs = self.observe()
         except Exception as e:  # noqa: BLE001
-            return f"{self.name}: watching {len(self._softphones)} softphone names; error: {type(e).__name__}: {e}"
+            return False, f"{self.name}: watching {len(self._softphones)} softphone names; error: {type(e).__name__}: {e}"
         if not obs.softphones:
-            return f"{self.name}: no call, none of {len(self._softphones)} softphone names is running"
+            return True, f"{self.name}: no call, none of {len(self._softphones)} softphone names is running"
         phones = ", ".join(f"{p.name} (pid {p.pid})" for p in obs.softphones)
         state = "CALL" if obs.active else "no call"
-        return f"{self.name}: softphones {phones}; via {obs.mode}: {state} ({obs.evidence})"
+        return True, f"{self.name}: softphones {phones}; via {obs.mode}: {state} ({obs.evidence})"
