@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
 
 from tests import videos
+from tests.pulse import running_pulse
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +57,9 @@ def clear_faces(publictest) -> dict[str, list[np.ndarray]]:
         if len(cascade.detectMultiScale(frame, 1.05, 6, minSize=(120, 120))) == 1:
             out[FER7[y]].append(img)
     return out
+
+
+@pytest.fixture
+def pulse(monkeypatch) -> Iterator[Path]:
+    """A private PulseAudio with a null source "fakemic" (tests/pulse.py)."""
+    yield from running_pulse(monkeypatch)

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests import videos
+from tests.helpers import cli as run_cli
 from trayagent.storage.calls import SAMPLE_COLUMNS
 from trayagent.core.stress import next_index
-
-
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, cwd=cwd,
-                          env=os.environ.copy(), timeout=300)
 
 
 def rows(path: Path) -> list[dict[str, str]]:

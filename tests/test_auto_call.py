@@ -11,11 +11,8 @@ import sys
 import time
 
 from tests import videos
-from tests.test_signals import pulse, start_recorder, stop, wait_for  # noqa: F401  (pulse is a fixture)
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, timeout=60)
+from tests.helpers import cli, wait_for
+from tests.pulse import start_recorder, stop
 
 
 def state() -> str:

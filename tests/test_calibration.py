@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests import videos
-from tests.test_analyze import run_cli
+from tests.helpers import cli as run_cli
 from trayagent import paths
 from trayagent.core.calibration import (Baseline, Calibration, CalibrationError, Reference, apply,
                                         log_probs)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests import videos
-from tests.test_analyze import run_cli
+from tests.helpers import cli as run_cli
 from trayagent.perception import labelled
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 

@@ -6,28 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from tests import videos
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, timeout=60)
-
-
-def start_daemon(*extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.Popen([sys.executable, "-m", "trayagent", "run", "--no-tray", *extra], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while cli("status").returncode != 0:
-        assert proc.poll() is None and time.monotonic() < deadline, "daemon did not start"
-        time.sleep(0.2)
-    return proc
+from tests.helpers import cli, start_daemon
 
 
 def status() -> dict:

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import pytest
 
+from tests.helpers import wait_for
 from trayagent.platform import hotkey as hk
 from trayagent.config import ConfigError
 from trayagent.platform.hotkey import (
@@ -112,13 +113,6 @@ def windows(user32: FakeUser32, callback: Callable[[], None], spec: str = "ctrl+
     return WindowsHotkey(parse_hotkey(spec), callback, (user32, FakeKernel32(), lambda: last_error)).start()
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not check():
-        time.sleep(0.01)
-    return check()
-
-
 def test_windows_registers_on_its_own_thread_and_enqueues_on_each_press():
     u = FakeUser32()
     commands: queue.Queue[str] = queue.Queue()
@@ -151,7 +145,7 @@ def test_windows_hotkey_taken_by_another_program_is_unavailable_with_a_reason():
     u = FakeUser32(register_ok=False)
     with pytest.raises(HotkeyUnavailable, match="already taken by another program"):
         windows(u, lambda: None, last_error=hk.ERROR_HOTKEY_ALREADY_REGISTERED)
-    assert u.loop_thread is not None and wait_until(lambda: not u.loop_thread.is_alive())
+    assert u.loop_thread is not None and wait_for(lambda: not u.loop_thread.is_alive())
     assert u.unregistered == []  # nothing was registered, nothing to undo
 
 
@@ -169,7 +163,7 @@ def test_a_failing_callback_does_not_end_the_hotkey(caplog):
         with caplog.at_level(logging.ERROR):
             u.press()
             u.press()
-            assert wait_until(lambda: len(presses) == 2)
+            assert wait_for(lambda: len(presses) == 2)
         assert "handler bug" in caplog.text
     finally:
         handle.stop()
@@ -183,7 +177,7 @@ def test_a_slow_callback_is_called_out(caplog):
         with caplog.at_level(logging.WARNING):
             u.press()
             assert done.wait(5)
-            assert wait_until(lambda: "should only enqueue work" in caplog.text)
+            assert wait_for(lambda: "should only enqueue work" in caplog.text)
     finally:
         handle.stop()
 

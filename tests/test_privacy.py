@@ -16,6 +16,7 @@ import time
 import pytest
 
 from tests import videos
+from tests.helpers import cli
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".webp", ".tif", ".tiff", ".gif", ".avi",
                   ".mp4", ".npy", ".raw")
@@ -23,11 +24,6 @@ WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
 
 needs_strace = pytest.mark.skipif(
     shutil.which("strace") is None and os.environ.get("CI") != "true", reason="needs strace (apt install strace)")
-
-
-def cli(*args: str, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, timeout=60,
-                          env=env)
 
 
 @pytest.fixture(scope="module")
