@@ -6,7 +6,10 @@ validation, the error messages and the commented default file all come from that
 
 from __future__ import annotations
 
+import codecs
 import logging
+import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,8 +54,10 @@ def _choice(*options: str) -> tuple[str, Callable[[Any], bool]]:
 
 
 _BOOL = ("true or false", lambda v: type(v) is bool)
-_STR = ("a string", lambda v: type(v) is str)
-_STRS = ("a list of strings", lambda v: type(v) is list and all(type(s) is str for s in v))
+MAX_TEXT = 4096  # longest string value (a Windows long path is at most 32767, a real one far less)
+_STR = (f"a string of at most {MAX_TEXT} characters", lambda v: type(v) is str and len(v) <= MAX_TEXT)
+_STRS = ("a list of at most 256 strings", lambda v: type(v) is list and len(v) <= 256
+         and all(type(s) is str and len(s) <= 260 for s in v))
 
 
 def _s(default: Any, rule: tuple[str, Callable[[Any], bool]], comment: str) -> Setting:
@@ -121,31 +126,83 @@ class Config:
         return Thresholds(self["stress.calm_below"], self["stress.alert_from"])
 
 
+MAX_FILE_BYTES = 16 << 20  # settings files are a few KB; far bigger is a mistake, not settings
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it, cut so that a 10 MB value still gives a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 10]}... ({len(text)} characters)"
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """Text as Windows editors save it: UTF-8 with or without a BOM (Notepad), UTF-16 with a BOM
+    (PowerShell 5.1 `>` and Out-File), or CP949 (Notepad's "ANSI" on Korean Windows)."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise ConfigError(f"{path}: starts as {name} but is not valid {name}; "
+                                  "save it again as UTF-8") from None
+    if b"\x00" in data:  # never in TOML text; every other character in UTF-16
+        raise ConfigError(f"{path}: looks like UTF-16 without a byte-order mark; save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp949")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: neither UTF-8 nor CP949 text; save it as UTF-8") from None
+
+
+_NESTED = re.compile(r"^\s*([^=\n]{1,60}?)\s*=\s*(?:[\[{]\s*){32}", re.MULTILINE)
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MB; a settings file is a few KB")
+    text = _decode(path, data)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({_short(str(e), 120)[1:-1]})") from None
+    except RecursionError:
+        m = _NESTED.search(text)
+        where = f"{m.group(1).strip()}: " if m else ""
+        raise ConfigError(f"{path}: {where}values nested too deeply; settings are flat") from None
 
 
-def _validated(path: Path, doc: dict[str, Any]) -> dict[tuple[str, str], Any]:
+def _validated(path: Path, doc: dict[str, Any], problems: list[str]) -> dict[tuple[str, str], Any]:
+    """The valid settings of a file; each refused section, key or value adds one line to `problems`."""
     out = {}
     for section, table in doc.items():
         if section not in SETTINGS:
-            raise ConfigError(f"{path}: unknown section [{section}]; known: {', '.join(SETTINGS)}")
+            problems.append(f"{path}: unknown section [{_short(section)[1:-1]}]; known: {', '.join(SETTINGS)}")
+            continue
         if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [{section}] must be a table of settings")
+            problems.append(f"{path}: [{section}] must be a table of settings")
+            continue
         for key, value in table.items():
             setting = SETTINGS[section].get(key)
             if setting is None:
-                raise ConfigError(f"{path}: unknown key {section}.{key}; "
-                                  f"[{section}] has {', '.join(SETTINGS[section])}")
-            if not setting.check(value):
-                raise ConfigError(f"{path}: {section}.{key} = {value!r} is not allowed; use {setting.allowed}")
-            out[(section, key)] = float(value) if type(setting.default) is float else value
+                problems.append(f"{path}: unknown key {section}.{_short(key)[1:-1]}; "
+                                f"[{section}] has {', '.join(SETTINGS[section])}")
+            elif not setting.check(value):
+                problems.append(f"{path}: {section}.{key} = {_short(value)} is not allowed; use {setting.allowed}")
+            else:
+                out[(section, key)] = float(value) if type(setting.default) is float else value
     return out
 
 
@@ -154,10 +211,12 @@ def defaults() -> Config:
 
 
 def load_or_defaults() -> Config:
-    """The settings for whatever must run anyway (the daemon, a graph window, a command): a broken
-    file is logged, and the defaults stand in with the problem on `problem` for the tray to show."""
+    """The settings for whatever must run anyway (the daemon, a graph window, a command): a bad
+    value falls back alone, a policy key IT got wrong stays locked at its default, and only a policy
+    that cannot be read at all leaves pure defaults (never the user's file: it must not escape a
+    policy). Problems are logged and kept on `problem` for the tray to show."""
     try:
-        cfg = load()
+        cfg = load(strict_policy=False)
     except ConfigError as e:
         log.error("%s; using the default settings", e)
         return replace(defaults(), problem=str(e))
@@ -166,31 +225,70 @@ def load_or_defaults() -> Config:
     return cfg
 
 
-def load(policy: Path | None = None, user: Path | None = None) -> Config:
+def load(policy: Path | None = None, user: Path | None = None, *, strict_policy: bool = True) -> Config:
+    """Defaults < policy < user. A problem in the user's file costs only the value at fault (a
+    warning, and `problem` set); the policy always holds. With `strict_policy` (the installer's
+    check, the default) any problem in the policy raises ConfigError; without it a refused policy
+    value still locks its key, at the default. A policy that cannot be read raises either way."""
+    env_policy = os.environ.get("TRAYAGENT_POLICY")
+    policy_given = policy is not None
     policy = paths.policy_file() if policy is None else policy
     user = paths.config_file() if user is None else user
     values = defaults().values
     locked: set[tuple[str, str]] = set()
-    warnings: list[str] = []
+    notes: list[str] = []  # worth knowing, nothing to fix
+    problems: list[str] = []  # a value refused: shown in the tray, doctor says FIX
     sources = []
-    if policy.exists():
+    if not policy_given and env_policy and Path(env_policy) != policy:
+        notes.append(f"TRAYAGENT_POLICY is ignored: your organisation's policy {policy} applies")
+    if os.path.lexists(policy):
         sources.append(policy)
-        for (s, k), v in _validated(policy, _read(policy)).items():
+        policy_problems: list[str] = []
+        doc = _read(policy)
+        for (s, k), v in _validated(policy, doc, policy_problems).items():
             values[s][k] = v
             locked.add((s, k))
-    if user.exists():
-        sources.append(user)
-        for (s, k), v in _validated(user, _read(user)).items():
+        if policy_problems and strict_policy:
+            raise ConfigError(policy_problems[0])
+        for section, table in doc.items():  # a key IT meant to set stays out of the user's reach
+            if section in SETTINGS and isinstance(table, dict):
+                locked.update((section, k) for k in table if k in SETTINGS[section])
+        problems += [p + " (kept at the default, locked)" if " is not allowed" in p else p for p in policy_problems]
+        _check_bands(values, policy, raise_error=True)
+    if os.path.lexists(user):
+        try:
+            doc = _read(user)
+        except ConfigError as e:
+            problems.append(f"{e}; your settings file is not used")
+            doc = {}
+        if doc:
+            sources.append(user)
+        before = {s: dict(t) for s, t in values.items()}
+        for (s, k), v in _validated(user, doc, problems).items():
             if (s, k) in locked:
-                warnings.append(f"{user}: {s}.{k} is set by your organisation's policy ({policy}); "
-                                "your value is ignored")
+                notes.append(f"{user}: {s}.{k} is set by your organisation's policy ({policy}); "
+                             "your value is ignored")
                 continue
             values[s][k] = v
-    if values["stress"]["calm_below"] > values["stress"]["alert_from"]:
-        raise ConfigError(f"{', '.join(map(str, sources))}: stress.calm_below "
-                          f"({values['stress']['calm_below']}) must not exceed stress.alert_from "
-                          f"({values['stress']['alert_from']})")
-    return Config(values, frozenset(locked), tuple(warnings), tuple(sources))
+        if not _check_bands(values, user, raise_error=False, problems=problems):
+            values["stress"] = before["stress"]
+    problem = None
+    if problems:
+        problem = problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+    return Config(values, frozenset(locked), tuple(problems + notes), tuple(sources), problem)
+
+
+def _check_bands(values: dict[str, dict[str, Any]], path: Path, raise_error: bool,
+                 problems: list[str] | None = None) -> bool:
+    calm, alert = values["stress"]["calm_below"], values["stress"]["alert_from"]
+    if calm <= alert:
+        return True
+    message = (f"{path}: stress.calm_below ({calm}) must not exceed stress.alert_from ({alert})")
+    if raise_error:
+        raise ConfigError(message)
+    assert problems is not None
+    problems.append(message + "; both stay as before")
+    return False
 
 
 def _toml_value(v: Any) -> str:

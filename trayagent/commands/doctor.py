@@ -23,9 +23,14 @@ class Check:
 
 def _config() -> Check:
     try:
-        cfg = config_mod.load()
-    except config_mod.ConfigError as e:
-        return Check("settings", False, str(e), "correct the named key, or delete the file to use defaults")
+        cfg = config_mod.load(strict_policy=False)
+    except config_mod.ConfigError as e:  # the policy cannot be read: the daemon runs on defaults
+        return Check("settings", False, f"{e}; running on the default settings",
+                     "ask IT to save the policy again as UTF-8")
+    if cfg.problem:
+        return Check("settings", False, "; ".join(cfg.warnings),
+                     "correct the named key (the rest of your settings still apply), or delete the file "
+                     "to use defaults")
     where = ", ".join(map(str, cfg.sources)) or "defaults (no settings file yet)"
     detail = f"from {where}" + (f"; {len(cfg.locked)} keys set by policy" if cfg.locked else "")
     return Check("settings", True, detail + "".join(f"; {w}" for w in cfg.warnings))
@@ -153,7 +158,7 @@ def _daemon() -> Check:
 
 def run_checks(camera: bool = True) -> list[Check]:
     checks: list[Check] = [_config()]
-    cfg = config_mod.load() if checks[0].ok else config_mod.defaults()
+    cfg = config_mod.load_or_defaults()
     steps: list[Callable[[], Check]] = [
         lambda: _model(cfg["model.path"] or None), lambda: _calibration(cfg["model.path"] or None), _cascade, _data, _daemon, _autostart,
         lambda: _signals(cfg), lambda: _hotkey(cfg)]
