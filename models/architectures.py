@@ -22,6 +22,11 @@ def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1, groups: int = 1, a
     return nn.Sequential(*layers)
 
 
+def classifier_head(features: int, classes: int, dropout: float) -> nn.Sequential:
+    """Every network here ends the same way: pooled features, dropout, one linear layer."""
+    return nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(features, classes))
+
+
 class SeparableConv(nn.Sequential):
     """Depthwise 3x3 then pointwise 1x1: Xception's building block."""
 
@@ -79,7 +84,7 @@ class Xception(nn.Module):
         layers += [nn.ReLU(), SeparableConv(cin, head), nn.ReLU(inplace=True)]
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(head, classes))
+        self.classifier = classifier_head(head, classes, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.pool(self.features(x)))
@@ -118,7 +123,7 @@ class MobileNetV2(nn.Module):
         layers.append(conv_bn(cin, head, 1))
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(head, classes))
+        self.classifier = classifier_head(head, classes, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.pool(self.features(x)))
@@ -156,7 +161,7 @@ class Inception(nn.Module):
         layers.append(conv_bn(cin, head, 1))
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(head, classes))
+        self.classifier = classifier_head(head, classes, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.pool(self.features(x)))

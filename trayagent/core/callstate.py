@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
+
+Action = Literal["start", "end"]
+Reason = Literal["manual", "automatic", "max-duration", "pause", "sleep", "quit"]
 
 
 class State(str, Enum):
@@ -21,8 +25,8 @@ class State(str, Enum):
 
 @dataclass(frozen=True)
 class Transition:
-    action: str  # "start" or "end"
-    reason: str  # "manual", "automatic", "max-duration", "pause"
+    action: Action
+    reason: Reason
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,12 @@ class CallStateMachine:
     def in_call(self) -> bool:
         return self.state in (State.ACTIVE, State.ENDING)
 
-    def _start(self, now: float, reason: str) -> Transition:
+    def _start(self, now: float, reason: Reason) -> Transition:
         self.state, self.started_at, self._since = State.ACTIVE, now, None
         self.manual = reason == "manual"
         return Transition("start", reason)
 
-    def _end(self, reason: str, auto_on: bool = False) -> Transition:
+    def _end(self, reason: Reason, auto_on: bool = False) -> Transition:
         self.state, self.started_at, self._since, self.manual = State.IDLE, None, None, False
         self._suppressed = auto_on
         return Transition("end", reason)
@@ -62,7 +66,7 @@ class CallStateMachine:
             return None
         return self._start(now, "manual")
 
-    def end(self, now: float, auto_on: bool = False, reason: str = "manual") -> Transition | None:
+    def end(self, now: float, auto_on: bool = False, reason: Reason = "manual") -> Transition | None:
         if not self.in_call:
             self.state, self._since = State.IDLE, None
             self._suppressed = auto_on

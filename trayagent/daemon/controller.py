@@ -19,7 +19,7 @@ from typing import Any, Callable, Protocol
 
 from trayagent import paths
 from trayagent.config import Config
-from trayagent.core.callstate import CallStateMachine, Timing, Transition
+from trayagent.core.callstate import CallStateMachine, Reason, Timing, Transition
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import CallStats
@@ -285,7 +285,7 @@ class Controller:
                 self.problem = str(e)
                 log.error("%s; recording stopped for this call", e)
 
-    def _end_call(self, reason: str) -> None:
+    def _end_call(self, reason: Reason) -> None:
         call, self.call = self.call, None
         if call is None:
             return
