@@ -1,31 +1,83 @@
-"""Files and folders only their user can read: the data folder's privacy promise, in one place."""
+"""Files and folders only their user can read: the data folder's privacy promise, in one place.
+
+Data files are opened without following links: a link planted in the data folder must not send a
+call's rows, the index or a rewrite anywhere else. Only folders trayagent makes get their mode set:
+an existing folder (a shared one named for `analyze --out`, one its owner made read-only) keeps the
+mode its owner gave it.
+"""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 from pathlib import Path
 
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX; Windows has no user-made links to worry about here
+BINARY = getattr(os, "O_BINARY", 0)
+
 
 def make_private_dir(path: Path) -> Path:
     """A folder only its user can enter: 0700 on POSIX; on Windows an ACL granting the user alone,
-    inherited by everything created inside (set once, when the folder is made)."""
-    new = not path.exists()
+    inherited by everything created inside (set once, when the folder is made). Folders that exist
+    already are left as they are."""
+    missing = []
+    p = path
+    while not os.path.lexists(p) and p != p.parent:
+        missing.append(p)
+        p = p.parent
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if os.name == "posix":
-        os.chmod(path, 0o700)
-    elif new and os.name == "nt":
+        for made in missing:  # parents=True makes parents with the default mode, not 0700
+            os.chmod(made, 0o700)
+    elif missing and os.name == "nt":
         import subprocess
 
         user = os.environ.get("USERNAME", "")
         if user:  # no inherited entries (Users, other admins' groups), full control for this user only
-            subprocess.run(["icacls", str(path), "/inheritance:r", "/grant:r", f"{user}:(OI)(CI)F"],
+            subprocess.run(["icacls", str(missing[-1]), "/inheritance:r", "/grant:r", f"{user}:(OI)(CI)F"],
                            capture_output=True, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
     return path
 
 
+def open_private_fd(path: Path, mode: str = "a") -> int:
+    """A raw descriptor for writing a file only its user can read (0600 on POSIX), never through a
+    link. "a" appends (creating), "w" truncates (creating), "x" creates a file that must not exist
+    (a link of that name counts as existing)."""
+    flags = os.O_WRONLY | os.O_CREAT | NOFOLLOW | BINARY | {"a": os.O_APPEND, "w": os.O_TRUNC, "x": os.O_EXCL}[mode]
+    return os.open(path, flags, 0o600)
+
+
 def open_private(path: Path, mode: str = "a") -> io.TextIOWrapper:
-    """Open a text file for writing that only its user can read (0600 on POSIX)."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
-    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o600)
-    return io.open(fd, mode, encoding="utf-8", newline="")
+    """Open a text file for writing that only its user can read (0600 on POSIX), never through a link."""
+    return io.open(open_private_fd(path, mode), "w" if mode == "x" else mode, encoding="utf-8", newline="")
+
+
+def open_read(path: Path) -> io.TextIOWrapper:
+    """Open a data file for reading as text, never through a link; undecodable bytes become U+FFFD
+    (a damaged row is then skipped, never a crash)."""
+    fd = os.open(path, os.O_RDONLY | NOFOLLOW | BINARY)
+    return io.open(fd, "r", encoding="utf-8", errors="replace", newline="")
+
+
+def is_link_error(e: OSError) -> bool:
+    """What opening a link with O_NOFOLLOW (or creating over one with O_EXCL) reports."""
+    return e.errno in (errno.ELOOP, errno.EMLINK) or (e.errno == errno.EEXIST and os.path.islink(e.filename or ""))
+
+
+def describe(e: OSError) -> str:
+    """An OS error as a user reads it: a refused link says so."""
+    if is_link_error(e):
+        return "it is a link, and trayagent does not follow links in its data folder: remove the link"
+    return e.strerror or str(e)
+
+
+def sync_dir(path: Path) -> None:
+    """Make a rename or a new file in `path` survive power loss (POSIX; NTFS journals it)."""
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

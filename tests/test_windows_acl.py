@@ -1,0 +1,108 @@
+"""Private folders on Windows: every level made is given its user-only ACL, the account is named by
+its SID, and an icacls failure is raised (and retried next time), never ignored.
+
+Windows is faked at its boundary: the token's SID and the icacls process. What wine can show (the
+SID read from the token, icacls' exit codes) is checked by hand there; ACL enforcement needs real
+Windows.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from trayagent.platform import windows_acl
+from trayagent.storage import private
+from trayagent.storage.calls import CallStore, RecordingError
+
+SID = "S-1-5-21-3623811015-3361044348-30300820-1013"
+
+
+class FakeIcacls:
+    def __init__(self, fail_with: tuple[int, bytes] | None = None) -> None:
+        self.calls: list[list[str]] = []
+        self.fail_with = fail_with
+
+    def __call__(self, args):
+        self.calls.append(list(args))
+        if self.fail_with:
+            rc, err = self.fail_with
+            return subprocess.CompletedProcess(args, rc, b"", err)
+        return subprocess.CompletedProcess(args, 0, b"processed file: " + args[1].encode() + b"\r\n", b"")
+
+    def folders(self) -> list[Path]:
+        return [Path(c[1]) for c in self.calls]
+
+
+@pytest.fixture
+def icacls(monkeypatch) -> FakeIcacls:
+    fake = FakeIcacls()
+    monkeypatch.setattr(private, "WINDOWS", True)
+    monkeypatch.setattr(windows_acl, "_run", fake)
+    monkeypatch.setattr(windows_acl, "user_sid", lambda: SID)
+    monkeypatch.setenv("USERNAME", "someone-else")  # any user can set it: it must not name the account
+    return fake
+
+
+def test_every_level_made_gets_the_acl_outermost_first_by_sid(tmp_path, icacls):
+    data = tmp_path / "AppData" / "Local" / "trayagent"
+    (tmp_path / "AppData").mkdir()
+    private.make_private_dir(data / "logs")  # the first use makes the data folder through logs
+    assert icacls.folders() == [tmp_path / "AppData" / "Local", data, data / "logs"]
+    for call in icacls.calls:
+        assert call[0] == "icacls" and call[2:] == ["/inheritance:r", "/grant:r", f"*{SID}:(OI)(CI)F"]
+        assert "someone-else" not in " ".join(call)
+    private.make_private_dir(data / "logs")
+    private.make_private_dir(data)
+    assert len(icacls.calls) == 3  # folders that exist keep their ACL: no icacls per use
+
+
+def test_a_failing_icacls_is_raised_and_the_folder_tried_again(tmp_path, icacls):
+    data = tmp_path / "trayagent"
+    icacls.fail_with = (1332, "No mapping between account names and security IDs was done.\r\n".encode("cp949"))
+    with pytest.raises(windows_acl.AclError) as e:
+        private.make_private_dir(data / "calls")
+    assert isinstance(e.value, OSError) and e.value.filename == str(data)
+    assert "exit code 1332" in e.value.strerror and "No mapping between account names" in e.value.strerror
+    assert not data.exists()  # not left behind looking finished: the next use makes it private
+    icacls.fail_with = None
+    private.make_private_dir(data / "calls")
+    assert icacls.folders()[-2:] == [data, data / "calls"]
+
+
+def test_a_recording_that_cannot_be_made_private_says_why(tmp_path, icacls):
+    icacls.fail_with = (5, b"Access is denied.\r\n")
+    store = CallStore(tmp_path / "data")
+    from datetime import datetime
+
+    with pytest.raises(RecordingError, match=r"cannot write the call record \(icacls could not make it private "
+                                             r"\(exit code 5: Access is denied.\)\)"):
+        store.new_call(datetime.now().astimezone())
+
+
+def test_no_account_or_no_icacls_is_an_error_too(tmp_path, icacls, monkeypatch):
+    def no_token():
+        raise OSError(5, "Access is denied")
+
+    monkeypatch.setattr(windows_acl, "user_sid", no_token)
+    with pytest.raises(windows_acl.AclError, match="cannot tell which account"):
+        private.make_private_dir(tmp_path / "a")
+    monkeypatch.setattr(windows_acl, "user_sid", lambda: SID)
+
+    def missing(_args):
+        raise FileNotFoundError(2, "The system cannot find the file specified", "icacls")
+
+    monkeypatch.setattr(windows_acl, "_run", missing)
+    with pytest.raises(windows_acl.AclError, match="cannot run icacls"):
+        private.make_private_dir(tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_posix_levels_made_are_0700(tmp_path):
+    if private.WINDOWS:
+        pytest.skip("POSIX modes")
+    private.make_private_dir(tmp_path / "x" / "y" / "z")
+    for p in (tmp_path / "x", tmp_path / "x" / "y", tmp_path / "x" / "y" / "z"):
+        assert p.stat().st_mode & 0o777 == 0o700, p
