@@ -134,11 +134,24 @@ def _lazy(module: str, function: str = "command"):
     return run
 
 
+def _tolerant_console() -> None:
+    """Korean text on a console or pipe whose code page cannot show it (cp1252, ASCII) comes out
+    escaped, never as a UnicodeEncodeError that ends the command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # absent when replaced (pythonw, tests)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # already written to, or closed
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
 
     # Everything trayagent writes (calls, logs, settings, graphs) is for its user's eyes only.
     os.umask(0o077)
+    _tolerant_console()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
