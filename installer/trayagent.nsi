@@ -77,6 +77,16 @@ Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
   SetErrorLevel ${code}
 !macroend
 
+; icacls with its exit code checked (nsExec pushes the code, or "error"/"timeout").
+!macro Icacls args what
+  nsExec::ExecToLog /TIMEOUT=120000 'icacls ${args}'
+  Pop $0
+  ${If} $0 != 0
+    !insertmacro Fail 4 "Could not ${what} (icacls: $0)."
+    Abort
+  ${EndIf}
+!macroend
+
 !macro RequireAdmin
   UserInfo::GetAccountType
   Pop $0
@@ -228,10 +238,17 @@ Section "trayagent" SecMain
   WriteUninstaller "$INSTDIR\uninstall.exe"
 
   ; Machine policy: readable by users, writable only by administrators and SYSTEM, so users can
-  ; neither edit nor create policy.toml (ProgramData lets users create files by default).
+  ; neither edit nor create policy.toml (ProgramData lets users create files by default). A user
+  ; may have made the folder or policy.toml first: they would own it (an owner may rewrite its ACL)
+  ; and may hold entries of their own. So the folder goes to Administrators, loses every entry and
+  ; gets its own ACL; then everything inside (made before, or in the moment the folder was open)
+  ; goes to Administrators too and keeps only what it inherits from the folder.
+  ; Any icacls failure stops the install: a policy users can edit is no policy.
   CreateDirectory "$DataDir"
-  nsExec::ExecToLog 'icacls "$DataDir" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX'
-  Pop $0
+  !insertmacro Icacls '"$DataDir" /setowner *S-1-5-32-544 /Q' "give $DataDir to Administrators"
+  !insertmacro Icacls '"$DataDir" /reset /Q' "reset the permissions of $DataDir"
+  !insertmacro Icacls '"$DataDir" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX /Q' \
+    "make $DataDir writable by administrators only"
   SetOutPath "$DataDir"
   File "${STAGE}\policy.example.toml"
   ${If} $PolicySrc != ""
@@ -244,6 +261,9 @@ Section "trayagent" SecMain
   ${ElseIf} ${FileExists} "$DataDir\policy.toml"
     DetailPrint "Policy: keeping $DataDir\policy.toml"
   ${EndIf}
+  ; (never empty here: policy.example.toml is inside, so the wildcard matches)
+  !insertmacro Icacls '"$DataDir\*" /setowner *S-1-5-32-544 /T /Q' "give the files in $DataDir to Administrators"
+  !insertmacro Icacls '"$DataDir\*" /reset /T /Q' "reset the permissions of the files in $DataDir"
   SetOutPath "$INSTDIR"
 
   ; Auto-start at sign-in for every user, without a console window.
