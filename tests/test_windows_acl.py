@@ -106,3 +106,26 @@ def test_posix_levels_made_are_0700(tmp_path):
     private.make_private_dir(tmp_path / "x" / "y" / "z")
     for p in (tmp_path / "x", tmp_path / "x" / "y", tmp_path / "x" / "y" / "z"):
         assert p.stat().st_mode & 0o777 == 0o700, p
+
+
+def test_the_installer_checks_every_icacls_and_takes_the_policy_folder_back():
+    """Wine's icacls is a stub (exit 0, nothing done), so the installer's ACL steps are checked in its
+    script: each icacls goes through the macro that stops the install on a non-zero exit code, and a
+    policy folder or file a user made first is given to Administrators and reset before it is used."""
+    import re
+
+    nsi = (Path(__file__).resolve().parent.parent / "installer" / "trayagent.nsi").read_text(encoding="utf-8")
+    macro = nsi[nsi.index("!macro Icacls"):]
+    macro = macro[:macro.index("!macroend")]
+    assert "Pop $0" in macro and "${If} $0 != 0" in macro and "Abort" in macro
+    direct = [line for line in nsi.splitlines() if "icacls " in line.lower() and "!macro" not in line
+              and "!insertmacro Icacls" not in line and not line.lstrip().startswith(";")
+              and "nsExec::ExecToLog /TIMEOUT=120000 'icacls ${args}'" not in line]
+    assert direct == [], direct
+    steps = re.findall(r"!insertmacro Icacls '([^']*)'", nsi)
+    assert steps[:3] == ['"$DataDir" /setowner *S-1-5-32-544 /Q', '"$DataDir" /reset /Q',
+                         '"$DataDir" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F '
+                         '*S-1-5-32-545:(OI)(CI)RX /Q']
+    copy = nsi.index('CopyFileW(w "$PolicySrc"')
+    inside = [nsi.index(f"!insertmacro Icacls '\"$DataDir\\*\" {s}") for s in ("/setowner", "/reset")]
+    assert all(i > copy for i in inside)  # after policy.toml is in place, whoever made it first

@@ -15,28 +15,38 @@ from pathlib import Path
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX; Windows has no user-made links to worry about here
 BINARY = getattr(os, "O_BINARY", 0)
+WINDOWS = os.name == "nt"
+WINDOWS = os.name == "nt"  # a name of its own, so tests can fake Windows' side
 
 
 def make_private_dir(path: Path) -> Path:
-    """A folder only its user can enter: 0700 on POSIX; on Windows an ACL granting the user alone,
-    inherited by everything created inside (set once, when the folder is made). Folders that exist
-    already are left as they are."""
+    """A folder only its user can enter: every level made here is 0700 on POSIX, and on Windows gets
+    an ACL granting this account alone (by SID), inherited by everything created inside; an ACL that
+    cannot be set is raised (AclError, an OSError) and the levels made are removed, so the next use
+    tries again. Folders that exist already are left as they are."""
     missing = []
     p = path
     while not os.path.lexists(p) and p != p.parent:
         missing.append(p)
         p = p.parent
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if os.name == "posix":
-        for made in missing:  # parents=True makes parents with the default mode, not 0700
-            os.chmod(made, 0o700)
-    elif missing and os.name == "nt":
-        import subprocess
+    made = missing[::-1]  # outermost first
+    if WINDOWS:
+        from trayagent.platform import windows_acl
 
-        user = os.environ.get("USERNAME", "")
-        if user:  # no inherited entries (Users, other admins' groups), full control for this user only
-            subprocess.run(["icacls", str(missing[-1]), "/inheritance:r", "/grant:r", f"{user}:(OI)(CI)F"],
-                           capture_output=True, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+        try:
+            for level in made:
+                windows_acl.make_user_only(level)
+        except OSError:
+            for level in missing:  # innermost first: not left behind looking finished
+                try:
+                    level.rmdir()
+                except OSError:
+                    pass
+            raise
+    else:
+        for level in made:  # parents=True makes parents with the default mode, not 0700
+            os.chmod(level, 0o700)
     return path
 
 
