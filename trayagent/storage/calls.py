@@ -1,40 +1,58 @@
-"""Per-call CSVs (one row per analysed frame, flushed as written) and the calls index.
+"""Per-call CSVs (one row per analysed frame, on disk as written) and the calls index.
 
 A call's CSV exists from its first moment; its index row is written when it ends. A CSV without an
 index row is a call cut off by a crash: `recover` closes it out from its rows at the next start.
-Damaged rows are skipped with a warning; nothing else is lost.
+
+Damage (a power cut's NUL bytes, a stray quote, a date out of range) costs the damaged rows only:
+files are read a line at a time (no field of ours holds a line break, so a stray quote cannot
+swallow the rest of a file), each damaged row is skipped, and one warning per read names the file
+and the lines. The call files are the record; the index is rebuilt from them when it is damaged.
+Nothing is read or written through a link.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import math
 import os
-from datetime import date, datetime, tzinfo
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import CallStats
-from trayagent.storage.private import make_private_dir, open_private
+from trayagent.storage.private import (describe, is_link_error, make_private_dir, open_private_fd, open_read,
+                                       sync_dir)
 
 log = logging.getLogger(__name__)
 
 SAMPLE_COLUMNS = ("time", "emotion", "stress", *(f"p_{c}" for c in PRODUCT4), "face")
 INDEX_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final", "calibrated")
+_OLD_INDEX_COLUMNS = INDEX_COLUMNS[:-1]  # before calibration: same rows, no last column
+CALL_ID = re.compile(r"\d{8}-\d{6}(-\d{1,6})?")  # new_call's names: a call id never leaves calls/
+_ID_TIME = "%Y%m%d-%H%M%S"
+# Far inside datetime's range, so converting a time to any zone cannot overflow.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+_SHOWN_LINES = 5  # damaged lines named in one warning
+
+T = TypeVar("T")
+
+
+class RecordingError(TrayagentError):
+    """Writing the record failed (disk full, permissions); what was written before is intact."""
 
 
 def _index_row(summary: CallSummary) -> list:
     d = summary.as_dict()
     d["calibrated"] = "1" if summary.calibrated else "0"
     return [d[c] for c in INDEX_COLUMNS]
-
-
-class RecordingError(TrayagentError):
-    """Writing the record failed (disk full, permissions); what was written before is intact."""
 
 
 def _fmt(x: float) -> str:
@@ -47,68 +65,196 @@ def sample_row(s: Sample) -> list[str]:
             "1" if s.face else "0"]
 
 
-class CallWriter:
-    """Appends one call's samples to its CSV, a flushed row at a time."""
+def _csv_line(row: Iterable) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    return out.getvalue().encode("utf-8")
 
-    def __init__(self, path: Path, call_id: str, start: datetime) -> None:
+
+def _write_all(fd: int, data: bytes) -> int:
+    """Write everything or raise OSError; returns how much was written before a failure."""
+    done = 0
+    try:
+        while done < len(data):
+            done += os.write(fd, data[done:])
+    except OSError as e:
+        e.written = done  # type: ignore[attr-defined]
+        raise
+    return done
+
+
+def _time(text: str) -> datetime:
+    t = datetime.fromisoformat(text)
+    if t.tzinfo is None:
+        raise ValueError("time without UTC offset")
+    try:
+        in_range = _EARLIEST <= t <= _LATEST
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise ValueError(f"time out of range {text[:40]!r}")
+    return t
+
+
+def _number(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):
+        raise ValueError(f"{text[:20]!r} is not a finite number")
+    return x
+
+
+def _count(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise ValueError(f"negative count {n}")
+    return n
+
+
+@dataclass
+class _Damage:
+    """The damaged lines of one read of one file, reported once."""
+
+    path: Path
+    lines: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, line_no: int, reason: str) -> None:
+        self.lines.append((line_no, reason))
+
+    def report(self) -> None:
+        if not self.lines:
+            return
+        (first, reason), rest = self.lines[0], self.lines[1:]
+        more = ""
+        if rest:
+            shown = ", ".join(str(n) for n, _ in rest[:_SHOWN_LINES])
+            more = f"; {len(rest)} more damaged rows skipped (lines {shown}{', ...' if len(rest) > _SHOWN_LINES else ''})"
+        log.warning("%s line %d: damaged row skipped (%s)%s", self.path, first, reason, more)
+
+
+def _rows(f: io.TextIOWrapper, damage: _Damage) -> Iterator[tuple[int, list[str]]]:
+    """Numbered CSV rows, one per physical line; a line csv cannot read is damage, blank lines are not."""
+    for line_no, line in enumerate(f, start=1):
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            continue
+        try:
+            yield line_no, next(csv.reader([text]))
+        except (csv.Error, StopIteration) as e:
+            damage.add(line_no, str(e))
+
+
+def _parse(columns: tuple[str, ...], row: list[str], build: Callable[[dict[str, str]], T]) -> T:
+    if len(row) != len(columns):
+        raise ValueError(f"{len(row)} fields, expected {len(columns)}")
+    return build(dict(zip(columns, row)))
+
+
+def _sample(row: dict[str, str]) -> Sample:
+    t = _time(row["time"])
+    emotion = row["emotion"] or None
+    if emotion is not None and emotion not in PRODUCT4:
+        raise ValueError(f"unknown emotion {emotion[:20]!r}")
+    stress = _number(row["stress"])
+    probs = tuple(_number(row[f"p_{c}"]) for c in PRODUCT4) if emotion is not None else None
+    return Sample(t, emotion, stress, probs)
+
+
+def _summary(row: dict[str, str]) -> CallSummary:
+    if not CALL_ID.fullmatch(row["id"]):
+        raise ValueError(f"not a call id {row['id'][:30]!r}")
+    start, end = _time(row["start"]), _time(row["end"])
+    if end < start:
+        raise ValueError("ends before it starts")
+    return CallSummary(row["id"], start, end, _count(row["samples"]), _count(row["faces"]), _number(row["peak"]),
+                       _number(row["mean"]), _number(row["final"]), row.get("calibrated") == "1")
+
+
+class CallWriter:
+    """Appends one call's samples to its CSV, each row handed to the OS as it is written.
+
+    `exclusive`: the file must not exist yet (a new call; a link of its name counts as existing)."""
+
+    def __init__(self, path: Path, call_id: str, start: datetime, exclusive: bool = False) -> None:
         self.path, self.id, self.start = path, call_id, start
-        new = not path.exists()
+        self.stats, self._last = CallStats(), start
+        self._fd: int | None = None
+        self._unfinished = False  # a failed write left part of a row: end that line first
         try:
             make_private_dir(path.parent)
-            self._file = open_private(path, "a")
-            self._csv = csv.writer(self._file)
-            if new:
-                self._csv.writerow(SAMPLE_COLUMNS)
-                self._file.flush()
+            fd = open_private_fd(path, "x" if exclusive else "a")
+        except FileExistsError:
+            raise  # new_call takes the next name
         except OSError as e:
-            raise RecordingError(f"{path}: cannot write the call record ({e.strerror})") from None
+            raise RecordingError(f"{path}: cannot write the call record ({describe(e)})") from None
+        self._fd = fd
+        try:
+            if os.fstat(fd).st_size == 0:
+                _write_all(fd, _csv_line(SAMPLE_COLUMNS))
+        except OSError as e:
+            self.close()
+            raise RecordingError(f"{path}: cannot write the call record ({describe(e)})") from None
 
     def write(self, s: Sample) -> None:
+        data = _csv_line(sample_row(s))
+        if self._unfinished:
+            data = b"\n" + data
         try:
-            self._csv.writerow(sample_row(s))
-            self._file.flush()
+            if self._fd is None:
+                raise OSError(9, "the record is closed")
+            _write_all(self._fd, data)
         except OSError as e:
-            raise RecordingError(f"{self.path}: cannot write the call record ({e.strerror})") from None
+            self._unfinished = self._unfinished if getattr(e, "written", 0) == 0 else True
+            raise RecordingError(f"{self.path}: cannot write the call record ({describe(e)})") from None
+        self._unfinished = False
+        self.stats.add(s.stress, s.face)
+        self._last = s.time
 
-    def close(self) -> None:
-        try:
-            self._file.close()
-        except OSError:
-            pass
+    def close(self) -> CallSummary:
+        """Sync the record to disk (a power cut after a call must not take it) and close it; the
+        summary of what was written."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            try:
+                os.fsync(fd)
+            except OSError as e:
+                log.warning("%s: cannot sync the call record (%s)", self.path, e.strerror)
+            finally:
+                os.close(fd)
+        return self.stats.summary(self.id, self.start, self._last)
 
 
 def read_samples(path: Path) -> Iterator[Sample]:
-    """The rows of a call CSV; a damaged row is skipped with a warning naming it."""
+    """The rows of a call CSV; damaged rows are skipped with one warning naming them.
+
+    A damaged header (a power cut) is read as the columns trayagent writes; a file in which no row
+    reads that way is not a call record."""
     try:
-        f = path.open(newline="", encoding="utf-8", errors="replace")
+        f = open_read(path)
     except OSError as e:
-        raise TrayagentError(f"{path}: cannot read the call record ({e.strerror})") from None
+        raise TrayagentError(f"{path}: cannot read the call record ({describe(e)})") from None
+    damage = _Damage(path)
     with f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
+        rows = _rows(f, damage)
+        first = next(rows, None)
+        if first is None:
             return
-        if tuple(header[:3]) != SAMPLE_COLUMNS[:3]:
-            raise TrayagentError(f"{path}: not a trayagent call record (header {','.join(header)[:80]!r})")
-        col = {name: i for i, name in enumerate(header)}
-        for line_no, row in enumerate(reader, start=2):
+        header_no, header = first
+        columns, good = SAMPLE_COLUMNS, 0
+        if tuple(header[:3]) == SAMPLE_COLUMNS[:3]:
+            columns = tuple(header)
+        else:
+            damage.add(header_no, "damaged header")
+        for line_no, row in rows:
             try:
-                t = datetime.fromisoformat(row[col["time"]])
-                if t.tzinfo is None:
-                    raise ValueError("time without UTC offset")
-                emotion = row[col["emotion"]] or None
-                if emotion is not None and emotion not in PRODUCT4:
-                    raise ValueError(f"unknown emotion {emotion!r}")
-                stress = float(row[col["stress"]])
-                if not math.isfinite(stress):
-                    raise ValueError("stress is not a finite number")
-                probs = None
-                if emotion is not None:
-                    probs = tuple(float(row[col[f"p_{c}"]]) for c in PRODUCT4)
-            except (ValueError, IndexError, KeyError) as e:
-                log.warning("%s line %d: damaged row skipped (%s)", path, line_no, e)
+                sample = _parse(columns, row, _sample)
+            except (ValueError, KeyError) as e:
+                damage.add(line_no, str(e))
                 continue
-            yield Sample(t, emotion, stress, probs)
+            good += 1
+            yield sample
+        if columns is SAMPLE_COLUMNS and tuple(header[:3]) != SAMPLE_COLUMNS[:3] and good == 0:
+            raise TrayagentError(f"{path}: not a trayagent call record (header {','.join(header)[:80]!r})")
+    damage.report()
 
 
 def summarize(call_id: str, samples: Iterable[Sample]) -> CallSummary | None:
@@ -122,107 +268,227 @@ def summarize(call_id: str, samples: Iterable[Sample]) -> CallSummary | None:
     return stats.summary(call_id, first, last)
 
 
+@dataclass
+class _Index:
+    calls: list[CallSummary]
+    damaged: bool  # a damaged header or row, or a repeated call: rewrite it
+    current: bool  # the header is today's
+
+
 class CallStore:
     """The data folder's calls: `calls/<id>.csv` per call and `calls.csv`, the index."""
 
     def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
         self.dir = data_dir / "calls"
         self.index_path = data_dir / "calls.csv"
 
     def call_path(self, call_id: str) -> Path:
         return self.dir / f"{call_id}.csv"
 
+    def _check_folder(self) -> None:
+        if self.dir.is_symlink():
+            raise RecordingError(f"{self.dir}: it is a link, and trayagent keeps calls only in its own "
+                                 "folder: remove the link")
+
     def new_call(self, start: datetime) -> CallWriter:
-        base = start.strftime("%Y%m%d-%H%M%S")
-        call_id, n = base, 1
-        while self.call_path(call_id).exists():
-            n += 1
-            call_id = f"{base}-{n}"
-        return CallWriter(self.call_path(call_id), call_id, start)
+        self._check_folder()
+        base = start.strftime(_ID_TIME)
+        for n in range(1, 1000):
+            call_id = base if n == 1 else f"{base}-{n}"
+            if os.path.lexists(self.call_path(call_id)):
+                continue
+            try:
+                return CallWriter(self.call_path(call_id), call_id, start, exclusive=True)
+            except FileExistsError:  # made meanwhile, or a link planted there: take the next name
+                continue
+        raise RecordingError(f"{self.dir}: no free name for a call starting {base}")
 
-    def add_to_index(self, summary: CallSummary) -> None:
-        new = not self.index_path.exists()
-        if not new and self._index_header() != list(INDEX_COLUMNS):
-            self._rewrite_index(self.calls())  # an index from before a column was added: same rows, new header
+    # ---- the index -------------------------------------------------------------------------------
+    def _read_index(self) -> _Index:
         try:
-            make_private_dir(self.index_path.parent)
-            with open_private(self.index_path, "a") as f:
-                w = csv.writer(f)
-                if new:
-                    w.writerow(INDEX_COLUMNS)
-                w.writerow(_index_row(summary))
+            f = open_read(self.index_path)
+        except FileNotFoundError:
+            return _Index([], False, False)
         except OSError as e:
-            raise RecordingError(f"{self.index_path}: cannot update the calls index ({e.strerror})") from None
-
-    def discard(self, writer: CallWriter) -> None:
-        """Drop a call too short to count (a mis-detection), with its rows."""
-        writer.close()
-        writer.path.unlink(missing_ok=True)
+            raise TrayagentError(f"{self.index_path}: cannot read the calls index ({describe(e)}); "
+                                 "make it a file your user can read and write") from None
+        damage = _Damage(self.index_path)
+        out: dict[str, CallSummary] = {}
+        current = False
+        with f:
+            columns: tuple[str, ...] | None = None
+            for line_no, row in _rows(f, damage):
+                first = columns is None
+                if first:
+                    if tuple(row) in (INDEX_COLUMNS, _OLD_INDEX_COLUMNS):
+                        columns, current = tuple(row), tuple(row) == INDEX_COLUMNS
+                        continue
+                    columns = INDEX_COLUMNS  # damaged header: read the columns trayagent writes
+                try:
+                    c = _parse(columns, row, _summary)
+                except (ValueError, KeyError) as e:
+                    damage.add(line_no, "damaged header" if first else str(e))
+                    continue
+                if first:  # a row where the header should be: still a damaged file, rewrite it
+                    damage.add(line_no, "no header")
+                if c.id in out:
+                    damage.add(line_no, f"call {c.id} listed again")
+                    continue
+                out[c.id] = c
+        damage.report()
+        return _Index(sorted(out.values(), key=lambda c: c.start), bool(damage.lines), current)
 
     def calls(self) -> list[CallSummary]:
-        """Every finished call in the index, oldest first; damaged rows skipped with a warning."""
-        if not self.index_path.exists():
-            return []
-        out = []
-        with self.index_path.open(newline="", encoding="utf-8", errors="replace") as f:
-            for line_no, row in enumerate(csv.DictReader(f), start=2):
-                try:
-                    out.append(CallSummary(
-                        row["id"], datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"]),
-                        int(row["samples"]), int(row["faces"]), float(row["peak"]), float(row["mean"]),
-                        float(row["final"]), row.get("calibrated") == "1"))  # absent in old indexes
-                except (ValueError, TypeError, KeyError) as e:
-                    log.warning("%s line %d: damaged row skipped (%s)", self.index_path, line_no, e)
-        return sorted(out, key=lambda c: c.start)
+        """Every finished call in the index, oldest first, each once; damaged rows skipped with a warning."""
+        return self._read_index().calls
 
     def calls_on(self, day: date, tz: tzinfo | None = None) -> list[CallSummary]:
         """The calls that started on `day` in time zone `tz` (the machine's own by default)."""
         tz = tz or datetime.now().astimezone().tzinfo
         return [c for c in self.calls() if c.start.astimezone(tz).date() == day]
 
-    def _index_header(self) -> list[str]:
-        with self.index_path.open(newline="", encoding="utf-8", errors="replace") as f:
-            return next(csv.reader(f), [])
+    def add_to_index(self, summary: CallSummary) -> None:
+        try:
+            index = self._read_index()
+        except TrayagentError as e:
+            raise RecordingError(str(e)) from None
+        if any(c.id == summary.id for c in index.calls):
+            return  # already listed: a call is listed once
+        if index.damaged or (index.calls and not index.current):
+            self._rewrite_index([*index.calls, summary])  # same rows (less damage), today's header
+            return
+        try:
+            make_private_dir(self.index_path.parent)
+            fd = open_private_fd(self.index_path, "a")
+            try:
+                lines = _csv_line(_index_row(summary))
+                if os.fstat(fd).st_size == 0:
+                    lines = _csv_line(INDEX_COLUMNS) + lines
+                _write_all(fd, lines)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise RecordingError(f"{self.index_path}: cannot update the calls index ({describe(e)})") from None
 
     def _rewrite_index(self, keep: list[CallSummary]) -> None:
-        """Replace the index atomically: a crash mid-way leaves the old one, never half of one."""
+        """Replace the index atomically and durably: a crash or power cut mid-way leaves the old
+        one, never half of one. The temporary file is made anew, never written through a link."""
         tmp = self.index_path.with_suffix(".tmp")
-        with open_private(tmp, "w") as f:
-            w = csv.writer(f)
-            w.writerow(INDEX_COLUMNS)
-            for c in keep:
-                w.writerow(_index_row(c))
-        os.replace(tmp, self.index_path)
+        try:
+            make_private_dir(self.index_path.parent)
+            tmp.unlink(missing_ok=True)  # a link of that name goes, its target stays untouched
+            fd = open_private_fd(tmp, "x")
+            try:
+                _write_all(fd, _csv_line(INDEX_COLUMNS) + b"".join(
+                    _csv_line(_index_row(c)) for c in sorted(keep, key=lambda c: c.start)))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.index_path)
+            sync_dir(self.index_path.parent)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise RecordingError(f"{self.index_path}: cannot rewrite the calls index ({describe(e)})") from None
+
+    def repair_index(self) -> bool:
+        """Rewrite a damaged index without its damage (at start, before `recover` adds back from the
+        call files any call whose row was lost); True if it was rewritten."""
+        index = self._read_index()
+        if not index.damaged:
+            return False
+        self._rewrite_index(index.calls)
+        log.warning("%s: rewrote the calls index without its damaged rows (%d calls kept)", self.index_path,
+                    len(index.calls))
+        return True
+
+    # ---- a call's life after it ends -------------------------------------------------------------
+    def discard(self, writer: CallWriter) -> None:
+        """Drop a call too short to count (a mis-detection), with its rows."""
+        writer.close()
+        writer.path.unlink(missing_ok=True)
+
+    def _call_files(self) -> list[Path]:
+        """The call records in calls/ (files named as new_call names them; links are not records)."""
+        if not self.dir.is_dir() or self.dir.is_symlink():
+            return []
+        return sorted(p for p in self.dir.glob("*.csv") if CALL_ID.fullmatch(p.stem) and not p.is_symlink())
 
     def purge(self, older_than: datetime) -> list[str]:
-        """Delete calls that started before `older_than` (retention); returns their ids."""
+        """Delete calls that started before `older_than` (retention), and crashed calls too damaged
+        to recover whose name says they started before it; returns their ids."""
         calls = self.calls()
         old = [c for c in calls if c.start < older_than]
-        if not old:
-            return []
-        self._rewrite_index([c for c in calls if c.start >= older_than])
-        for c in old:
-            self.call_path(c.id).unlink(missing_ok=True)
-        log.info("retention: deleted %d calls older than %s", len(old), older_than.date())
-        return [c.id for c in old]
+        if old:
+            self._rewrite_index([c for c in calls if c.start >= older_than])
+        listed = {c.id for c in calls}
+        orphans = [p.stem for p in self._call_files()
+                   if p.stem not in listed and (_id_start(p.stem) or older_than) < older_than]
+        deleted = [c.id for c in old] + orphans
+        for call_id in deleted:
+            self.call_path(call_id).unlink(missing_ok=True)
+        if deleted:
+            log.info("retention: deleted %d calls older than %s", len(deleted), older_than.date())
+        return deleted
 
     def delete_all(self) -> int:
-        """Every call, the index and rendered graphs: all the user's recorded data."""
-        n = len(list(self.dir.glob("*.csv"))) if self.dir.exists() else 0
-        import shutil
+        """Every call, the index and rendered graphs: all the user's recorded data. Returns how many
+        calls were deleted; TrayagentError naming what could not be deleted (nothing is followed
+        through a link)."""
+        problems: list[str] = []
+        total = deleted = 0
+        graphs = self.data_dir / "graphs"
+        for folder in (self.dir, graphs):
+            if folder.is_symlink():
+                problems.append(f"{folder} is a link, not followed (remove the link yourself)")
+                continue
+            if not folder.exists():
+                continue
+            try:
+                entries = sorted(folder.iterdir())
+            except OSError as e:
+                problems.append(f"{folder}: {e.strerror}")
+                continue
+            for p in entries:
+                is_call = folder == self.dir and p.suffix == ".csv"
+                total += is_call
+                try:
+                    if p.is_dir() and not p.is_symlink():
+                        import shutil
 
-        for folder in (self.dir, self.index_path.parent / "graphs"):
-            shutil.rmtree(folder, ignore_errors=True)
-        self.index_path.unlink(missing_ok=True)
-        return n
+                        shutil.rmtree(p)
+                    else:
+                        p.unlink()
+                except OSError as e:
+                    problems.append(f"{p}: {e.strerror}")
+                    continue
+                deleted += is_call
+            try:
+                folder.rmdir()
+            except OSError as e:
+                if not problems:
+                    problems.append(f"{folder}: {e.strerror}")
+        for path in (self.index_path, self.index_path.with_suffix(".tmp")):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:
+                problems.append(f"{path}: {e.strerror}")
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise TrayagentError(f"deleted {deleted} of {total} calls; could not delete {problems[0]}{more}")
+        return deleted
 
-    def recover(self, skip: set[str] = frozenset()) -> list[CallSummary]:
-        """Close out calls whose CSV has no index row (the daemon died mid-call)."""
-        if not self.dir.exists():
+    def recover(self, skip: Iterable[str] = frozenset(), min_call_s: float = 0.0) -> list[CallSummary]:
+        """Close out calls whose CSV has no index row (the daemon died mid-call), by the same
+        minimum-length rule as calls that end normally; repairs a damaged index first."""
+        self.repair_index()
+        files = self._call_files()
+        if not files:
             return []
         known = {c.id for c in self.calls()} | set(skip)
         recovered = []
-        for path in sorted(self.dir.glob("*.csv")):
+        for path in files:
             if path.stem in known:
                 continue
             try:
@@ -234,8 +500,20 @@ class CallStore:
                 log.info("removing empty call record %s", path)
                 path.unlink(missing_ok=True)
                 continue
+            if summary.duration_s < min_call_s:
+                log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
+                path.unlink(missing_ok=True)
+                continue
             self.add_to_index(summary)
             recovered.append(summary)
             log.warning("closed out call %s left open by an earlier crash (%d samples)", path.stem,
                         summary.samples)
         return recovered
+
+
+def _id_start(call_id: str) -> datetime | None:
+    """When a call started, from its name (local time, as new_call names it); None if no time."""
+    try:
+        return datetime.strptime(call_id[:15], _ID_TIME).astimezone()
+    except (ValueError, OverflowError):
+        return None
