@@ -22,7 +22,7 @@ from trayagent import __version__, config, paths
 from trayagent.core.errors import TrayagentError
 from trayagent.daemon import ipc
 from trayagent.daemon.commands import Command, parse_request
-from trayagent.platform import autostart, desktop, launch
+from trayagent.platform import autostart, desktop, launch, session_end
 from trayagent.storage.calls import CallStore
 from trayagent.storage.private import make_private_dir
 
@@ -79,6 +79,9 @@ class App:
         worker = threading.Thread(target=self._supervise, name="controller", daemon=True)
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        # Windows: a call open at sign-out or shutdown is closed out then (not at the next start).
+        session = session_end.start(session_end.SessionEnd(lambda: self.post(Command.STOP),
+                                                           lambda seconds: _stopped_within(worker, seconds)))
         try:
             self.view.run(worker.start)
         finally:
@@ -87,6 +90,8 @@ class App:
             server.close()
             if hotkey is not None:
                 hotkey.stop()
+            if session is not None:
+                session.stop()
             log.info("trayagent stopped")
         return 0
 
@@ -144,6 +149,15 @@ class App:
     def _on_signal(self, signum: int, _frame: object) -> None:
         log.info("signal %d: stopping", signum)
         self.post(Command.STOP)
+
+
+def _stopped_within(worker: threading.Thread, seconds: float) -> bool:
+    """Has the controller stopped (its call closed out and indexed) within `seconds`?"""
+    try:
+        worker.join(seconds)
+    except RuntimeError:  # not started yet: no call to close
+        return True
+    return not worker.is_alive()
 
 
 def _write_default_settings() -> None:
