@@ -1,99 +1,63 @@
-"""User-facing text in English and Korean (the paper's agents are Korean), chosen from the OS locale
-unless `ui.language` says otherwise."""
+"""The daemon's texts (tray, tooltip, notifications) by name, in the language `ui.language` chooses.
+
+The English here is the msgid of each text in the gettext catalogues (trayagent/locale/); the Korean
+lives in trayagent/locale/ko/LC_MESSAGES/trayagent.po. Placeholders use str.format names.
+"""
 
 from __future__ import annotations
 
-import locale
-import os
-import sys
+import gettext
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "app": "trayagent",
-        "idle": "Idle: no call",
-        "on_call": "On call {elapsed}, stress {index:+.2f}",
-        "paused": "Paused until {until}",
-        "paused_forever": "Paused until resumed",
-        "camera_problem": "On call {elapsed}: camera unavailable ({problem})",
-        "error": "Problem: {problem}",
-        "start_call": "Start call",
-        "end_call": "End call",
-        "todays_calls": "Today's calls",
-        "no_calls_today": "No calls yet today",
-        "call_item": "{start} · {duration} · peak {peak:+.2f}",
-        "show_today": "Show today",
-        "pause": "Pause",
-        "pause_30": "30 minutes",
-        "pause_60": "1 hour",
-        "pause_forever": "Until resumed",
-        "resume": "Resume",
-        "open_data": "Open data folder",
-        "start_at_login": "Start at login",
-        "start_at_login_it": "Start at login (set by your organisation)",
-        "about": "About trayagent",
-        "quit": "Quit",
-        "break_title": "Take a short break",
-        "break_body": "That call ended with stress at {index:.2f}. A minute away from the screen, a glass of "
-                      "water or a few slow breaths can help before the next one.",
-        "about_body": "trayagent {version}: stress at a glance during calls. Images never leave memory; "
-                      "only times, emotions and the index are kept, in your profile.",
-        "already_running": "trayagent is already running for this user.",
-    },
-    "ko": {
-        "app": "trayagent",
-        "idle": "대기 중: 통화 없음",
-        "on_call": "통화 중 {elapsed}, 스트레스 {index:+.2f}",
-        "paused": "{until}까지 일시 중지",
-        "paused_forever": "다시 시작할 때까지 일시 중지",
-        "camera_problem": "통화 중 {elapsed}: 카메라를 사용할 수 없음 ({problem})",
-        "error": "문제: {problem}",
-        "start_call": "통화 시작",
-        "end_call": "통화 종료",
-        "todays_calls": "오늘의 통화",
-        "no_calls_today": "오늘 통화 없음",
-        "call_item": "{start} · {duration} · 최고 {peak:+.2f}",
-        "show_today": "오늘 전체 보기",
-        "pause": "일시 중지",
-        "pause_30": "30분",
-        "pause_60": "1시간",
-        "pause_forever": "다시 시작할 때까지",
-        "resume": "다시 시작",
-        "open_data": "데이터 폴더 열기",
-        "start_at_login": "로그인 시 시작",
-        "start_at_login_it": "로그인 시 시작 (회사 설정)",
-        "about": "trayagent 정보",
-        "quit": "종료",
-        "break_title": "잠시 쉬어 가세요",
-        "break_body": "방금 통화는 스트레스 {index:.2f}로 끝났습니다. 다음 통화 전에 잠시 화면에서 눈을 떼고, "
-                      "물 한 잔이나 천천히 몇 번 숨을 쉬어 보세요.",
-        "about_body": "trayagent {version}: 통화 중 스트레스를 한눈에. 영상은 메모리에만 머물며, 시간·감정·지수만 "
-                      "사용자 프로필에 저장됩니다.",
-        "already_running": "trayagent가 이미 실행 중입니다.",
-    },
+from trayagent.i18n import N_, resolve, system_language, translation
+
+__all__ = ["TEXT", "Messages", "system_language"]
+
+TEXT: dict[str, str] = {
+    "app": "trayagent",
+    "idle": N_("Idle: no call"),
+    "on_call": N_("On call {elapsed}, stress {index}"),
+    "paused": N_("Paused until {until}"),
+    "paused_forever": N_("Paused until resumed"),
+    "camera_problem": N_("On call {elapsed}: camera unavailable ({problem})"),
+    "error": N_("Problem: {problem}"),
+    "start_call": N_("Start call"),
+    "end_call": N_("End call"),
+    "todays_calls": N_("Today's calls"),
+    "no_calls_today": N_("No calls yet today"),
+    "call_item": N_("{start} · {duration} · {band}"),
+    "show_today": N_("Show today"),
+    "show_week": N_("This week"),
+    "pause": N_("Pause"),
+    "pause_30": N_("30 minutes"),
+    "pause_60": N_("1 hour"),
+    "pause_forever": N_("Until resumed"),
+    "resume": N_("Resume"),
+    "open_data": N_("Open data folder"),
+    "start_at_login": N_("Start at login"),
+    "start_at_login_it": N_("Start at login (set by your organisation)"),
+    "about": N_("About trayagent"),
+    "quit": N_("Quit"),
+    "break_title": N_("Take a short break"),
+    "break_body": N_("That call ended with stress at {index}. A minute away from the screen, a glass of "
+                     "water or a few slow breaths can help before the next one."),
+    "about_body": N_("trayagent {version}: stress at a glance during calls. Images never leave memory; "
+                     "only times, emotions and the index are kept, in your profile."),
+    "already_running": N_("trayagent is already running for this user."),
 }
 
 
-def system_language() -> str:
-    """'ko' when the OS user interface is Korean, else 'en'."""
-    if sys.platform == "win32":
-        try:
-            import ctypes
-
-            lang_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()
-            return "ko" if lang_id & 0x3FF == 0x12 else "en"  # LANG_KOREAN
-        except (AttributeError, OSError):
-            pass
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(var)
-        if value:
-            return "ko" if value.lower().startswith("ko") else "en"
-    code = locale.getlocale()[0] or ""
-    return "ko" if code.lower().startswith("ko") else "en"
-
-
 class Messages:
+    """`text("idle")`, `text("on_call", elapsed=..., index=...)`: one named text, translated."""
+
     def __init__(self, language: str = "auto") -> None:
-        self.language = system_language() if language == "auto" else language
+        self.language = resolve(language)
+        self.catalogue: gettext.NullTranslations = translation(self.language)
 
     def __call__(self, key: str, **kw) -> str:
-        return TEXT[self.language][key].format(**kw)
+        return self.catalogue.gettext(TEXT[key]).format(**kw)
+
+    def gettext(self, message: str) -> str:
+        return self.catalogue.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.catalogue.ngettext(singular, plural, n)

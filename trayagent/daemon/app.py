@@ -18,7 +18,7 @@ from typing import Any
 
 from filelock import FileLock
 
-from trayagent import __version__, config, paths
+from trayagent import __version__, config, i18n, paths
 from trayagent.core.errors import TrayagentError
 from trayagent.daemon import ipc
 from trayagent.daemon.commands import Command, parse_request
@@ -69,7 +69,8 @@ class App:
 
         # The tray's callbacks only post commands; the controller they post to is made just below,
         # before the tray runs any callback.
-        menu = MenuModel(Messages(cfg["ui.language"]), self.post, self.autostart.state)
+        i18n.use(cfg["ui.language"])
+        menu = MenuModel(Messages(cfg["ui.language"]), self.post, self.autostart.state, cfg.thresholds)
         self.view = self._make_view(menu, PystrayView, HeadlessView)
         self.controller = Controller(cfg, store, lambda: Perception(model), open_camera, self.view,
                                      _automatic_signal(cfg), actions=self._desktop_action)
@@ -112,6 +113,8 @@ class App:
         if command is Command.OPEN_GRAPH:
             call_id = kw.get("call_id")
             launch.spawn(["graph", call_id] if call_id else ["graph", "--today"])  # its own process
+        elif command is Command.OPEN_WEEK:
+            launch.spawn(["graph", "--week"])
         elif command is Command.OPEN_DATA:
             desktop.open_path(paths.data_dir())
         elif command is Command.AUTOSTART:

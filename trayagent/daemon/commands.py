@@ -17,6 +17,7 @@ class Command(str, Enum):
     STATUS = "status"
     # desktop actions, run on the controller's thread but touching no call state
     OPEN_GRAPH = "open_graph"  # call_id: str, or None for the whole day
+    OPEN_WEEK = "open_week"  # the last seven days at a glance
     OPEN_DATA = "open_data"
     AUTOSTART = "autostart"  # enable: bool
     ABOUT = "about"

@@ -26,6 +26,7 @@ from trayagent.core.stress import CallStats
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.daemon.commands import DESKTOP, Command
 from trayagent.daemon.status import CallFacts, TrayStatus, tray_status
+from trayagent import wording
 from trayagent.messages import Messages
 from trayagent.perception.pipeline import Observation, Perception
 from trayagent.storage.calls import CallStore, CallWriter, RecordingError
@@ -306,7 +307,8 @@ class Controller:
                  summary.peak, summary.final)
         self._refresh_today()
         if self.cfg["ui.notify"] and summary.samples and summary.final >= self.cfg.thresholds.alert_from:
-            self.view.notify(self.text("break_title"), self.text("break_body", index=summary.final))
+            self.view.notify(self.text("break_title"),
+                             self.text("break_body", index=wording.index(summary.final)))
 
     def _refresh_today(self) -> None:
         now = self.now()

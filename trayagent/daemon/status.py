@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from trayagent import wording
 from trayagent.core import durations
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import Thresholds
@@ -42,10 +43,12 @@ def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary
         if call.camera_problem:
             return TrayStatus("problem", text("camera_problem", elapsed=elapsed, problem=call.camera_problem),
                               True, False, call.index, today)
-        return TrayStatus(thresholds.band(call.index).value, text("on_call", elapsed=elapsed, index=call.index),
+        return TrayStatus(thresholds.band(call.index).value,
+                          text("on_call", elapsed=elapsed, index=wording.index(call.index)),
                           True, False, call.index, today)
     if paused:
-        line = text("paused_forever") if paused_until is None else text("paused", until=f"{paused_until:%H:%M}")
+        line = (text("paused_forever") if paused_until is None
+                else text("paused", until=wording.clock(paused_until, text.language)))
         return TrayStatus("paused", line, False, True, None, today)
     if problem:
         return TrayStatus("problem", text("error", problem=problem), False, False, None, today)

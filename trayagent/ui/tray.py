@@ -15,7 +15,8 @@ from trayagent.platform.desktop import quiet_notify
 from trayagent.ui import icons
 from trayagent.daemon.commands import Command
 from trayagent.daemon.status import TrayStatus
-from trayagent.core.durations import mmss
+from trayagent import wording
+from trayagent.core.stress import Thresholds
 from trayagent.messages import Messages
 
 log = logging.getLogger(__name__)
@@ -25,13 +26,19 @@ class MenuModel:
     """The menu as data: what each item says, whether it is enabled or checked, and what it posts.
     Kept apart from pystray so it can be tested without a desktop."""
 
-    def __init__(self, text: Messages, post: Callable[..., None], autostart_state: Callable[[], str]) -> None:
+    def __init__(self, text: Messages, post: Callable[..., None], autostart_state: Callable[[], str],
+                 thresholds: Thresholds = Thresholds()) -> None:
         self.text, self.post, self.autostart_state = text, post, autostart_state
+        self.thresholds = thresholds
         self.status = TrayStatus("idle", text("idle"))
 
     def call_items(self) -> list[tuple[str, str]]:
-        """(label, call id) for today's calls, newest first."""
-        return [(self.text("call_item", start=f"{c.start:%H:%M}", duration=mmss(c.duration_s), peak=c.peak), c.id)
+        """(label, call id) for today's calls, newest first: "오후 10:26 · 4분 7초 · 약간 높음", the band
+        being the highest the call reached."""
+        lang = self.text.language
+        return [(self.text("call_item", start=wording.clock(c.start.astimezone(), lang),
+                           duration=wording.duration(c.duration_s, lang),
+                           band=wording.band(self.thresholds.band(c.peak).value, lang)), c.id)
                 for c in reversed(self.status.today)]
 
 
@@ -84,6 +91,7 @@ class PystrayView:
                      lambda: post(Command.TOGGLE), default=True),
                 item(t("todays_calls"), Menu(calls_menu)),
                 item(t("show_today"), lambda: post(Command.OPEN_GRAPH, call_id=None)),
+                item(t("show_week"), lambda: post(Command.OPEN_WEEK)),
                 Menu.SEPARATOR,
                 item(t("resume"), lambda: post(Command.RESUME), visible=lambda _i: model.status.paused),
                 item(t("pause"), Menu(

@@ -1,0 +1,151 @@
+"""The gettext catalogues: every text the code marks is translated into Korean, with the same
+placeholders, in the polite style; the runtime's reading of a .po matches Babel's compiled .mo."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import os
+import re
+import string
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+import trayagent
+from trayagent import i18n, paths, wording
+
+PACKAGE = Path(trayagent.__file__).parent
+KO_PO = paths.catalogue("ko")
+NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML"}  # may stay as they are in Korean text
+
+
+def _fields(s: str) -> set[str]:
+    return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(s) if f}
+
+
+def _catalogue():
+    with KO_PO.open("rb") as f:
+        return read_po(f, locale="ko")
+
+
+@lru_cache(maxsize=1)
+def _marked_in_code() -> frozenset[str]:
+    return frozenset((m[2][0] if isinstance(m[2], tuple) else m[2]) for m in extract_from_dir(str(PACKAGE)))
+
+
+def _ko_entries():
+    return [m for m in _catalogue() if m.id]
+
+
+def test_every_marked_text_has_a_korean_translation():
+    cat = _catalogue()
+    marked = _marked_in_code()
+    assert len(marked) > 50
+    missing = sorted(mid for mid in marked if mid not in cat or not all(
+        (cat[mid].string if isinstance(cat[mid].string, tuple) else (cat[mid].string,))))
+    assert not missing, f"no Korean for {missing} (pybabel update, then translate; trayagent/locale/README.md)"
+    fuzzy = sorted(m.id if isinstance(m.id, str) else m.id[0] for m in cat if m.id and m.fuzzy)
+    assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy}"
+
+
+def test_the_catalogue_has_no_text_the_code_no_longer_uses():
+    marked = _marked_in_code()
+    stale = sorted(mid for m in _ko_entries() if (mid := m.id if isinstance(m.id, str) else m.id[0]) not in marked)
+    assert not stale, f"remove from the catalogue (pybabel update drops them): {stale}"
+
+
+@pytest.mark.parametrize("entry", _ko_entries(), ids=lambda m: (m.id if isinstance(m.id, str) else m.id[0])[:40])
+def test_translation_keeps_the_placeholders_and_reads_korean(entry):
+    msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
+    strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+    for msgstr in strings:
+        extra = wording.EXTRA_FIELDS.get(msgid, set())
+        if extra:
+            assert _fields(msgstr) <= _fields(msgid) | extra, msgstr
+        else:
+            assert _fields(msgstr) == _fields(msgid), (msgid, msgstr)
+        # Untranslated: Latin words left outside placeholders and names.
+        bare = re.sub(r"\{[^}]*\}", "", msgstr)
+        latin = {w for w in re.findall(r"[A-Za-z]{2,}", bare)} - NAMES
+        assert not latin, f"{msgstr!r} keeps English words {latin}"
+        words = set(re.findall(r"[A-Za-z]+", re.sub(r"\{[^}]*\}", "", msgid)))
+        if words - NAMES:
+            assert re.search(r"[\uac00-\ud7a3]", msgstr), f"{msgstr!r} has no Hangul"
+        # Sentences in the polite formal style of the rest of the interface (합니다체 / 해요체 requests).
+        if msgstr.endswith("."):
+            assert re.search(r"(니다|세요|시오)\.$", msgstr), f"{msgstr!r}: end a sentence with -니다 or -세요"
+
+
+def test_runtime_reading_of_the_po_matches_babels_compiled_mo():
+    buf = io.BytesIO()
+    write_mo(buf, _catalogue())
+    babel = gettext.GNUTranslations(io.BytesIO(buf.getvalue()))
+    ours = gettext.GNUTranslations(io.BytesIO(i18n.compile_po(KO_PO.read_text(encoding="utf-8"))))
+    assert ours._catalog == babel._catalog  # type: ignore[attr-defined]
+    assert ours.ngettext("{n} call", "{n} calls", 3) == "통화 {n}건"
+
+
+def test_a_compiled_mo_is_preferred_only_while_it_is_up_to_date(tmp_path, monkeypatch):
+    po = tmp_path / "ko" / "LC_MESSAGES" / "trayagent.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(KO_PO.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(paths, "catalogue", lambda lang: tmp_path / lang / "LC_MESSAGES" / "trayagent.po")
+    i18n.translation.cache_clear()
+    try:
+        assert i18n.translation("ko").gettext("Quit") == "종료"
+        buf = io.BytesIO()
+        cat = _catalogue()
+        cat["Quit"].string = "그만"
+        write_mo(buf, cat)
+        po.with_suffix(".mo").write_bytes(buf.getvalue())
+        i18n.translation.cache_clear()
+        assert i18n.translation("ko").gettext("Quit") == "그만"  # as a wheel: the .mo is read
+        os.utime(po.with_suffix(".mo"), (0, 0))  # older than the .po: ignored
+        i18n.translation.cache_clear()
+        assert i18n.translation("ko").gettext("Quit") == "종료"
+    finally:
+        i18n.translation.cache_clear()
+
+
+def test_korean_formats_dates_and_lengths_the_korean_way():
+    from datetime import date, datetime
+
+    assert wording.day(date(2026, 3, 5), "ko") == "3월 5일 (목)"
+    assert wording.day(date(2026, 3, 5), "ko", year=True) == "2026년 3월 5일 (목)"
+    assert wording.day(date(2026, 3, 5), "en") == "Thu 5 Mar"
+    assert wording.clock(datetime(2026, 3, 5, 22, 26), "ko") == "오후 10:26"
+    assert wording.clock(datetime(2026, 3, 5, 0, 5), "ko") == "오전 12:05"
+    assert wording.clock(datetime(2026, 3, 5, 22, 26), "en") == "22:26"
+    assert wording.duration(247, "ko") == "4분 7초"
+    assert wording.duration(3900, "ko") == "1시간 5분"
+    assert wording.duration(45, "en") == "45 s"
+    assert wording.minutes_words(14 * 60 + 10, "ko") == "14분"
+    assert wording.minutes_words(60, "en") == "1 minute"
+    assert wording.minutes_words(3900, "en") == "1 hour 5 minutes"
+
+
+def test_an_index_that_rounds_to_zero_has_no_sign():
+    assert wording.index(-1.7e-18) == "0.00"
+    assert wording.index(-0.004) == "0.00"
+    assert wording.index(0.4249) == "+0.42"
+    assert wording.index(-0.1) == "-0.10"
+
+
+@pytest.mark.slow
+def test_a_wheel_carries_the_compiled_catalogues(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    repo = PACKAGE.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(repo)],
+                   check=True, timeout=600)
+    (wheel,) = tmp_path.glob("trayagent-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        mo = z.read("trayagent/locale/ko/LC_MESSAGES/trayagent.mo")
+    assert gettext.GNUTranslations(io.BytesIO(mo)).gettext("Quit") == "종료"
