@@ -70,6 +70,34 @@ def runtime_dir() -> Path:
     return data_dir() / "run"
 
 
+# The longest path a Unix socket address holds (sun_path less its NUL): 107 bytes on Linux, 103 on
+# macOS. A data folder under a long (or Hangul: 3 bytes a letter) home reaches it fast.
+SOCKET_PATH_MAX = 103 if sys.platform == "darwin" else 107
+
+
+def command_socket() -> Path:
+    """The command channel's Unix socket: in the run folder, or where that path is too long for a
+    socket, in the user's own runtime folder (XDG_RUNTIME_DIR, if it is this user's and private),
+    named for the data folder. Still too long: the run folder's, which the channel refuses clearly."""
+    default = runtime_dir() / "command.sock"
+    if len(os.fsencode(default)) <= SOCKET_PATH_MAX:
+        return default
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg and os.name == "posix":
+        try:
+            st = os.stat(xdg)
+        except OSError:
+            return default
+        if st.st_uid == os.getuid() and st.st_mode & 0o077 == 0:
+            import hashlib
+
+            tag = hashlib.sha256(os.fsencode(data_dir())).hexdigest()[:16]
+            short = Path(xdg) / f"trayagent-{tag}.sock"
+            if len(os.fsencode(short)) <= SOCKET_PATH_MAX:
+                return short
+    return default
+
+
 def shipped_model() -> Path:
     """The model in the installed package, else (a source checkout) the one in models/."""
     package = Path(__file__).resolve().parent

@@ -39,6 +39,8 @@ def stop_command(args) -> int:
     except ipc.NotRunning:
         print("trayagent is not running")
         return 0
+    except ipc.NoReply:
+        pass  # it stopped before answering: the lock below says whether it is gone
     lock = instance_lock()
     try:  # the daemon holds its lock until the open call is closed out and everything is released
         lock.acquire(timeout=20)

@@ -3,30 +3,51 @@
 Only the same user can reach it: a Unix socket in the user's private run folder (a named pipe on
 Windows), and every connection must prove it knows a random key kept in a file only that user can
 read. Messages are JSON, never pickles.
+
+No client can hold the channel up: each connection is served on a thread of its own (at most
+MAX_CLIENTS at once), and on POSIX it is cut off if its handshake and request take longer than
+DEADLINE_S. No request can take the server down: requests are capped in size and nesting, and
+anything malformed gets an error reply. The client gives up on a daemon that does not answer.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import secrets
+import socket
 import sys
 import threading
-from multiprocessing.connection import Client, Connection, Listener
+import time
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Client, Connection, Listener, answer_challenge, deliver_challenge
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
-from trayagent.storage.private import make_private_dir, open_private
+from trayagent.storage.private import describe, make_private_dir, open_private
 
 log = logging.getLogger(__name__)
+
+MAX_REQUEST = 65536  # bytes; a real request is under 100, a malformed one up to this gets an error reply
+MAX_REPLY = 1 << 20
+MAX_DEPTH = 4  # a request is a flat object: {"cmd": "pause", "minutes": 5}
+MAX_CLIENTS = 16  # connections served at once; more are closed at once
+DEADLINE_S = 5.0  # a connection's handshake and request, on the server
+CONNECT_TIMEOUT_S = 5.0  # the client's connect and handshake
+REPLY_TIMEOUT_S = 30.0  # the client's wait for a reply: longer than the controller's longest answer
 
 
 class NotRunning(TrayagentError):
     pass
+
+
+class NoReply(TrayagentError):
+    """The daemon took the request but closed the connection without answering (it was stopping)."""
 
 
 def _address() -> tuple[str, str]:
@@ -34,18 +55,40 @@ def _address() -> tuple[str, str]:
     if sys.platform == "win32":
         tag = hashlib.sha256(str(run).encode()).hexdigest()[:16]
         return rf"\\.\pipe\trayagent-{tag}", "AF_PIPE"
-    return str(run / "command.sock"), "AF_UNIX"
+    sock = paths.command_socket()
+    size = len(os.fsencode(sock))
+    if size > paths.SOCKET_PATH_MAX:
+        raise TrayagentError(f"the data folder's path is too long for the command channel ({sock} is {size} bytes, "
+                             f"a Unix socket allows {paths.SOCKET_PATH_MAX}): set TRAYAGENT_HOME to a shorter "
+                             "folder, or XDG_RUNTIME_DIR to your private runtime folder")
+    return str(sock), "AF_UNIX"
+
+
+def check_address() -> str:
+    """Where the command channel lives; TrayagentError saying how to fix it when it cannot (doctor)."""
+    return _address()[0]
 
 
 def _key_file() -> Path:
     return paths.runtime_dir() / "command.key"
 
 
+def _start_problem(path: Path | str, what: str, e: OSError) -> TrayagentError:
+    hint = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
+            errno.EACCES: "make the folder writable for your user", errno.EROFS: "use a writable data folder",
+            errno.EISDIR: "remove that folder"}.get(e.errno or 0, "")
+    return TrayagentError(f"cannot start: {path}: {what} ({describe(e)})" + (f"; {hint} and start again" if hint else ""))
+
+
 def _new_key() -> bytes:
-    make_private_dir(paths.runtime_dir())
     key = secrets.token_bytes(32)
-    with open_private(_key_file(), "w") as f:
-        f.write(key.hex())
+    try:
+        make_private_dir(paths.runtime_dir())
+        _key_file().unlink(missing_ok=True)  # a link of that name goes; its target stays untouched
+        with open_private(_key_file(), "x") as f:
+            f.write(key.hex())
+    except OSError as e:
+        raise _start_problem(_key_file(), "cannot write the command key", e) from None
     return key
 
 
@@ -56,18 +99,105 @@ def _read_key() -> bytes:
         raise NotRunning("trayagent is not running") from None
 
 
+def _depth(text: str) -> int:
+    """How deeply a JSON text nests, counted without parsing it (parsing deep text recurses)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_message(body: bytes) -> dict[str, Any]:
+    """A request's bytes as a JSON object; ValueError saying what is wrong with them."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    if _depth(text) > MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ValueError("not JSON") from None
+    if not isinstance(message, dict):
+        raise ValueError("a request is a JSON object")
+    return message
+
+
+class _Deadline:
+    """Cuts a connection's socket after `seconds` (POSIX), waking a read that waits on a silent peer.
+    On Windows the connection's own thread and the cap on connections do the protecting."""
+
+    def __init__(self, conn: Connection, family: str, seconds: float) -> None:
+        self._sock: socket.socket | None = None
+        if family == "AF_UNIX":
+            try:
+                self._sock = socket.socket(fileno=os.dup(conn.fileno()))
+            except OSError:
+                self._sock = None
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        if self._sock is not None:
+            self._timer.start()
+        return self
+
+    def _expire(self) -> None:
+        self.expired = True
+        try:
+            if self._sock is not None:
+                self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+        if self._sock is not None:
+            self._sock.close()
+
+
 class CommandServer:
-    """Serves requests on a thread; `handle` gets the request dict and returns the reply dict."""
+    """Serves requests, each connection on its own thread; `handle` gets the request dict and returns
+    the reply dict. TrayagentError (one line saying how to fix it) when the channel cannot be opened."""
 
     def __init__(self, handle: Callable[[dict], dict]) -> None:
         self._handle = handle
-        address, family = _address()
-        if family == "AF_UNIX":
-            Path(address).unlink(missing_ok=True)  # left by a crash; the instance lock says we own it
+        address, self._family = _address()
+        if self._family == "AF_UNIX":
+            try:
+                Path(address).unlink(missing_ok=True)  # left by a crash; the instance lock says we own it
+            except OSError as e:
+                raise _start_problem(address, "cannot replace the command socket", e) from None
         self._key = _new_key()
-        self._listener = Listener(address, family, authkey=self._key)
-        if family == "AF_UNIX":
+        try:
+            self._listener = Listener(address, self._family, backlog=MAX_CLIENTS)
+        except OSError as e:
+            raise _start_problem(address, "cannot open the command channel", e) from None
+        if self._family == "AF_UNIX":
             os.chmod(address, 0o600)
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="command-server", daemon=True)
         self._thread.start()
@@ -76,28 +206,54 @@ class CommandServer:
         while not self._stopping:
             try:
                 conn = self._listener.accept()
-            except (OSError, EOFError) as e:  # includes a failed key check
+            except Exception as e:  # the listener closed, or out of descriptors: never end the loop
                 if self._stopping:
                     return
-                log.warning("refused a command connection: %s", e)
+                log.warning("command channel: accept failed: %s", e)
+                time.sleep(0.1)
                 continue
-            except Exception as e:  # AuthenticationError and friends
-                log.warning("refused a command connection: %s", e)
+            if not self._slots.acquire(blocking=False):
+                log.warning("command channel: %d connections already open; closed a new one", MAX_CLIENTS)
+                conn.close()
                 continue
-            with conn:
-                self._reply(conn)
+            threading.Thread(target=self._serve_one, args=(conn,), name="command-connection", daemon=True).start()
 
-    def _reply(self, conn: Connection) -> None:
+    def _serve_one(self, conn: Connection) -> None:
         try:
-            request = json.loads(conn.recv_bytes(65536))
-            reply = self._handle(request) if isinstance(request, dict) else {"ok": False, "error": "bad request"}
-        except (OSError, EOFError, ValueError) as e:
+            with conn, _Deadline(conn, self._family, DEADLINE_S) as deadline:
+                try:
+                    deliver_challenge(conn, self._key)
+                    answer_challenge(conn, self._key)
+                    body = conn.recv_bytes(MAX_REQUEST)
+                except AuthenticationError as e:
+                    log.warning("refused a command connection: %s", e)
+                    return
+                except (OSError, EOFError) as e:
+                    log.warning("dropped a command connection%s: %s",
+                                " that said nothing in time" if deadline.expired else "", e or type(e).__name__)
+                    return
+                deadline.cancel()
+                reply = self._answer(body)
+                try:
+                    conn.send_bytes(json.dumps(reply).encode())
+                except OSError:
+                    pass  # the client went away; what was asked was done
+        except Exception:  # one connection must never end the server
+            log.exception("command connection failed")
+        finally:
+            self._slots.release()
+
+    def _answer(self, body: bytes) -> dict:
+        try:
+            request = parse_message(body)
+        except ValueError as e:
             log.warning("bad command: %s", e)
-            return
+            return {"ok": False, "error": f"bad request: {e}"}
         try:
-            conn.send_bytes(json.dumps(reply).encode())
-        except OSError:
-            pass
+            return self._handle(request)
+        except Exception as e:
+            log.exception("command failed")
+            return {"ok": False, "error": str(e) or type(e).__name__}
 
     def close(self) -> None:
         # accept() may not wake on close on every platform; the serving thread is a daemon thread,
@@ -107,18 +263,49 @@ class CommandServer:
         _key_file().unlink(missing_ok=True)
 
 
-def send(request: dict, timeout_s: float = 10.0) -> dict:
-    """Send one request to the running daemon and return its reply."""
+def send(request: dict, timeout_s: float = REPLY_TIMEOUT_S, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> dict:
+    """Send one request to the running daemon and return its reply. NotRunning when no daemon is
+    there, NoReply when it closed the connection without answering, TrayagentError when it does not
+    answer in time."""
     address, family = _address()
     key = _read_key()
-    try:
-        conn = Client(address, family, authkey=key)
-    except (OSError, EOFError):
+    got: dict[str, Any] = {}
+
+    def connect() -> None:  # multiprocessing's connect and handshake have no timeout of their own
+        try:
+            got["conn"] = Client(address, family, authkey=key)
+        except BaseException as e:
+            got["error"] = e
+
+    t = threading.Thread(target=connect, name="command-client", daemon=True)
+    t.start()
+    t.join(connect_timeout_s)
+    if t.is_alive():
+        raise TrayagentError(f"trayagent did not answer in time (no handshake within {connect_timeout_s:.0f} s); "
+                             "if it stays stuck, end it in the task manager and start it again")
+    error = got.get("error")
+    if isinstance(error, EOFError):
+        raise TrayagentError("trayagent closed the connection before answering (busy with many requests?); "
+                             "try again") from None
+    if isinstance(error, OSError):
         raise NotRunning("trayagent is not running") from None
-    except Exception as e:  # a stale key from a crashed daemon fails authentication
-        raise NotRunning(f"trayagent is not running ({e})") from None
+    if error is not None:  # a stale key from a crashed daemon fails authentication
+        raise NotRunning(f"trayagent is not running ({error})") from None
+    conn = got["conn"]
     with conn:
-        conn.send_bytes(json.dumps(request).encode())
-        if not conn.poll(timeout_s):
-            raise TrayagentError("trayagent did not answer in time")
-        return json.loads(conn.recv_bytes())
+        try:
+            conn.send_bytes(json.dumps(request).encode())
+            if not conn.poll(timeout_s):
+                raise TrayagentError(f"trayagent did not answer within {timeout_s:.0f} s; the request may still "
+                                     "be carried out: see `trayagent status`")
+            body = conn.recv_bytes(MAX_REPLY)
+        except (EOFError, OSError):
+            raise NoReply("trayagent closed the connection without answering (it may have stopped): "
+                          "see `trayagent status`") from None
+    try:
+        reply = json.loads(body)
+    except (ValueError, RecursionError):
+        reply = None
+    if not isinstance(reply, dict):
+        raise TrayagentError("trayagent answered with something unreadable")
+    return reply
