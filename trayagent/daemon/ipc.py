@@ -13,10 +13,10 @@ anything malformed gets an error reply. The client gives up on a daemon that doe
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import sys
@@ -50,11 +50,12 @@ class NoReply(TrayagentError):
     """The daemon took the request but closed the connection without answering (it was stopping)."""
 
 
-def _address() -> tuple[str, str]:
-    run = paths.runtime_dir()
+def _address(new: bool = False) -> tuple[str, str]:
+    """The channel's address. On Windows pipe names are one namespace for every session of the
+    machine (a terminal server's users too), so the name is random, made anew by each daemon (`new`)
+    and kept in the private run folder beside the key; a client reads it there."""
     if sys.platform == "win32":
-        tag = hashlib.sha256(str(run).encode()).hexdigest()[:16]
-        return rf"\\.\pipe\trayagent-{tag}", "AF_PIPE"
+        return (_new_pipe_name() if new else _pipe_name()), "AF_PIPE"
     sock = paths.command_socket()
     size = len(os.fsencode(sock))
     if size > paths.SOCKET_PATH_MAX:
@@ -90,6 +91,47 @@ def _new_key() -> bytes:
     except OSError as e:
         raise _start_problem(_key_file(), "cannot write the command key", e) from None
     return key
+
+
+def _pipe_file() -> Path:
+    return paths.runtime_dir() / "command.pipe"
+
+
+PIPE_NAME = re.compile(r"\\\\\.\\pipe\\trayagent-[0-9a-f]{32}")
+
+
+def _new_pipe_name() -> str:
+    name = rf"\\.\pipe\trayagent-{secrets.token_hex(16)}"
+    try:
+        make_private_dir(paths.runtime_dir())
+        _pipe_file().unlink(missing_ok=True)
+        with open_private(_pipe_file(), "x") as f:
+            f.write(name)
+    except OSError as e:
+        raise TrayagentError(f"cannot start: {_pipe_file()}: cannot write the command pipe's name ({e.strerror})") from None
+    return name
+
+
+def _pipe_taken(name: str) -> bool:
+    """Does a pipe of this name exist already (someone else's: ours are new random names)? Windows
+    refuses such a name anyway (FILE_FLAG_FIRST_PIPE_INSTANCE); wine does not, so ask first too."""
+    import _winapi  # Windows only
+
+    try:
+        _winapi.WaitNamedPipe(name, 1)
+    except OSError as e:
+        return getattr(e, "winerror", None) != 2  # ERROR_FILE_NOT_FOUND: no such pipe
+    return True
+
+
+def _pipe_name() -> str:
+    try:
+        name = _pipe_file().read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        raise NotRunning("trayagent is not running") from None
+    if not PIPE_NAME.fullmatch(name):
+        raise NotRunning(f"trayagent is not running ({_pipe_file()} does not hold a pipe name)")
+    return name
 
 
 def _read_key() -> bytes:
@@ -184,7 +226,7 @@ class CommandServer:
 
     def __init__(self, handle: Callable[[dict], dict]) -> None:
         self._handle = handle
-        address, self._family = _address()
+        address, self._family = _address(new=True)
         if self._family == "AF_UNIX":
             try:
                 Path(address).unlink(missing_ok=True)  # left by a crash; the instance lock says we own it
@@ -192,7 +234,17 @@ class CommandServer:
                 raise _start_problem(address, "cannot replace the command socket", e) from None
         self._key = _new_key()
         try:
+            # On Windows the first pipe instance is made with FILE_FLAG_FIRST_PIPE_INSTANCE
+            # (multiprocessing's PipeListener does so), so a name someone else made first is refused
+            # with access denied instead of joining their pipe.
+            if self._family == "AF_PIPE" and _pipe_taken(address):
+                raise PermissionError(errno.EACCES, "the pipe exists", address)
             self._listener = Listener(address, self._family, backlog=MAX_CLIENTS)
+        except PermissionError as e:
+            if self._family == "AF_PIPE":
+                raise TrayagentError(f"cannot start: the command pipe {address} already exists, made by another "
+                                     "process; trayagent does not share it: start trayagent again") from None
+            raise _start_problem(address, "cannot open the command channel", e) from None
         except OSError as e:
             raise _start_problem(address, "cannot open the command channel", e) from None
         if self._family == "AF_UNIX":
@@ -261,6 +313,7 @@ class CommandServer:
         self._stopping = True
         self._listener.close()
         _key_file().unlink(missing_ok=True)
+        _pipe_file().unlink(missing_ok=True)
 
 
 def send(request: dict, timeout_s: float = REPLY_TIMEOUT_S, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> dict:
