@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import videos
-from tests.test_analyze import run_cli
+from tests.helpers import cli as run_cli
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 CARD = json.loads((MODELS / "metrics.json").read_text()) if (MODELS / "metrics.json").exists() else None
