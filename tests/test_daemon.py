@@ -245,10 +245,10 @@ def test_disk_full_stops_recording_but_not_the_daemon(rig, monkeypatch):
 
     monkeypatch.setattr(ctl.call.writer, "write", full)
     ctl.advance(4)
-    assert ctl.call is not None and "No space left" in ctl.problem
+    assert ctl.call is not None and "No space left" in ctl.recording_problem
     assert store.call_path(ctl.call.writer.id).read_text() == written  # nothing already written is lost
     ctl.handle("end")
-    assert ctl.status().look == "problem"
+    assert len(store.calls()) == 1  # the index could be written: the call is listed
 
 
 def test_wall_clock_jumps_do_not_bend_the_record(rig):
@@ -305,3 +305,89 @@ def test_an_installer_quit_request_ends_the_daemon_with_the_call_closed_out(rig,
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+# ---- truthful replies (issue 12, item 4) -------------------------------------------------------------
+def test_a_busy_controller_withdraws_what_it_did_not_do(rig):
+    ctl, clock, cam, view, signal, store = rig
+    reply = ctl.ask("toggle", timeout_s=0.05)  # the loop is busy elsewhere (here: not running yet)
+    assert reply["ok"] is False and "nothing was done" in reply["error"]
+    ctl.post("stop")
+    t = threading.Thread(target=ctl.run)
+    t.start()
+    t.join(10)
+    assert cam.opened == 0 and store.calls() == []  # the toggle the asker was told failed never ran
+
+
+def test_a_command_taken_late_answers_with_what_happened(rig, monkeypatch):
+    import time
+
+    from trayagent.daemon.commands import Command
+
+    ctl, clock, cam, view, signal, store = rig
+
+    def slow_toggle(self) -> None:  # taken at once, but takes longer than the asker's patience
+        time.sleep(0.5)
+        Controller.toggle(self)
+
+    monkeypatch.setitem(Controller._METHODS, Command.TOGGLE, slow_toggle)
+    t = threading.Thread(target=ctl.run)
+    t.start()
+    try:
+        reply = ctl.ask("toggle", timeout_s=0.1)
+        assert reply["ok"] is True and reply["state"] == "call"
+    finally:
+        ctl.post("stop")
+        t.join(10)
+
+
+# ---- disk full mid-call (issue 12, item 13) ----------------------------------------------------------
+@pytest.fixture
+def disk(monkeypatch):
+    """The disk fills and frees at the test's word: every write of a data file fails meanwhile."""
+    import errno
+
+    from trayagent.storage import calls
+
+    state = {"full": False}
+    real = calls._write_all
+
+    def write_all(fd, data):
+        if state["full"]:
+            e = OSError(errno.ENOSPC, "No space left on device")
+            e.written = 0
+            raise e
+        return real(fd, data)
+
+    monkeypatch.setattr(calls, "_write_all", write_all)
+    return state
+
+
+def test_disk_full_mid_call_shows_at_once_and_clears_when_writing_works(rig, disk):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(5)
+    disk["full"] = True
+    ctl.advance(2)
+    s = ctl.status()
+    assert s.in_call and s.look == "problem" and "recording stopped" in s.line and "No space left" in s.line
+    rows = len(store.call_path(ctl.call.writer.id).read_text().splitlines())
+    disk["full"] = False
+    ctl.advance(ctl.RECORDING_RETRY_S + 1)
+    s = ctl.status()
+    assert s.look != "problem" and "recording stopped" not in s.line
+    assert len(store.call_path(ctl.call.writer.id).read_text().splitlines()) > rows  # recording again
+    ctl.handle("end")
+    assert [c.samples for c in store.calls()] and ctl.status().look == "idle"
+
+
+def test_an_index_full_at_call_end_is_written_once_space_returns(rig, disk):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.handle("start")
+    ctl.advance(6)
+    disk["full"] = True
+    ctl.handle("end")
+    assert store.calls() == [] and ctl.status().look == "problem"
+    disk["full"] = False
+    ctl.advance(ctl.RECORDING_RETRY_S + 1)
+    assert len(store.calls()) == 1 and ctl.status().look == "idle"

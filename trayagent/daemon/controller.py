@@ -46,6 +46,30 @@ class View(Protocol):
     def notify(self, title: str, body: str) -> None: ...
 
 
+class _Asked:
+    """A command someone waits on through the command channel: either the controller takes it or
+    the asker withdraws it after waiting too long, never both, so a reply always says what happened."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "queued"
+        self.reply: queue.Queue[dict] = queue.Queue(maxsize=1)
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._state == "withdrawn":
+                return False
+            self._state = "taken"
+            return True
+
+    def withdraw(self) -> bool:
+        with self._lock:
+            if self._state == "queued":
+                self._state = "withdrawn"
+                return True
+            return False
+
+
 @dataclass
 class _Call:
     writer: CallWriter
@@ -54,6 +78,7 @@ class _Call:
     start_wall: datetime
     stats: CallStats = field(default_factory=CallStats)
     recording: bool = True
+    retry_at: float = 0.0  # monotonic: when to try writing again after a failed write
 
     def time_at(self, t: float) -> datetime:
         """Times within a call run on the monotonic clock from its start: a wall-clock change
@@ -64,6 +89,8 @@ class _Call:
 class Controller:
     POLL_S = 1.0  # how often automatic call signals are read
     SLEEP_GAP_S = 60.0  # no tick for this long while in a call: the machine slept
+    RECORDING_RETRY_S = 5.0  # after a failed write (disk full), how often to try again
+    ANSWER_WAIT_S = 20.0  # how long the command channel waits for a command the controller has taken
 
     def __init__(self, cfg: Config, store: CallStore, perception: Callable[[], Perception],
                  open_camera: Callable[[], FrameReader], view: View, signal: Signal | None = None,
@@ -84,7 +111,10 @@ class Controller:
         self.paused_until: float | None = None  # monotonic; math.inf: until resumed
         self.paused_wall: datetime | None = None
         self.stopped = threading.Event()
-        self.problem: str | None = None  # daemon-wide (model, recording), shown in the tray
+        self.problem: str | None = None  # daemon-wide (settings, model), shown in the tray
+        self.recording_problem: str | None = None  # writing failed; cleared once a write works again
+        self._unindexed: list[CallSummary] = []  # ended calls whose index row could not be written yet
+        self._next_index_retry = 0.0
         self._auto_on = False
         self._next_poll = 0.0
         self._next_sample = 0.0
@@ -99,13 +129,21 @@ class Controller:
         self.commands.put((Command(command), kw))
 
     def ask(self, command: Command | str, timeout_s: float = 5.0, **kw: Any) -> dict:
-        """Post a command and wait for the controller's reply (the command channel uses this)."""
-        reply: queue.Queue[dict] = queue.Queue(maxsize=1)
-        self.commands.put((Command(command), {**kw, "_reply": reply}))
+        """Post a command and wait for the controller's reply (the command channel uses this). The
+        reply tells the truth: a command not taken within `timeout_s` is withdrawn, and one taken is
+        waited for, so "busy" always means nothing was done."""
+        asked = _Asked()
+        self.commands.put((Command(command), {**kw, "_asked": asked}))
         try:
-            return reply.get(timeout=timeout_s)
+            return asked.reply.get(timeout=timeout_s)
         except queue.Empty:
-            return {"ok": False, "error": "the daemon is busy; try again"}
+            pass
+        if asked.withdraw():
+            return {"ok": False, "error": "the daemon is busy; nothing was done, try again"}
+        try:
+            return asked.reply.get(timeout=self.ANSWER_WAIT_S)
+        except queue.Empty:
+            return {"ok": False, "error": "the daemon is still carrying this out; see `trayagent status`"}
 
     # ---- the loop (controller thread) ------------------------------------------------------------
     def run(self) -> None:
@@ -123,14 +161,15 @@ class Controller:
             except queue.Empty:
                 pass
             else:
-                reply = kw.pop("_reply", None)
-                try:
-                    result = self.handle(command, **kw)
-                except Exception as e:  # one bad command must not end the daemon
-                    log.exception("command %s failed", command)
-                    result = {"ok": False, "error": str(e)}
-                if reply is not None:
-                    reply.put(result)
+                asked: _Asked | None = kw.pop("_asked", None)
+                if asked is None or asked.take():  # else the asker gave up and was told so
+                    try:
+                        result = self.handle(command, **kw)
+                    except Exception as e:  # one bad command must not end the daemon
+                        log.exception("command %s failed", command)
+                        result = {"ok": False, "error": str(e)}
+                    if asked is not None:
+                        asked.reply.put(result)
             self.tick()
         self._end_call("quit")
 
@@ -224,6 +263,9 @@ class Controller:
         if self.call is not None and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
             self._sample(self.call, t)
+        if self._unindexed and t >= self._next_index_retry:
+            self._next_index_retry = t + self.RECORDING_RETRY_S
+            self._index_pending()
         self._publish()
 
     def _quit_requested(self) -> bool:
@@ -262,7 +304,7 @@ class Controller:
             start_wall = self.now()
             writer = self.store.new_call(start_wall)
         except RecordingError as e:
-            self.problem = str(e)
+            self.recording_problem = str(e)
             log.error("%s", e)
             return
         self.call = _Call(writer, CameraSession(self._open_camera, self.clock), self.clock(), start_wall)
@@ -278,13 +320,19 @@ class Controller:
         if call.stats.samples == 0 and image is not None:
             log.info("first result %.2f s after the call started", self.clock() - call.started)
         sample = obs.record(call.stats, call.time_at(t))
-        if call.recording:
+        if call.recording or t >= call.retry_at:
             try:
                 call.writer.write(sample)
             except RecordingError as e:
-                call.recording = False  # keep the daemon and the live index; tell the user
-                self.problem = str(e)
-                log.error("%s; recording stopped for this call", e)
+                if call.recording:  # keep the daemon and the live index; tell the user now
+                    self.recording_problem = f"recording stopped: {e}"
+                    log.error("%s; recording stopped until writing works again", e)
+                call.recording, call.retry_at = False, t + self.RECORDING_RETRY_S
+            else:
+                if not call.recording:
+                    log.info("writing works again: recording call %s again", call.writer.id)
+                    call.recording = True
+                self.recording_problem = None
 
     def _end_call(self, reason: Reason) -> None:
         call, self.call = self.call, None
@@ -298,11 +346,8 @@ class Controller:
             log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
             self.store.discard(call.writer)
             return
-        try:
-            self.store.add_to_index(summary)
-        except RecordingError as e:
-            self.problem = str(e)
-            log.error("%s", e)
+        self._unindexed.append(summary)
+        self._index_pending()
         log.info("call %s ended (%s): %d samples, peak %.3f, final %.3f", summary.id, reason, summary.samples,
                  summary.peak, summary.final)
         self._refresh_today()
@@ -310,17 +355,37 @@ class Controller:
             self.view.notify(self.text("break_title"),
                              self.text("break_body", index=wording.index(summary.final)))
 
+    def _index_pending(self) -> None:
+        """Write the index rows of ended calls; one that cannot be written (disk full) is tried again
+        every RECORDING_RETRY_S, so nothing is lost and the problem clears once writing works."""
+        while self._unindexed:
+            try:
+                self.store.add_to_index(self._unindexed[0])
+            except RecordingError as e:
+                if self.recording_problem != str(e):
+                    log.error("%s", e)
+                self.recording_problem = str(e)
+                return
+            self._unindexed.pop(0)
+            self.recording_problem = None
+            self._refresh_today()
+
     def _refresh_today(self) -> None:
         now = self.now()
-        self._today = tuple(self.store.calls_on(now.date(), now.tzinfo))
+        try:
+            self._today = tuple(self.store.calls_on(now.date(), now.tzinfo))
+        except TrayagentError as e:  # an index that became unreadable: say so, keep recording
+            self.recording_problem = str(e)
 
     # ---- what the tray shows ---------------------------------------------------------------------
     def status(self) -> TrayStatus:
         call = None
         if self.call is not None:
-            call = CallFacts(self.clock() - self.call.started, self.call.stats.index, self.call.camera.problem)
+            call = CallFacts(self.clock() - self.call.started, self.call.stats.index, self.call.camera.problem,
+                             None if self.call.recording else self.recording_problem)
         return tray_status(self.text, self.cfg.thresholds, self._today, call=call,
-                           paused=self.paused_until is not None, paused_until=self.paused_wall, problem=self.problem)
+                           paused=self.paused_until is not None, paused_until=self.paused_wall,
+                           problem=self.recording_problem or self.problem)
 
     def _publish(self, force: bool = False) -> None:
         status = self.status()

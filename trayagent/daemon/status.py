@@ -32,6 +32,7 @@ class CallFacts:
     elapsed_s: float
     index: float
     camera_problem: str | None = None
+    recording_problem: str | None = None  # writing this call's record failed (disk full): said at once
 
 
 def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary, ...], *,
@@ -43,6 +44,9 @@ def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary
         if call.camera_problem:
             return TrayStatus("problem", text("camera_problem", elapsed=elapsed, problem=call.camera_problem),
                               True, False, call.index, today)
+        if call.recording_problem:
+            return TrayStatus("problem", text("error", problem=call.recording_problem), True, False, call.index,
+                              today)
         return TrayStatus(thresholds.band(call.index).value,
                           text("on_call", elapsed=elapsed, index=wording.index(call.index)),
                           True, False, call.index, today)
