@@ -10,27 +10,56 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from models import near_copies
+from models.data import FER_DATA, SHARED
 from models.fer_folders import write as write_folders
-from trayagent.perception import labelled
-from trayagent.perception.classifier import EmotionClassifier
 from trayagent.core.emotions import FER7, PRODUCT4
-from trayagent.perception.evaluate import evaluate, read_images
+from trayagent.perception.classifier import EmotionClassifier
 
 HERE = Path(__file__).resolve().parent
+JAFFE = SHARED / "datasets" / "jaffe-dev" / "images"
+JAFFE_PERSON = r"^([A-Z]{2})\."
 
 
-def held_out(model: Path, data: Path, split: str) -> dict:
+def product(*args: str) -> dict:
+    """`trayagent ARGS --json` as a user runs it, in an empty data folder (no settings, no calibration)."""
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "TRAYAGENT_HOME": home}
+        done = subprocess.run([sys.executable, "-m", "trayagent", *args, "--json"], capture_output=True, text=True,
+                              env=env, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"trayagent {' '.join(args)} failed: {done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+def held_out(model: Path, data: Path, split: str, leave_out: set[int] = frozenset()) -> dict:
+    """`trayagent evaluate` on a FER2013 split written as folders, some faces left out by index."""
     with tempfile.TemporaryDirectory() as tmp:
         write_folders(data, split, Path(tmp))
-        images = read_images(labelled.scan(Path(tmp)), progress=False)
-        return evaluate(EmotionClassifier(model), images, detect_faces=False, progress=False)
+        for i in leave_out:
+            for f in Path(tmp).glob(f"*/{split}-{i:05d}.png"):
+                f.unlink()
+        result = product("evaluate", tmp, "--model", str(model))
+    result.pop("model")
+    return result
+
+
+def jaffe_dev(model: Path) -> dict:
+    """Whole photos through the daemon's face finding, per person, calibrated on each one's own
+    neutral photos (`trayagent evaluate --per-person`)."""
+    result = product("evaluate", str(JAFFE), "--detect-faces", "--per-person", JAFFE_PERSON, "--model", str(model))
+    result.pop("model")
+    return result
 
 
 def latency_ms(model: Path, runs: int = 2000) -> dict:
@@ -62,19 +91,24 @@ def matrix_md(matrix: list[list[int]], rows: list[str], cols: list[str]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path, nargs="?", default=HERE / "emotion.onnx")
-    ap.add_argument("--data", type=Path, default=Path("../shared/datasets/fer2013"))
+    ap.add_argument("--data", type=Path, default=FER_DATA)
     ap.add_argument("--out", type=Path, default=HERE / "metrics.json")
     args = ap.parse_args()
     result = {"model": args.model.name, "size_mb": round(args.model.stat().st_size / 2**20, 2),
               "privatetest": held_out(args.model, args.data, "privatetest"),
+              "privatetest_without_near_copies": held_out(args.model, args.data, "privatetest",
+                                                          near_copies.load("privatetest")),
               "publictest": held_out(args.model, args.data, "publictest"),
+              "jaffe_dev": jaffe_dev(args.model),
               "latency_one_thread": latency_ms(args.model)}
-    for split in ("privatetest", "publictest"):
-        result[split].pop("model")
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    p = result["privatetest"]
+    p, d, j = result["privatetest"], result["privatetest_without_near_copies"], result["jaffe_dev"]
     print(f"privatetest: 4-class accuracy {p['accuracy_4']:.2%} macro-F1 {p['macro_f1_4']:.3f}; "
           f"7-class accuracy {p['accuracy_7']:.2%} macro-F1 {p['macro_f1_7']:.3f}")
+    print(f"privatetest without near-copies ({d['images']} faces): 4-class {d['accuracy_4']:.2%}, "
+          f"7-class {d['accuracy_7']:.2%}")
+    print(f"jaffe-dev: 4-class {j['accuracy_4']:.2%} uncalibrated, {j['accuracy_4_calibrated']:.2%} calibrated; "
+          f"recall {j['recall_4']} / {j['recall_4_calibrated']}")
     print(f"publictest: 4-class {result['publictest']['accuracy_4']:.2%}, 7-class {result['publictest']['accuracy_7']:.2%}")
     print(f"latency: {result['latency_one_thread']}")
     print()
