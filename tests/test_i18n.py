@@ -28,6 +28,13 @@ def _fields(s: str) -> set[str]:
     return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(s) if f}
 
 
+def _code_removed(s: str) -> str:
+    """Text less what stays as typed in every language: placeholders, `commands`, --options, dates."""
+    for pattern in (r"\{[^}]*\}", r"`[^`]*`", r"--[a-z][a-z-]*", r"YYYY-MM-DD"):
+        s = re.sub(pattern, "", s)
+    return s
+
+
 def _catalogue():
     with KO_PO.open("rb") as f:
         return read_po(f, locale="ko")
@@ -70,10 +77,10 @@ def test_translation_keeps_the_placeholders_and_reads_korean(entry):
         else:
             assert _fields(msgstr) == _fields(msgid), (msgid, msgstr)
         # Untranslated: Latin words left outside placeholders and names.
-        bare = re.sub(r"\{[^}]*\}", "", msgstr)
+        bare = _code_removed(msgstr)
         latin = {w for w in re.findall(r"[A-Za-z]{2,}", bare)} - NAMES
         assert not latin, f"{msgstr!r} keeps English words {latin}"
-        words = set(re.findall(r"[A-Za-z]+", re.sub(r"\{[^}]*\}", "", msgid)))
+        words = set(re.findall(r"[A-Za-z]+", _code_removed(msgid)))
         if words - NAMES:
             assert re.search(r"[\uac00-\ud7a3]", msgstr), f"{msgstr!r} has no Hangul"
         # Sentences in the polite formal style of the rest of the interface (합니다체 / 해요체 requests).

@@ -83,12 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_lazy("trayagent.commands.history", "calls_command"))
 
-    p = sub.add_parser("graph", help="draw a call's stress graph, or a whole day's")
+    p = sub.add_parser("graph", help="draw a call's stress graph, a whole day's, or a week at a glance")
     p.add_argument("call_id", nargs="?", help="call id from `trayagent calls`")
     p.add_argument("--today", action="store_true", help="all of today's calls in one figure")
-    p.add_argument("--date", help="with --today: another day, YYYY-MM-DD")
+    p.add_argument("--week", action="store_true",
+                   help="the last 7 days: calls a day, time in each band, peak and mean")
+    p.add_argument("--days", type=int, help="with --week: this many days instead of 7")
+    p.add_argument("--date", help="with --today: another day; with --week: the last day (YYYY-MM-DD)")
     p.add_argument("--out", help="write a PNG here instead of opening it")
-    p.set_defaults(func=_lazy("trayagent.commands.history", "graph_command"))
+    p.set_defaults(func=_lazy("trayagent.commands.graph", "graph_command"))
 
     p = sub.add_parser("doctor", help="check camera, model, settings, data folder, call signals; say how to fix")
     p.add_argument("--no-camera", action="store_true", help="do not open the camera")
@@ -146,12 +149,25 @@ def _tolerant_console() -> None:
                 pass
 
 
+def _use_language() -> None:
+    """Messages in `ui.language`; settings that cannot be read are reported by the command that
+    needs them, not here, so this falls back to the system's language quietly."""
+    from trayagent import config, i18n
+
+    try:
+        language = config.load(strict_policy=False)["ui.language"]
+    except Exception:  # noqa: BLE001 - unreadable settings: the command that needs them says why
+        language = "auto"
+    i18n.use(language)
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
 
     # Everything trayagent writes (calls, logs, settings, graphs) is for its user's eyes only.
     os.umask(0o077)
     _tolerant_console()
+    _use_language()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -1,16 +1,37 @@
-"""A graph in a window of its own (this runs in a child process of the tray, never in the daemon)."""
+"""A graph in a plain window of its own (this runs in a child process of the tray, never in the daemon):
+sized to the screen, no plotting toolbar, and beside the graph the day's calls, each with a dot in
+the colour of the band it reached; clicking one shows its graph. Escape closes the window."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
 from matplotlib.figure import Figure
 
+from trayagent.i18n import _
 
-def show(fig: Figure, title: str) -> bool:
+
+@dataclass(frozen=True)
+class CallEntry:
+    label: str  # "오후 10:26 · 4분 7초"
+    colour: str  # the band it reached
+    call_id: str
+
+
+def window_size(screen_w: int, screen_h: int) -> tuple[int, int]:
+    """Most of the screen, leaving room for a taskbar; never larger than a graph needs."""
+    return min(int(screen_w * 0.9), 1500), min(int(screen_h * 0.85), 950)
+
+
+def show(fig: Figure, title: str, calls: Sequence[CallEntry] = (),
+         open_call: Callable[[str], tuple[Figure, str]] | None = None, selected: str | None = None,
+         heading: str | None = None) -> bool:
     """False where no window can be opened (no Tk in an embedded runtime, no display)."""
     try:
         import tkinter
 
-        from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg, NavigationToolbar2Tk
+        from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
     except ImportError:
         return False
     try:
@@ -18,9 +39,58 @@ def show(fig: Figure, title: str) -> bool:
     except tkinter.TclError:  # no display
         return False
     root.title(title)
-    canvas = FigureCanvasTkAgg(fig, master=root)
-    NavigationToolbar2Tk(canvas, root).update()  # zoom and "save as" for the curious
-    canvas.get_tk_widget().pack(fill=tkinter.BOTH, expand=True)
-    canvas.draw()
+    w, h = window_size(root.winfo_screenwidth(), root.winfo_screenheight())
+    root.geometry(f"{w}x{h}+{(root.winfo_screenwidth() - w) // 2}+{max(0, (root.winfo_screenheight() - h) // 3)}")
+    root.configure(background="white")
+    root.bind("<Escape>", lambda _e: root.destroy())
+
+    state: dict = {"canvas": None}
+
+    def put(figure: Figure) -> None:
+        if state["canvas"] is not None:
+            state["canvas"].get_tk_widget().destroy()
+        canvas = FigureCanvasTkAgg(figure, master=holder)
+        canvas.get_tk_widget().pack(fill=tkinter.BOTH, expand=True)
+        canvas.draw()
+        state["canvas"] = canvas
+
+    if calls:  # packed before the graph, so a narrow screen shrinks the graph, not the list
+        side = tkinter.Frame(root, background="#f4f6f8", padx=12, pady=12)
+        side.pack(side=tkinter.RIGHT, fill=tkinter.Y)
+        tkinter.Label(side, text=heading or _("Today's calls"), background="#f4f6f8",
+                      font=("TkDefaultFont", 12, "bold")).pack(anchor="w", pady=(0, 8))
+        rows: dict[str, tkinter.Frame] = {}
+
+        def pick(call_id: str) -> None:
+            if open_call is None:
+                return
+            figure, new_title = open_call(call_id)
+            root.title(new_title)
+            put(figure)
+            for cid, row in rows.items():
+                _highlight(row, cid == call_id)
+
+        for entry in calls:
+            row = tkinter.Frame(side, background="#f4f6f8", cursor="hand2" if open_call else "")
+            row.pack(anchor="w", fill=tkinter.X, pady=2)
+            dot = tkinter.Canvas(row, width=16, height=16, highlightthickness=0, background="#f4f6f8")
+            dot.create_oval(2, 2, 14, 14, fill=entry.colour, outline=entry.colour)
+            dot.pack(side=tkinter.LEFT, padx=(0, 6))
+            label = tkinter.Label(row, text=entry.label, background="#f4f6f8", font=("TkDefaultFont", 11))
+            label.pack(side=tkinter.LEFT)
+            for widget in (row, dot, label):
+                widget.bind("<Button-1>", lambda _e, cid=entry.call_id: pick(cid))
+            rows[entry.call_id] = row
+            _highlight(row, entry.call_id == selected)
+    holder = tkinter.Frame(root, background="white")
+    holder.pack(side=tkinter.LEFT, fill=tkinter.BOTH, expand=True)
+    put(fig)
     root.mainloop()
     return True
+
+
+def _highlight(row, on: bool) -> None:
+    colour = "#dde6ef" if on else "#f4f6f8"
+    row.configure(background=colour)
+    for child in row.winfo_children():
+        child.configure(background=colour)
