@@ -21,10 +21,13 @@ from trayagent.core.stress import Thresholds
 
 log = logging.getLogger(__name__)
 
+# Matched by family (signals/softphone.py): "linphone" also covers linphonec and linphone-daemon,
+# "zoiper" covers zoiper5, with or without ".exe".
 SOFTPHONES = (
     "microsip.exe", "zoiper5.exe", "zoiper.exe", "3cxdesktopapp.exe", "briaenterprise.exe", "bria5.exe",
     "ciscojabber.exe", "ms-teams.exe", "teams.exe", "zoom.exe", "ciscocollabhost.exe", "webex.exe",
-    "microsip", "zoiper", "linphone", "baresip",
+    "phonerlite.exe", "onexcui.exe",
+    "microsip", "zoiper", "linphone", "baresip", "jami", "twinkle",
 )
 
 

@@ -8,6 +8,7 @@ Process presence alone is never a call (softphones sit in the tray all day), and
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Iterable
@@ -50,6 +51,19 @@ class UdpRise:
         return out
 
 
+# What may follow a softphone's name in the names of its other programs: a version (zoiper5, bria5),
+# a console or daemon variant (linphonec, linphonecsh, linphone-daemon), a part after a separator.
+_FAMILY_TAIL = re.compile(r"(\d+|c|csh|[-_. ].*)?")
+
+
+def in_family(process: str, softphones: frozenset[str]) -> bool:
+    """Whether a process (name_key form) is one of the softphones or of their family: "linphone"
+    covers linphonec and linphone-daemon, "zoiper" covers zoiper5; "zoom" does not cover zoomit."""
+    if process in softphones:
+        return True
+    return any(process.startswith(s) and _FAMILY_TAIL.fullmatch(process[len(s):]) for s in softphones)
+
+
 class SoftphoneCallSignal:
     def __init__(self, softphones: Iterable[str], table: ProcessTable, mic: MicSource | None) -> None:
         self._softphones = frozenset(name_key(s) for s in softphones if s.strip())
@@ -62,7 +76,7 @@ class SoftphoneCallSignal:
         self.name = f"softphone+microphone ({mic.name})" if mic is not None else "softphone+udp"
 
     def _is_softphone(self, name: str | None) -> bool:
-        return name is not None and name_key(name) in self._softphones
+        return name is not None and in_family(name_key(name), self._softphones)
 
     def _mic_user_is_softphone(self, u: MicUser) -> bool:
         # The pid names the process reliably (a launcher symlink, a renamed exe); the reported name
