@@ -60,3 +60,21 @@ def test_a_working_call_signal_or_none_passes(home, monkeypatch):
     (home / "config.toml").write_text("[calls]\nauto_detect = false\n")
     signal = {c.name: c for c in doctor_mod.run_checks(camera=False)}["call signals"]
     assert signal.ok and "automatic detection off" in signal.detail
+
+
+def test_a_face_detector_that_cannot_be_found_is_named_with_the_right_fix(tmp_path, monkeypatch):
+    """Issue 11, 2: a runtime under a Hangul profile path finds its detector; one without it is told why."""
+    import shutil
+
+    from trayagent import paths
+    from trayagent.commands import doctor as doctor_mod
+
+    data = tmp_path / "김민수" / "site-packages" / "trayagent" / "data"
+    shutil.copytree(paths.package_data(), data)
+    monkeypatch.setattr(paths, "package_data", lambda: data)
+    check = doctor_mod._cascade()
+    assert check.ok and str(data) in check.detail and "found the test face" in check.detail
+    (data / paths.cascade_file().name).unlink()
+    check = doctor_mod._cascade()
+    assert not check.ok and "haarcascade_frontalface_default.xml: cannot read the face-detection cascade" in check.detail
+    assert "reinstall trayagent" in check.fix and str(data) in check.fix

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from trayagent import paths
-from trayagent.perception.cv import cv2
+from trayagent.perception.cv import cv2, read_image
 from trayagent.core.errors import TrayagentError
 
 FACE = paths.bench_face()
@@ -33,7 +33,9 @@ def synthetic_frames(n: int) -> list[np.ndarray]:
     y = np.linspace(0, 1, H, dtype=np.float32)[:, None]
     wall = (180 + 40 * y) * np.ones((1, W), np.float32)
     scene = np.dstack([wall * 0.95, wall, wall]).clip(0, 255).astype(np.uint8)
-    face = cv2.imread(str(FACE))
+    face = read_image(FACE)  # through bytes: a runtime under a Hangul profile path
+    if face is None:
+        raise TrayagentError(f"{FACE}: cannot read the bench picture; reinstall trayagent")
     face = cv2.resize(face, (round(face.shape[1] * 220 / face.shape[0]), 220))
     frames = []
     for i in range(n):

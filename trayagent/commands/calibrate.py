@@ -43,14 +43,14 @@ def camera_frames(index: int, backend: str, seconds: float, warmup_s: float) -> 
 
 
 def photo_frames(folder: Path) -> Iterator[np.ndarray]:
-    from trayagent.perception.cv import cv2
+    from trayagent.perception.cv import read_image
 
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise CalibrationError(f"{folder}: no photos found (.png, .jpg, ...): put a few photos of your relaxed "
                                "face there")
     for path in files:
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        img = read_image(path)  # through bytes: Hangul paths
         if img is not None:
             yield img
 

@@ -66,13 +66,23 @@ def _calibration(model: str | None) -> Check:
 
 
 def _cascade() -> Check:
-    from trayagent.perception.faces import FaceDetector
+    """Both detectors load (from bytes: a runtime under a Hangul profile path too) and find the face
+    in the shipped test picture."""
+    from trayagent.perception.cv import read_image
+    from trayagent.perception.faces import face_detector, find_face
 
+    fix = (f"reinstall trayagent (its files under {paths.package_data()} are missing or damaged); "
+           "if it is installed, check that your account can read that folder")
     try:
-        FaceDetector()
+        detector = face_detector(video=False)
     except TrayagentError as e:
-        return Check("face detector", False, str(e), "reinstall trayagent")
-    return Check("face detector", True, str(paths.cascade_file()))
+        return Check("face detector", False, str(e), fix)
+    picture = read_image(paths.bench_face())
+    if picture is None:
+        return Check("face detector", False, f"{paths.bench_face()}: cannot read the test picture", fix)
+    if find_face(detector, picture)[1] is None:
+        return Check("face detector", False, "loads, but finds no face in the test picture", fix)
+    return Check("face detector", True, f"Haar and YuNet from {paths.package_data()} (found the test face)")
 
 
 def _camera(index: int, backend: str) -> Check:

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 from trayagent.core.emotions import FER7, PRODUCT4
-from trayagent.core.errors import TrayagentError
 from trayagent.perception import labelled
 from trayagent.perception.calibration import user_calibration
 from trayagent.perception.classifier import EmotionClassifier
+from trayagent.perception.cv import MAX_IMAGE_PIXELS
 from trayagent.perception.evaluate import evaluate, per_person, read_images
 
 
@@ -60,6 +60,14 @@ def _per_person_text(r: dict) -> list[str]:
     return lines
 
 
+def _report_unreadable(data) -> None:
+    for path in data.unreadable[:5]:
+        print(f"skipped unreadable image {path} (not an image OpenCV decodes, or over "
+              f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels)", file=sys.stderr)
+    if len(data.unreadable) > 5:
+        print(f"... and {len(data.unreadable) - 5} more unreadable images", file=sys.stderr)
+
+
 def command(args) -> int:
     from trayagent import config as config_mod
 
@@ -70,24 +78,20 @@ def command(args) -> int:
     if found.skipped_files:
         print(f"skipped {len(found.skipped_files)} files that are not images (e.g. {found.skipped_files[0]})",
               file=sys.stderr)
-    models = args.model or [config_mod.load()["model.path"] or None]
-    classifiers = [EmotionClassifier(m) for m in models]  # every model checked before the long part
-    data = read_images(found, progress)
-    for path in data.unreadable[:5]:
-        print(f"skipped unreadable image {path}", file=sys.stderr)
-    if len(data.unreadable) > 5:
-        print(f"... and {len(data.unreadable) - 5} more unreadable images", file=sys.stderr)
-    if not data.images:
-        raise TrayagentError(f"{args.dir}: none of the {len(found.items)} image files could be read")
-    results = []
     cfg = config_mod.load_or_defaults()
-    for clf in classifiers:
+    models = args.model or [cfg["model.path"] or None]
+    classifiers = [EmotionClassifier(m) for m in models]  # every model checked before the long part
+    data = read_images(found)  # decoded one at a time as each model reads them
+    results = []
+    for n, clf in enumerate(classifiers):
         if args.per_person:  # other people's pictures: each calibrated on their own, never on yours
             r = per_person(clf, data, args.detect_faces, args.per_person, cfg["calibration.strength"],
                            cfg["calibration.clip"], progress)
         else:
             calibration = None if args.no_calibration else user_calibration(clf, cfg)
             r = evaluate(clf, data, args.detect_faces, progress, calibration)
+        if n == 0:  # the first model's pass has found every picture that cannot be read
+            _report_unreadable(data)
         r["skipped_folders"] = found.skipped_folders
         r["unreadable"] = [str(p) for p in data.unreadable]
         results.append(r)

@@ -4,6 +4,7 @@ metadata, so a model and its preprocessing cannot drift apart, and a user can br
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,13 +50,67 @@ class ModelInfo:
         return tuple(self.labels) == FER7
 
 
+MAX_MODEL_BYTES = 1 << 30  # an emotion CNN is a few MB; the biggest sensible one far below this
+COLORS = ("gray", "rgb", "bgr")
+
+
 def _metadata_json(meta: dict[str, str], key: str, path: Path):
     if key not in meta:
         raise ModelError(f"{path}: model has no {key!r} metadata (see models/README.md for what a model must carry)")
     try:
         return json.loads(meta[key])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ModelError(f"{path}: model metadata {key!r} is not valid JSON") from None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + f"... ({len(text)} characters)"
+
+
+def _labels(meta: dict[str, str], path: Path) -> tuple[str, ...]:
+    labels = _metadata_json(meta, "labels", path)
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+        raise ModelError(f"{path}: model metadata 'labels' must be a list of class names, not {_short(labels)}")
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    if repeated:
+        raise ModelError(f"{path}: model metadata 'labels' names {', '.join(map(repr, repeated))} more than once")
+    return tuple(labels)
+
+
+def _number(pre: dict, key: str, default: float, path: Path) -> float:
+    value = pre.get(key, default)
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ModelError(f"{path}: preprocessing {key!r} must be a finite number, not {_short(value)}")
+    return float(value)
+
+
+def _preprocessing(meta: dict[str, str], path: Path) -> Preprocessing:
+    """The model's `preprocessing` metadata, every field checked: a model that declares nonsense is
+    refused when it loads, never at the first face of a call."""
+    pre = _metadata_json(meta, "preprocessing", path)
+    if not isinstance(pre, dict):
+        raise ModelError(f"{path}: model metadata 'preprocessing' must be a JSON object, not {_short(pre)}")
+    size = pre.get("size")
+    if (not isinstance(size, list) or len(size) != 2
+            or not all(type(v) is int and 8 <= v <= 1024 for v in size)):
+        raise ModelError(f"{path}: preprocessing 'size' must be [height, width] in pixels (8 to 1024), "
+                         f"not {_short(size)}")
+    color = pre.get("color")
+    if color not in COLORS:
+        raise ModelError(f"{path}: preprocessing 'color' must be one of {', '.join(map(repr, COLORS))}, "
+                         f"not {_short(color)}")
+    equalize = pre.get("equalize")
+    if equalize not in (None, "hist"):
+        raise ModelError(f"{path}: unknown preprocessing equalize {_short(equalize)} (known: \"hist\")")
+    if equalize and color != "gray":
+        raise ModelError(f"{path}: preprocessing equalize \"hist\" needs a gray model")
+    scale, mean, std = (_number(pre, "scale", 1.0, path), _number(pre, "mean", 0.0, path),
+                        _number(pre, "std", 1.0, path))
+    if scale == 0 or std == 0:
+        raise ModelError(f"{path}: preprocessing {'scale' if scale == 0 else 'std'} is 0: every face would "
+                         "look the same to the model")
+    return Preprocessing((size[0], size[1]), color, scale, mean, std, equalize)
 
 
 def _onnxruntime():
@@ -79,6 +134,13 @@ class EmotionClassifier:
             raise ModelError(f"{path}: model file not found")
         if not path.is_file():
             raise ModelError(f"{path}: model path is not a file")
+        try:  # read by Python and handed over as bytes: no native library ever opens a user's path
+            with path.open("rb") as f:
+                data = f.read(MAX_MODEL_BYTES + 1)
+        except OSError as e:
+            raise ModelError(f"{path}: cannot read the model ({e.strerror})") from None
+        if len(data) > MAX_MODEL_BYTES:
+            raise ModelError(f"{path}: larger than {MAX_MODEL_BYTES >> 30} GB; not an emotion model")
         ort = _onnxruntime()
 
         opts = ort.SessionOptions()
@@ -86,39 +148,50 @@ class EmotionClassifier:
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises several unrelated types for a bad file
             first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
             raise ModelError(f"{path}: not a usable ONNX model ({first})") from None
         meta = dict(self._session.get_modelmeta().custom_metadata_map)
-        labels = tuple(_metadata_json(meta, "labels", path))
+        labels = _labels(meta, path)
         try:
             self._group = grouping_matrix(labels)
         except ValueError as e:
             raise ModelError(f"{path}: {e}") from None
-        pre = _metadata_json(meta, "preprocessing", path)
+        pre = _preprocessing(meta, path)
+        output = meta.get("output", "probabilities")
+        if output not in ("probabilities", "logits"):
+            raise ModelError(f"{path}: model metadata 'output' must be \"probabilities\" or \"logits\", "
+                             f"not {_short(output)}")
         inp = self._session.get_inputs()
         if len(inp) != 1 or len(inp[0].shape) != 4:
             raise ModelError(f"{path}: expected one 4-D image input (N, C, H, W), found "
                              f"{[tuple(i.shape) for i in inp]}")
         _, c, h, w = inp[0].shape
-        channels = 1 if pre.get("color") == "gray" else 3
-        if c != channels or h != pre["size"][0] or w != pre["size"][1]:
+        channels = 1 if pre.color == "gray" else 3
+        if c != channels or h != pre.size[0] or w != pre.size[1]:
             raise ModelError(f"{path}: input shape {tuple(inp[0].shape)} does not match its metadata "
-                             f"({channels} channels, {pre['size'][0]}x{pre['size'][1]})")
-        equalize = pre.get("equalize")
-        if equalize not in (None, "hist"):
-            raise ModelError(f"{path}: unknown preprocessing equalize {equalize!r} (known: \"hist\")")
-        if equalize and channels != 1:
-            raise ModelError(f"{path}: preprocessing equalize \"hist\" needs a gray model")
+                             f"({channels} channels, {pre.size[0]}x{pre.size[1]})")
         out = self._session.get_outputs()[0]
         if out.shape[-1] != len(labels):
             raise ModelError(f"{path}: output has {out.shape[-1]} classes but metadata names {len(labels)}")
         self._input = inp[0].name
-        self.info = ModelInfo(path, labels, Preprocessing(tuple(pre["size"]), pre["color"],
-                                                          pre.get("scale", 1.0), pre.get("mean", 0.0),
-                                                          pre.get("std", 1.0), equalize),
-                              meta.get("output", "probabilities") == "probabilities", meta)
+        self.info = ModelInfo(path, labels, pre, output == "probabilities", meta)
+        self._probe()
+
+    def _probe(self) -> None:
+        """Refuse a model that does not give a finite probability for every class of a plain face
+        (a grey ramp and mid-grey): such a model reads every face as its first class and fills the
+        calls with NaN."""
+        h, w = self.info.preprocessing.size
+        ramp = np.tile(np.linspace(0, 255, w, dtype=np.float32), (h, 1)).astype(np.uint8)
+        try:
+            probs = self.predict([ramp, np.full((h, w), 128, np.uint8)])
+        except Exception as e:  # onnxruntime's own error types
+            first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+            raise ModelError(f"{self.info.path}: the model fails on a test face ({first})") from None
+        if probs.shape != (2, len(self.info.labels)) or not np.isfinite(probs).all():
+            raise ModelError(f"{self.info.path}: the model gives NaN or infinite outputs on a test face")
 
     def prepare(self, face_bgr_or_gray: np.ndarray) -> np.ndarray:
         """One face crop (BGR or grey, any size) as the model's (C, H, W) float32 input."""
@@ -145,12 +218,22 @@ class EmotionClassifier:
         """Probabilities over the model's labels, one row per face crop."""
         if not faces:
             return np.zeros((0, len(self.info.labels)), np.float32)
-        batch = np.stack([self.prepare(f) for f in faces])
+        return self.predict_prepared(np.stack([self.prepare(f) for f in faces]))
+
+    def predict_prepared(self, batch: np.ndarray) -> np.ndarray:
+        """`predict` for faces already `prepare`d, stacked (N, C, H, W)."""
         out = self._session.run(None, {self._input: batch})[0]
         if not self.info.outputs_probabilities:
-            e = np.exp(out - out.max(axis=1, keepdims=True))
-            out = e / e.sum(axis=1, keepdims=True)
+            with np.errstate(invalid="ignore", over="ignore"):
+                e = np.exp(out - out.max(axis=1, keepdims=True))
+                out = e / e.sum(axis=1, keepdims=True)
         return out
+
+    @staticmethod
+    def readable(probs: np.ndarray) -> np.ndarray:
+        """Which rows of `predict` are readings (all finite): a model can still give NaN or inf for
+        some face, which must count as no reading, never reach a call's CSV."""
+        return np.isfinite(probs).all(axis=1)
 
     def product(self, probs: np.ndarray) -> np.ndarray:
         """Probabilities over PRODUCT4: each product class is the sum of its member emotions."""

@@ -18,7 +18,7 @@ from trayagent.core.calibration import Baseline, Calibration, log_probs
 from trayagent.core.errors import TrayagentError
 from trayagent.perception.calibration import model_identity, reference_for
 from trayagent.perception.classifier import EmotionClassifier
-from trayagent.perception.cv import cv2
+from trayagent.perception.cv import read_image
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.perception.faces import crop, face_detector, find_face
 from trayagent.core.metrics import confusion, summary
@@ -29,25 +29,27 @@ BATCH = 256
 
 @dataclass
 class Images:
-    """The readable images of a labelled set, as grey or colour arrays, with their FER7 labels."""
+    """A labelled set's pictures by file, with their FER7 labels. Pictures are decoded one at a
+    time as they are read, never kept: memory stays bounded whatever the folder's size."""
 
     labels: list[int] = field(default_factory=list)
-    images: list[np.ndarray] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)  # each image's file (--per-person reads names)
-    unreadable: list[Path] = field(default_factory=list)
+    unreadable: list[Path] = field(default_factory=list)  # found so far (by read_faces)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def drop(self, keep: np.ndarray) -> None:
+        """Forget the pictures that could not be read, noting them as unreadable."""
+        self.unreadable += [p for p, k in zip(self.paths, keep) if not k]
+        self.paths = [p for p, k in zip(self.paths, keep) if k]
+        self.labels = [y for y, k in zip(self.labels, keep) if k]
 
 
-def read_images(found: labelled.LabelledSet, progress: bool) -> Images:
-    from tqdm import tqdm
-
+def read_images(found: labelled.LabelledSet, progress: bool = False) -> Images:
+    """The set's pictures, to be decoded as `read_faces` reaches them."""
     out = Images()
-    for path, label in tqdm(found.items, desc="reading", unit="img", disable=None if progress else True,
-                            leave=False):
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if img is None:
-            out.unreadable.append(path)
-            continue
-        out.images.append(img)
+    for path, label in found.items:
         out.paths.append(path)
         out.labels.append(FER7.index(label))
     return out
@@ -55,33 +57,44 @@ def read_images(found: labelled.LabelledSet, progress: bool) -> Images:
 
 def read_faces(clf: EmotionClassifier, data: Images, detect_faces: bool,
                progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Each picture's prediction over the model's labels (-1: no face found) and its 4-class
-    probabilities, uncalibrated."""
+    """Each picture's prediction over the model's labels (-1: no face found, or no finite reading)
+    and its 4-class probabilities, uncalibrated. Pictures that cannot be decoded (or are larger
+    than MAX_IMAGE_PIXELS) are dropped from `data` and listed in `data.unreadable`."""
     from tqdm import tqdm
 
     detector = face_detector(video=False) if detect_faces else None  # the daemon's, untracked
-    n = len(data.images)
+    n = len(data)
     preds = np.full(n, -1, dtype=np.int64)  # index into clf labels, -1: no face found
     probs4 = np.zeros((n, len(PRODUCT4)), np.float32)
+    readable = np.ones(n, bool)
     bar = tqdm(total=n, desc="classifying", unit="img", disable=None if progress else True, leave=False)
     for start in range(0, n, BATCH):
         idx, faces = [], []
         for i in range(start, min(n, start + BATCH)):
-            img = data.images[i]
+            img = read_image(data.paths[i])
+            if img is None:
+                readable[i] = False
+                continue
             if detector is not None:
                 _, box = find_face(detector, img)
                 if box is None:
                     continue
                 img = crop(img, box)
             idx.append(i)
-            faces.append(img)
+            faces.append(clf.prepare(img))  # the model's small input; the picture itself is let go
         if faces:
-            p = clf.predict(faces)
-            preds[idx] = p.argmax(1)
-            probs4[idx] = clf.product(p)
+            p = clf.predict_prepared(np.stack(faces))
+            ok = clf.readable(p)
+            idx_ok = np.asarray(idx)[ok]
+            preds[idx_ok] = p[ok].argmax(1)
+            probs4[idx_ok] = clf.product(p[ok])
         bar.update(min(n, start + BATCH) - start)
     bar.close()
-    return preds, probs4
+    if not readable.all():
+        data.drop(readable)
+        if not len(data):
+            raise TrayagentError(f"none of the {n} image files could be read (e.g. {data.unreadable[0]})")
+    return preds[readable], probs4[readable]
 
 
 def _truth4(data: Images) -> np.ndarray:
@@ -105,7 +118,7 @@ def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress:
 def _metrics(clf: EmotionClassifier, data: Images, detect_faces: bool, preds: np.ndarray, probs4: np.ndarray,
              calibration: Calibration | None = None) -> dict:
     probs4 = probs4.copy()
-    n = len(data.images)
+    n = len(data)
     n_labels = len(clf.info.labels)
     found = preds >= 0
     if calibration is not None and found.any():
@@ -162,8 +175,9 @@ def per_person(clf: EmotionClassifier, data: Images, detect_faces: bool, pattern
     pictures once, as fractions); the set's is the sum over people. A person with no neutral picture
     whose face is found cannot be calibrated: their pictures count as read uncalibrated.
     """
-    names = people(data, pattern)
+    people(data, pattern)  # every name checked before the long part
     preds, probs4 = read_faces(clf, data, detect_faces, progress)
+    names = people(data, pattern)  # of the pictures that could be read
     result = _metrics(clf, data, detect_faces, preds, probs4)
     found = preds >= 0
     y4 = _truth4(data)

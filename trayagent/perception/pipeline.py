@@ -75,6 +75,9 @@ class Perception:
         color = self.classifier.info.preprocessing.color != "gray"
         probs = self.classifier.predict([crop(frame_bgr if color else gray, box)])[0]
         probs4 = self.classifier.product(probs)
-        if self.calibration is None:
-            return Observation(box, probs, probs4)
-        return Observation(box, probs, self.calibration.apply(probs4), True)
+        calibrated = self.calibration is not None
+        if calibrated:
+            probs4 = self.calibration.apply(probs4)
+        if not (np.isfinite(probs).all() and np.isfinite(probs4).all()):
+            return Observation(box, None, None)  # no reading: NaN must never reach a call's CSV
+        return Observation(box, probs, probs4, calibrated)
