@@ -160,9 +160,15 @@ def _daemon() -> Check:
     from trayagent.daemon import ipc
 
     try:
+        where = ipc.check_address()
+    except TrayagentError as e:  # the daemon would refuse to start: say why here too
+        return Check("daemon", False, str(e).split(": set ")[0],
+                     "set TRAYAGENT_HOME to a shorter folder, or XDG_RUNTIME_DIR to your private runtime folder")
+    try:
         reply = ipc.send({"cmd": "status"}, timeout_s=3)
     except TrayagentError:
-        return Check("daemon", True, "not running (start it with `trayagent run` or from the Start menu)")
+        return Check("daemon", True, "not running (start it with `trayagent run` or from the Start menu); "
+                                     f"its command channel: {where}")
     return Check("daemon", True, f"running: {reply.get('status')}")
 
 

@@ -1,24 +1,44 @@
-"""`trayagent run`: the daemon, one per user."""
+"""`trayagent run`: the daemon, one per user.
+
+Started at login, it usually has no terminal, and its uncaught exceptions go only to its log: so
+every refusal to start is one line on stderr saying why and how to fix it (TrayagentError, printed
+by cli.main), never silence and never a traceback.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from filelock import Timeout
 
-from trayagent import config
+from trayagent import config, paths
+from trayagent.core.errors import TrayagentError
 from trayagent.daemon import logs
 from trayagent.daemon.app import App, instance_lock
 from trayagent.messages import Messages
+from trayagent.storage.private import describe
+
+log = logging.getLogger("trayagent")
 
 
 def command(args) -> int:
     logs.setup(args.verbose)
-    lock = instance_lock()
     try:
+        lock = instance_lock()
         lock.acquire(timeout=0)
     except Timeout:
         print(Messages(config.load_or_defaults()["ui.language"])("already_running"))
         return 0
+    except OSError as e:
+        where = paths.runtime_dir() / "instance.lock"
+        raise TrayagentError(f"cannot start: {where}: cannot take the instance lock ({describe(e)}); it must be a "
+                             "file trayagent can write: remove what is there and start again") from None
     try:
         return App(args.camera, args.model, tray=not args.no_tray).run()
+    except TrayagentError:
+        raise
+    except Exception as e:  # unforeseen: still one line, the details in the log
+        log.exception("could not start")
+        raise TrayagentError(f"cannot start: {type(e).__name__}: {e} (details in {paths.log_dir()})") from None
     finally:
         lock.release()

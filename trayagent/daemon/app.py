@@ -23,7 +23,7 @@ from trayagent.core.errors import TrayagentError
 from trayagent.daemon import ipc
 from trayagent.daemon.commands import Command, parse_request
 from trayagent.platform import autostart, desktop, launch, session_end
-from trayagent.storage.calls import CallStore
+from trayagent.storage.calls import CallStore, RecordingError
 from trayagent.storage.private import make_private_dir
 
 log = logging.getLogger("trayagent")
@@ -48,6 +48,8 @@ def camera_source(arg: str | None, cfg: config.Config) -> int | Path:
 class App:
     def __init__(self, camera: str | None = None, model: str | None = None, tray: bool = True) -> None:
         self.camera_arg, self.model_arg, self.want_tray = camera, model, tray
+        self._store_problem: str | None = None
+        self._failure: str | None = None
         self.autostart = autostart.for_platform()
 
     def run(self) -> int:
@@ -75,6 +77,7 @@ class App:
         self.controller = Controller(cfg, store, lambda: Perception(model), open_camera, self.view,
                                      _automatic_signal(cfg), actions=self._desktop_action)
         self.controller.problem = cfg.problem
+        self.controller.recording_problem = self._store_problem
         server = ipc.CommandServer(self._remote)
         hotkey = _start_hotkey(cfg["calls.hotkey"], lambda: self.post(Command.TOGGLE))
         worker = threading.Thread(target=self._supervise, name="controller", daemon=True)
@@ -94,6 +97,9 @@ class App:
             if session is not None:
                 session.stop()
             log.info("trayagent stopped")
+        if self._failure is not None:  # not a clean stop: say why, and exit so a supervisor sees it
+            raise TrayagentError(f"stopped: the controller failed 3 times ({self._failure}); details in "
+                                 f"{paths.log_dir()}")
         return 0
 
     def post(self, command: Command, **kw: Any) -> None:
@@ -123,11 +129,20 @@ class App:
             self.view.notify("trayagent", self.controller.text("about_body", version=__version__))
 
     def _open_store(self, cfg: config.Config) -> CallStore:
+        """The calls, crashed ones closed out and old ones deleted. An index that cannot be read is a
+        refusal to start (TrayagentError); one that cannot be written (disk full) is a tray problem."""
         store = CallStore(paths.data_dir())
-        make_private_dir(paths.data_dir())
-        store.recover()
-        if cfg["privacy.retention_days"]:
-            store.purge(datetime.now().astimezone() - timedelta(days=cfg["privacy.retention_days"]))
+        try:
+            make_private_dir(paths.data_dir())
+            store.recover(min_call_s=cfg["calls.min_call_s"])
+            if cfg["privacy.retention_days"]:
+                store.purge(datetime.now().astimezone() - timedelta(days=cfg["privacy.retention_days"]))
+        except RecordingError as e:
+            self._store_problem = str(e)
+            log.error("%s", e)
+        except OSError as e:
+            raise TrayagentError(f"cannot start: {paths.data_dir()}: cannot use the data folder "
+                                 f"({e.strerror}); free disk space or fix the folder's permissions") from None
         return store
 
     def _make_view(self, menu, pystray_view, headless_view):
@@ -144,9 +159,14 @@ class App:
             try:
                 self.controller.run()
                 break
-            except Exception:
+            except Exception as e:
                 log.exception("controller crashed (attempt %d of 3)", attempt + 1)
+                self._failure = f"{type(e).__name__}: {e}"
                 time.sleep(1)
+            else:
+                self._failure = None
+        else:
+            log.critical("controller crashed 3 times: stopping")
         self.view.stop()
 
     def _on_signal(self, signum: int, _frame: object) -> None:

@@ -12,13 +12,32 @@ from trayagent import paths
 from trayagent.storage.private import make_private_dir
 
 
+class _LogFile(RotatingFileHandler):
+    """The log file; when it cannot be written (disk full), one line says so, once, instead of a
+    "--- Logging error ---" traceback for every message."""
+
+    _told = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if _LogFile._told:
+            return
+        _LogFile._told = True
+        exc = sys.exc_info()[1]
+        why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        if sys.stderr is not None:
+            try:
+                print(f"trayagent: cannot write the log {self.baseFilename} ({why})", file=sys.stderr)
+            except Exception:
+                pass
+
+
 def setup(verbose: bool = False) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     try:
         folder = make_private_dir(paths.log_dir())
-        handler = RotatingFileHandler(folder / "trayagent.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        handler = _LogFile(folder / "trayagent.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8")
         handler.setFormatter(fmt)
         root.addHandler(handler)
     except OSError as e:
