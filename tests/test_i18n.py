@@ -54,7 +54,7 @@ def test_every_marked_text_has_a_korean_translation():
     marked = _marked_in_code()
     assert len(marked) > 50
     missing = sorted(mid for mid in marked if mid not in cat or not all(
-        (cat[mid].string if isinstance(cat[mid].string, tuple) else (cat[mid].string,))))
+        cat[mid].string if isinstance(cat[mid].string, tuple) else (cat[mid].string,)))
     assert not missing, f"no Korean for {missing} (pybabel update, then translate; trayagent/locale/README.md)"
     fuzzy = sorted(m.id if isinstance(m.id, str) else m.id[0] for m in cat if m.id and m.fuzzy)
     assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy}"

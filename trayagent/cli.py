@@ -79,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_lazy("trayagent.commands.control", "stop_command"))
 
     p = sub.add_parser("calls", help="list a day's calls (default: today)")
-    p.add_argument("--date", help="YYYY-MM-DD")
+    p.add_argument("--date", help="YYYY-MM-DD; with --summary: the last day")
+    p.add_argument("--summary", action="store_true",
+                   help="per day over the last 7 days: calls, time in each band, peak and mean")
+    p.add_argument("--days", type=int, help="with --summary: this many days instead of 7")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_lazy("trayagent.commands.history", "calls_command"))
 
@@ -92,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="with --today: another day; with --week: the last day (YYYY-MM-DD)")
     p.add_argument("--out", help="write a PNG here instead of opening it")
     p.set_defaults(func=_lazy("trayagent.commands.graph", "graph_command"))
+
+    p = sub.add_parser("export", help="your own calls over a range of days, as CSV or JSON (README: Export)")
+    p.add_argument("--from", dest="from_", metavar="YYYY-MM-DD", help="first day (default: the --to day)")
+    p.add_argument("--to", metavar="YYYY-MM-DD", help="last day (default: today)")
+    p.add_argument("--out", metavar="FILE.csv|FILE.json", help="write here (default: CSV to the screen)")
+    p.set_defaults(func=_lazy("trayagent.commands.export"))
 
     p = sub.add_parser("doctor", help="check camera, model, settings, data folder, call signals; say how to fix")
     p.add_argument("--no-camera", action="store_true", help="do not open the camera")
@@ -176,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args) or 0
     except TrayagentError as e:
-        print(f"trayagent: error: {e}", file=sys.stderr)
+        from trayagent.i18n import _
+
+        print(_("trayagent: error: {message}").format(message=e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         return 130

@@ -19,7 +19,7 @@ import locale
 import os
 import struct
 import sys
-from functools import lru_cache
+from functools import cache
 
 from trayagent import paths
 
@@ -59,7 +59,7 @@ def resolve(language: str) -> str:
     return language
 
 
-@lru_cache(maxsize=None)
+@cache
 def translation(language: str) -> gettext.NullTranslations:
     language = resolve(language)
     if language == "en":

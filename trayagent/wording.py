@@ -7,6 +7,7 @@ the parts a translation may use that the English pattern does not.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 from trayagent.i18n import N_, current_language, translation
@@ -34,7 +35,7 @@ def index(value: float) -> str:
 def duration(seconds: float, language: str | None = None) -> str:
     """A length of time, exact to the second under an hour: 45 s, 4 min 7 s, 1 h 5 min."""
     t = _t(language)
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     h, m, sec = s // 3600, s // 60 % 60, s % 60
     if h:
         return t.gettext("{h} h {m} min").format(h=h, m=m) if m else t.gettext("{h} h").format(h=h)
@@ -46,10 +47,10 @@ def duration(seconds: float, language: str | None = None) -> str:
 def minutes_words(seconds: float, language: str | None = None) -> str:
     """A length in a sentence, rounded: "14 minutes", "40 seconds", "1 hour 5 minutes"."""
     t = _t(language)
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     if s < 60:
         return t.ngettext("{n} second", "{n} seconds", s).format(n=s)
-    m = int(round(s / 60))
+    m = round(s / 60)
     if m < 60:
         return t.ngettext("{n} minute", "{n} minutes", m).format(n=m)
     h, m = divmod(m, 60)
@@ -71,6 +72,17 @@ def day(d: date, language: str | None = None, *, year: bool = False) -> str:
     pattern = N_("{weekday} {day} {month} {year}") if year else N_("{weekday} {day} {month}")
     return t.gettext(pattern).format(weekday=t.gettext(WEEKDAYS[d.weekday()]), day=d.day,
                                      month=t.gettext(MONTHS[d.month - 1]), year=d.year)
+
+
+def width(text: str) -> int:
+    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    """Text padded to `columns` terminal columns (str.ljust counts a Hangul syllable as one)."""
+    fill = " " * max(0, columns - width(text))
+    return fill + text if right else text + fill
 
 
 def band(name: str, language: str | None = None) -> str:

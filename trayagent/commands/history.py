@@ -1,78 +1,63 @@
-"""`trayagent calls` and `trayagent graph`: a user's recorded calls, as a list and as graphs."""
+"""`trayagent calls` and `trayagent delete-data`: a user's recorded calls, listed and summed up by day."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
-from pathlib import Path
 
 from trayagent import config as config_mod
-from trayagent import paths
-from trayagent.platform.desktop import open_path
-from trayagent.ui import graph_window, graphs
-from trayagent.core.durations import mmss
+from trayagent import paths, wording
+from trayagent.commands.graph import parse_day, week
 from trayagent.core.errors import TrayagentError
-from trayagent.storage.calls import CallStore, read_samples
+from trayagent.i18n import _, ngettext
+from trayagent.storage.calls import CallStore
 
 
 def store() -> CallStore:
     return CallStore(paths.data_dir())
 
 
-def _parse_day(text: str | None) -> date:
-    if not text:
-        return datetime.now().astimezone().date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise TrayagentError(f"--date {text!r}: use YYYY-MM-DD") from None
-
-
 def calls_command(args) -> int:
-    day = _parse_day(args.date)
+    if args.summary:
+        return _summary(args)
+    if args.days is not None:
+        raise TrayagentError(_("--days goes with --summary"))
+    day = parse_day(args.date)
     found = store().calls_on(day)
     if args.json:
         print(json.dumps([c.as_dict() for c in found], indent=2))
         return 0
     if not found:
-        print(f"no calls on {day}")
+        print(_("No calls on {day}.").format(day=wording.day(day, year=True)))
         return 0
-    print(f"{'id':<18} {'start':<6} {'length':>7} {'samples':>7} {'faces':>6} {'peak':>6} {'mean':>6} {'final':>6}")
+    columns = ((_("id"), 18, False), (_("start"), 10, False), (_("length"), 10, True), (_("samples"), 7, True),
+               (_("faces"), 6, True), (_("peak"), 6, True), (_("mean"), 6, True), (_("final"), 6, True))
+    print(" ".join(wording.pad(name, w, right) for name, w, right in columns))
     for c in found:
-        print(f"{c.id:<18} {c.start:%H:%M}  {mmss(c.duration_s):>7} {c.samples:>7} {c.faces:>6} "
-              f"{c.peak:>6.2f} {c.mean:>6.2f} {c.final:>6.2f}")
+        cells = (c.id, wording.clock(c.start.astimezone()), wording.duration(c.duration_s), str(c.samples),
+                 str(c.faces), wording.index(c.peak), wording.index(c.mean), wording.index(c.final))
+        print(" ".join(wording.pad(cell, w, right) for cell, (_n, w, right) in zip(cells, columns)))
     return 0
 
 
-def figure_for(call_id: str | None, day: date, s: CallStore):
-    thresholds = config_mod.load_or_defaults().thresholds
-    if call_id is None:
-        todays = s.calls_on(day)
-        return graphs.day_figure([(c, list(read_samples(s.call_path(c.id)))) for c in todays], f"{day}",
-                                 thresholds), f"day-{day}"
-    path = s.call_path(call_id)
-    if not path.exists():
-        raise TrayagentError(f"no call {call_id!r} (see `trayagent calls`)")
-    samples = list(read_samples(path))
-    summary = next((c for c in s.calls() if c.id == call_id), None)
-    return graphs.call_figure(samples, graphs.call_title(summary, samples), thresholds), call_id
-
-
-def graph_command(args) -> int:
-    if not args.call_id and not args.today:
-        raise TrayagentError("name a call (see `trayagent calls`) or use --today")
-    s = store()
-    fig, name = figure_for(None if args.today else args.call_id, _parse_day(args.date), s)
-    if args.out:
-        print(f"wrote {graphs.save(fig, Path(args.out))}")
+def _summary(args) -> int:
+    """The numbers of `trayagent graph --week`: per day, calls, time in each band, peak and mean."""
+    n = 7 if args.days is None else args.days
+    if not 1 <= n <= 366:
+        raise TrayagentError(_("--days {n}: use a number of days from 1 to 366").format(n=n))
+    days = week(store(), parse_day(args.date), n, config_mod.load_or_defaults().thresholds)
+    if args.json:
+        print(json.dumps([d.as_dict() for d in days], indent=2))
         return 0
-    if graph_window.show(fig, f"trayagent: {name}"):
-        return 0
-    # No Tk (an embedded runtime): render into the user's data folder and open it with the
-    # system's image viewer, which every desktop has.
-    out = graphs.save(fig, paths.data_dir() / "graphs" / f"{name}.png")
-    open_path(out)
+    for d in days:
+        if not d.calls:
+            print(wording.pad(wording.day(d.day), 15) + _("no calls"))
+            continue
+        bands = " · ".join(f"{wording.band(b.value)} {wording.duration(s)}" for b, s in d.bands.items() if s >= 1)
+        print(wording.pad(wording.day(d.day), 15)
+              + ngettext("{n} call", "{n} calls", d.calls).format(n=d.calls) + ", "
+              + _("highest {index}").format(index=wording.index(d.peak or 0.0)) + ", "
+              + _("mean {index}").format(index=wording.index(d.mean or 0.0)) + f" ({bands})")
     return 0
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from itertools import pairwise
 
 from trayagent.core.records import Sample
 from trayagent.core.stress import Band, Thresholds
@@ -11,9 +12,9 @@ from trayagent.core.stress import Band, Thresholds
 def sample_spans(samples: Sequence[Sample]) -> list[float]:
     """Seconds each sample stands for: until the next one; the last one a typical (median) step."""
     ts = [s.time.timestamp() for s in samples]
-    steps = sorted(b - a for a, b in zip(ts, ts[1:]))
+    steps = sorted(b - a for a, b in pairwise(ts))
     last = steps[len(steps) // 2] if steps else 0.0
-    return [b - a for a, b in zip(ts, ts[1:])] + ([last] if ts else [])
+    return [b - a for a, b in pairwise(ts)] + ([last] if ts else [])
 
 
 def time_in_bands(samples: Sequence[Sample], thresholds: Thresholds) -> dict[Band, float]:

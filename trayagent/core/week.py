@@ -3,9 +3,9 @@ Pure: the caller reads the calls and their samples."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Sequence
 
 from trayagent.core.bands import time_in_bands
 from trayagent.core.records import CallSummary, Sample

@@ -4,8 +4,8 @@ the colour of the band it reached; clicking one shows its graph. Escape closes t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from matplotlib.figure import Figure
 

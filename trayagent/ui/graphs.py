@@ -7,9 +7,9 @@ tray opens graphs in a child process (`trayagent graph`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Sequence
 
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D

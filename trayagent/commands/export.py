@@ -1,0 +1,87 @@
+"""`trayagent export`: the user's own calls over a range of days, for their own use (README, Export).
+
+CSV: one row per call (EXPORT_COLUMNS). JSON: the same calls, each with its moments. Numbers only,
+as recorded: never an image. The file is written for its user's eyes only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from trayagent import config as config_mod
+from trayagent import paths
+from trayagent.commands.graph import parse_day
+from trayagent.core.bands import time_in_bands
+from trayagent.core.emotions import PRODUCT4
+from trayagent.core.errors import TrayagentError
+from trayagent.core.stress import Band, Thresholds
+from trayagent.i18n import _, ngettext
+from trayagent.storage.calls import CallStore, read_samples
+from trayagent.storage.private import describe, open_private
+
+FORMAT_VERSION = 1
+EXPORT_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final", "calibrated",
+                  "calm_s", "elevated_s", "alert_s")
+
+
+def export_calls(store: CallStore, first: date, last: date, thresholds: Thresholds) -> list[dict]:
+    out = []
+    day = first
+    while day <= last:
+        for c in store.calls_on(day):
+            samples = list(read_samples(store.call_path(c.id)))
+            bands = time_in_bands(samples, thresholds)
+            row = c.as_dict() | {f"{b.value}_s": round(bands[b], 1) for b in Band}
+            row["moments"] = [{"time": s.time.isoformat(timespec="milliseconds"), "emotion": s.emotion,
+                               "stress": round(s.stress, 6),
+                               "probs": None if s.probs is None else dict(zip(PRODUCT4, (round(p, 6) for p in s.probs)))}
+                              for s in samples]
+            out.append(row)
+        day += timedelta(days=1)
+    return out
+
+
+def as_csv(calls: list[dict]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(EXPORT_COLUMNS)
+    for c in calls:
+        w.writerow([int(c[k]) if k == "calibrated" else c[k] for k in EXPORT_COLUMNS])
+    return buf.getvalue()
+
+
+def as_json(calls: list[dict], first: date, last: date, thresholds: Thresholds) -> str:
+    return json.dumps({"format": "trayagent-export", "version": FORMAT_VERSION, "from": first.isoformat(),
+                       "to": last.isoformat(),
+                       "bands": {"calm_below": thresholds.calm_below, "alert_from": thresholds.alert_from},
+                       "calls": calls}, indent=2, ensure_ascii=False) + "\n"
+
+
+def command(args) -> int:
+    last = parse_day(args.to, "--to")
+    first = parse_day(args.from_, "--from") if args.from_ else last
+    if first > last:
+        raise TrayagentError(_("--from {first} is after --to {last}").format(first=first, last=last))
+    out = Path(args.out) if args.out else None
+    kind = out.suffix.lower() if out else ".csv"
+    if kind not in (".csv", ".json"):
+        raise TrayagentError(_("--out {path}: name a .csv or a .json file").format(path=out))
+    thresholds = config_mod.load_or_defaults().thresholds
+    calls = export_calls(CallStore(paths.data_dir()), first, last, thresholds)
+    text = as_json(calls, first, last, thresholds) if kind == ".json" else as_csv(calls)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open_private(out, "w") as f:
+            f.write(text)
+    except OSError as e:
+        raise TrayagentError(_("--out {path}: cannot write ({reason})").format(path=out, reason=describe(e))) from None
+    print(ngettext("wrote {n} call to {path}", "wrote {n} calls to {path}", len(calls)).format(n=len(calls), path=out),
+          file=sys.stderr)
+    return 0
