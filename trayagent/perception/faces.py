@@ -64,9 +64,13 @@ class YuNet:
     tilted, dark or backlit, with five landmarks. It costs about twice a full Haar search, so it is
     the fallback, never the first step.
 
-    Frames are searched `work_width` pixels wide, as Haar's are. Its box is mapped to the framing of
-    a Haar box (and so of FER2013's crops, see BOX_TO_HAAR), and its eyes give the face's roll.
+    Frames are searched `work_width` pixels wide, as Haar's are; `around` a face it found in the
+    last frame, only that face's neighbourhood is searched, scaled so the face is TRACK_HEIGHT
+    pixels tall (about a sixth of a full search's cost). Its box is mapped to the framing of a Haar
+    box (and so of FER2013's crops, see BOX_TO_HAAR), and its eyes give the face's roll.
     """
+
+    TRACK_HEIGHT = 48  # pixels the last face is scaled to for the local search
 
     # The crop must frame a face as the model's training faces were framed, that is as a Haar box
     # does. Measured on 209 FER2013 publictest faces in 640x480 scenes found by both (medians,
@@ -90,11 +94,20 @@ class YuNet:
         self.min_face = min_face
         self._size: tuple[int, int] | None = None
 
-    def find(self, frame: np.ndarray) -> Box | None:
-        """The largest face in a BGR (or grey) frame, or None."""
+    def find(self, frame: np.ndarray, around: Box | None = None) -> Box | None:
+        """The largest face in a BGR (or grey) frame, or only near `around`, or None."""
         h, w = frame.shape[:2]
-        scale = min(1.0, self.work_width / w)
-        small = _resize(frame, scale)
+        if around is None:
+            x0 = y0 = 0
+            scale = min(1.0, self.work_width / w)
+            small = _resize(frame, scale)
+            smallest = min(small.shape[:2]) * self.min_face  # as Haar's smallest face
+        else:
+            x0, y0 = max(0, around.x - around.w // 2), max(0, around.y - around.h // 2)
+            x1, y1 = min(w, around.x + around.w * 3 // 2), min(h, around.y + around.h * 3 // 2)
+            scale = min(1.0, self.TRACK_HEIGHT / max(1, around.h))
+            small = _resize(frame[y0:y1, x0:x1], scale)
+            smallest = around.h * scale * 0.6  # the same face, nearer or farther, not a small one beside it
         if small.ndim == 2:
             small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
         size = (small.shape[1], small.shape[0])
@@ -104,10 +117,12 @@ class YuNet:
         _, faces = self._net.detect(small)
         if faces is None:
             return None
-        faces = faces[faces[:, 3] * self.BOX_TO_HAAR[2] >= min(size) * self.min_face]  # Haar's smallest
+        faces = faces[faces[:, 3] * self.BOX_TO_HAAR[2] >= smallest]
         if len(faces) == 0:
             return None
         f = max(faces, key=lambda r: r[2] * r[3]) / scale
+        f[[0, 4, 6, 8, 10, 12]] += x0
+        f[[1, 5, 7, 9, 11, 13]] += y0
         x, y, bw, bh = f[:4]
         (rx, ry), (lx, ly) = f[4:6], f[6:8]  # the person's right eye is on the image's left
         dx, dy, k = self.BOX_TO_HAAR
@@ -128,21 +143,27 @@ class FaceDetector:
     A Haar box frames a face as FER2013's crops do (measured: median box/crop 0.99, centred), so
     the box is cropped as it is.
 
-    `fallback` (YuNet) runs on at most one in `fallback_every` of the frames in which Haar found
-    nothing in a row, starting with the first. The budget is stated per analysed frame (6 ms CPU),
-    so the limit counts frames, not seconds: with 3, a run of Haar misses costs on average a full
-    Haar search plus a third of a YuNet search per frame, about what a frame with a face costs,
-    whatever frame rate is set, and `analyze` on a video behaves as the daemon did live. Still
-    pictures are independent, so they use 1 (see `face_detector`).
+    `fallback` (YuNet) searches the whole frame on at most one in `fallback_every` of the frames in
+    which Haar found nothing in a row, starting with the first. The budget is stated per analysed
+    frame (6 ms CPU), so the limit counts frames, not seconds: whatever frame rate is set, a run of
+    misses costs a full Haar search plus a third of a full YuNet search per frame (with 3), and
+    `analyze` on a video behaves as the daemon did live. Once YuNet has found the face, a face Haar
+    cannot see (a tilted head) is followed with `track` as Haar's is: Haar around the last face,
+    then YuNet around it (about 1 ms), and only if both miss the full searches; so a tilted head
+    is read in every frame at about the cost of a tracked Haar frame. Still pictures are
+    independent, so they use 1 (see `face_detector`).
 
     With `level`, a face found by YuNet keeps its eye landmarks, and crop() turns the face upright.
+    It is off: YuNet's eyes understate a tilt (median 5 degrees read for 15, 9 for 30), and on
+    FER2013 publictest faces in scenes levelling changed 4-class accuracy by -1.5 points at 15
+    degrees, +1.0 at 30 and -0.7 upright (models/facebench.py --accuracy): no measurable help.
     """
 
     TRACK_WIDTH = 40  # pixels the last face is scaled to for the local search
 
     def __init__(self, cascade: Path | None = None, work_width: int = 320, min_face: float = 0.12,
                  track: bool = False, fallback: YuNet | None = None, fallback_every: int = 1,
-                 level: bool = True) -> None:
+                 level: bool = False) -> None:
         self._cascade = load_cascade(cascade or paths.cascade_file())
         self.work_width = work_width
         self.min_face = min_face  # smallest face, as a fraction of the frame's shorter side
@@ -152,6 +173,7 @@ class FaceDetector:
         self.level = level
         self._last: Box | None = None
         self._misses = 0  # frames in a row in which Haar found nothing
+        self._last_by_fallback = False
         self.fallback_runs = 0
 
     def reset(self) -> None:
@@ -160,19 +182,26 @@ class FaceDetector:
 
     def detect(self, gray: np.ndarray, color: np.ndarray | None = None) -> Box | None:
         """The largest face in a grey frame; `color`, the same frame in BGR, helps the fallback."""
-        box = self._near_last(gray) if self.track and self._last is not None else None
+        image = color if color is not None else gray
+        tracking = self.track and self._last is not None
+        box = self._near_last(gray) if tracking else None
+        by_fallback = False
+        if box is None and tracking and self._last_by_fallback:
+            box = self.fallback.find(image, around=self._last)
+            by_fallback = box is not None
         if box is None:
             box = self._full(gray)
         if box is None and self.fallback is not None:
             if self._misses % self.fallback_every == 0:
                 self.fallback_runs += 1
-                box = self.fallback.find(color if color is not None else gray)
-                if box is not None and not self.level:
-                    box = replace(box, eyes=None)
+                box = self.fallback.find(image)
+                by_fallback = box is not None
             self._misses += 1
-        elif box is not None:
+        elif box is not None and not by_fallback:
             self._misses = 0
-        self._last = box
+        if by_fallback and not self.level:
+            box = replace(box, eyes=None)
+        self._last, self._last_by_fallback = box, by_fallback
         return box
 
     def _full(self, gray: np.ndarray) -> Box | None:
@@ -188,6 +217,8 @@ class FaceDetector:
         h, w = gray.shape[:2]
         x0, y0 = max(0, last.x - last.w // 2), max(0, last.y - last.h // 2)
         x1, y1 = min(w, last.x + last.w * 3 // 2), min(h, last.y + last.h * 3 // 2)
+        if x1 - x0 < 24 or y1 - y0 < 24:  # the last face lies (almost) outside this frame
+            return None
         scale = min(1.0, self.TRACK_WIDTH / last.w)
         roi = _resize(gray[y0:y1, x0:x1], scale)
         size = self.TRACK_WIDTH * min(1.0, last.w / self.TRACK_WIDTH)  # a face already small stays as is
