@@ -42,6 +42,9 @@ def camera_source(arg: str | None, cfg: config.Config) -> int | Path:
     path = Path(arg)
     if not path.is_file():
         raise TrayagentError(f"--camera {arg}: neither a camera index nor a video file")
+    from trayagent.perception.frames import check_video
+
+    check_video(path)  # refused now, not at the first call
     return path
 
 
@@ -80,6 +83,8 @@ class App:
         self.controller.recording_problem = self._store_problem
         server = ipc.CommandServer(self._remote)
         hotkey = _start_hotkey(cfg["calls.hotkey"], lambda: self.post(Command.TOGGLE))
+        self._greet(isinstance(self.view, PystrayView), self.controller.signal, hotkey and cfg["calls.hotkey"],
+                    source)
         worker = threading.Thread(target=self._supervise, name="controller", daemon=True)
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
@@ -127,6 +132,19 @@ class App:
             self.autostart.enable() if kw["enable"] else self.autostart.disable()
         elif command is Command.ABOUT:
             self.view.notify("trayagent", self.controller.text("about_body", version=__version__))
+
+    def _greet(self, tray: bool, call_signal, hotkey: str | None, camera: int | Path) -> None:
+        """Started by hand in a terminal: say in a few lines what it is doing, then stay quiet."""
+        import sys
+
+        from trayagent.daemon.greeting import greeting
+
+        if sys.stdout is None or not sys.stdout.isatty():
+            return
+        lines = greeting(tray=tray, asked_no_tray=not self.want_tray,
+                         signal_name=getattr(call_signal, "name", None), hotkey=hotkey or None, camera=camera,
+                         data=paths.data_dir())
+        print("\n".join(lines), flush=True)
 
     def _open_store(self, cfg: config.Config) -> CallStore:
         """The calls, crashed ones closed out and old ones deleted. An index that cannot be read is a

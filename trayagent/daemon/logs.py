@@ -43,7 +43,10 @@ def setup(verbose: bool = False) -> None:
     except OSError as e:
         print(f"trayagent: cannot write the log in {paths.log_dir()} ({e.strerror})", file=sys.stderr)
     if sys.stderr is not None and sys.stderr.isatty():
+        # In a terminal the start-up greeting says what is going on; after it only warnings show
+        # (the log file keeps everything; --verbose shows it all here too).
         console = logging.StreamHandler()
+        console.setLevel(logging.DEBUG if verbose else logging.WARNING)
         console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
         root.addHandler(console)
 
