@@ -25,18 +25,21 @@ class Analysis:
     csv: Path
     graph: Path
     emotions: dict[str, int]
+    skipped_frames: int = 0  # damaged frames the decoder could not read
 
     def as_dict(self) -> dict:
         s = self.summary
         return {**s.as_dict(), "faces_found_rate": round(s.faces / s.samples, 4) if s.samples else 0.0,
-                "emotions": self.emotions, "csv": str(self.csv), "graph": str(self.graph)}
+                "emotions": self.emotions, "skipped_frames": self.skipped_frames, "csv": str(self.csv),
+                "graph": str(self.graph)}
 
     def text(self) -> str:
         s = self.summary
         rate = s.faces / s.samples if s.samples else 0.0
         shares = ", ".join(f"{e} {self.emotions[e]}" for e in PRODUCT4 if self.emotions.get(e))
         return "\n".join([
-            f"{s.samples} frames over {mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%})",
+            f"{s.samples} frames over {mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%})"
+            + (f"; skipped {self.skipped_frames} damaged frames" if self.skipped_frames else ""),
             f"emotions: {shares or 'none (no face found)'}",
             f"stress: peak {s.peak:.3f}, mean {s.mean:.3f}, final {s.final:.3f}"
             + (" (faces read through your calibration)" if s.calibrated else ""),
@@ -61,8 +64,9 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     samples: list[Sample] = []
     from tqdm import tqdm
 
+    frames = video_frames(video, fps)
     try:
-        for frame in tqdm(video_frames(video, fps), total=total or None, unit="frame", disable=None if progress else True,
+        for frame in tqdm(frames, total=total or None, unit="frame", disable=None if progress else True,
                           leave=False):
             sample = perception.observe(frame.image).record(stats, start + timedelta(seconds=frame.t))
             writer.write(sample)
@@ -73,13 +77,13 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     graph = graphs.save(graphs.call_figure(samples, f"{video.name}: " + graphs.call_title(summary, samples)
                                            .removeprefix("Call "), thresholds), out_dir / f"{video.stem}.png")
     counts = Counter(s.emotion for s in samples if s.emotion)
-    return Analysis(summary, csv_path, graph, {e: counts.get(e, 0) for e in PRODUCT4})
+    return Analysis(summary, csv_path, graph, {e: counts.get(e, 0) for e in PRODUCT4}, frames.skipped)
 
 
 def command(args) -> int:
     from trayagent import config as config_mod
 
-    cfg = config_mod.load()
+    cfg = config_mod.load_or_defaults()  # a bad value is named on stderr and falls back alone
     perception = Perception(args.model or cfg["model.path"] or None,
                             calibration=None if args.no_calibration else USER)
     result = analyze(Path(args.video), Path(args.out), args.fps, perception, cfg.thresholds, progress=not args.json)

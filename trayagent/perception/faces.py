@@ -105,6 +105,8 @@ class YuNet:
         else:
             x0, y0 = max(0, around.x - around.w // 2), max(0, around.y - around.h // 2)
             x1, y1 = min(w, around.x + around.w * 3 // 2), min(h, around.y + around.h * 3 // 2)
+            if x1 - x0 < 16 or y1 - y0 < 16:  # `around` lies (almost) outside this frame
+                return None
             scale = min(1.0, self.TRACK_HEIGHT / max(1, around.h))
             small = _resize(frame[y0:y1, x0:x1], scale)
             smallest = around.h * scale * 0.6  # the same face, nearer or farther, not a small one beside it
@@ -174,6 +176,7 @@ class FaceDetector:
         self._last: Box | None = None
         self._misses = 0  # frames in a row in which Haar found nothing
         self._last_by_fallback = False
+        self._shape: tuple[int, ...] | None = None  # of the frames the last face was found in
         self.fallback_runs = 0
 
     def reset(self) -> None:
@@ -182,6 +185,9 @@ class FaceDetector:
 
     def detect(self, gray: np.ndarray, color: np.ndarray | None = None) -> Box | None:
         """The largest face in a grey frame; `color`, the same frame in BGR, helps the fallback."""
+        if gray.shape[:2] != self._shape:  # another camera or resolution: the last face means nothing
+            self.reset()
+            self._shape = gray.shape[:2]
         image = color if color is not None else gray
         tracking = self.track and self._last is not None
         box = self._near_last(gray) if tracking else None

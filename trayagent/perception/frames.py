@@ -47,28 +47,61 @@ def open_video(path: Path) -> tuple[cv2.VideoCapture, float]:
     return cap, fps if fps and 0 < fps < 1000 else 0.0
 
 
-def video_frames(path: Path, fps: float | None = None) -> Iterator[Frame]:
-    """Every frame of a video file, or about `fps` a second of them. A truncated file yields the
-    frames it holds; a file with none is an error."""
-    cap, file_fps = open_video(path)
-    try:
-        step = 1.0 / fps if fps else 0.0
-        next_t, n, yielded = 0.0, 0, 0
-        while cap.grab():  # grab without decoding: frames skipped by --fps cost almost nothing
-            t = n / file_fps if file_fps else cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-            n += 1
-            if t + 1e-9 < next_t:
-                continue
-            ok, image = cap.retrieve()
-            if not ok or image is None:
-                break
-            next_t += step
-            yielded += 1
-            yield Frame(t, image)
-        if yielded == 0:
-            raise VideoError(f"{path}: no decodable frames (empty, corrupt or not a video)")
-    finally:
-        cap.release()
+# A frame the demuxer holds but the decoder cannot read (a damaged JPEG in an MJPG file) fails to
+# grab; the next one may be fine. Without a frame count, this many failures in a row end the video.
+MAX_MISSES_IN_ROW = 25
+
+
+class VideoFrames:
+    """Every frame of a video file, or about `fps` a second of them, as an iterable. Undecodable
+    frames are skipped and counted (`skipped`); a frame keeps its time in the file whatever was
+    skipped before it. A truncated file yields the frames it holds; a file with none is an error."""
+
+    def __init__(self, path: Path, fps: float | None = None) -> None:
+        self.path, self.fps = Path(path), fps
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[Frame]:
+        cap, file_fps = open_video(self.path)
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        count = count if count > 0 else None
+        try:
+            step = 1.0 / self.fps if self.fps else 0.0
+            next_t, n, yielded, misses = 0.0, 0, 0, 0
+            while count is None or n < count:
+                index, n = n, n + 1  # the demuxer has moved past this frame, decoded or not
+                if not cap.grab():  # grab without decoding: frames skipped by --fps cost almost nothing
+                    misses += 1
+                    if count is None and misses >= MAX_MISSES_IN_ROW:
+                        break
+                    continue
+                t = index / file_fps if file_fps else cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                if t + 1e-9 < next_t:
+                    self.skipped, misses = self.skipped + misses, 0
+                    continue
+                ok, image = cap.retrieve()
+                if not ok or image is None:
+                    misses += 1
+                    continue
+                self.skipped, misses = self.skipped + misses, 0  # failures before a good frame were damage
+                next_t += step
+                yielded += 1
+                yield Frame(t, image)
+            if yielded == 0:
+                raise VideoError(f"{self.path}: no decodable frames (empty, corrupt or not a video)")
+        finally:
+            cap.release()
+
+
+def video_frames(path: Path, fps: float | None = None) -> VideoFrames:
+    return VideoFrames(path, fps)
+
+
+def check_video(path: Path) -> None:
+    """Refuse, now, a video that cannot stand in for a camera: no file, not a video, or no frame
+    that decodes (`run --camera VIDEO` would otherwise fail at the first call)."""
+    for _ in VideoFrames(path):
+        return
 
 
 BACKENDS = {"auto": cv2.CAP_ANY, "dshow": cv2.CAP_DSHOW, "msmf": cv2.CAP_MSMF, "v4l2": cv2.CAP_V4L2}
@@ -106,20 +139,15 @@ class LatestFrameReader:
         self._thread.start()
 
     def _run(self) -> None:
+        if self._is_file:
+            self._play()
+            return
         misses = 0
         while not self._stop.is_set():
             with self._lock:
                 ok = self._cap.grab()
-                if not ok and self._is_file:
-                    self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-                    ok = self._cap.grab()
-                    if not ok:
-                        self._failed = f"{self.source}: no decodable frames"
-                        return
                 if ok and self._clock() >= self._warmup_until:
                     self._seq += 1
-            if self._is_file:
-                self._stop.wait(1.0 / self._file_fps)
             if not ok:
                 misses += 1
                 if misses >= 20:  # ~1 s of nothing: unplugged or taken by another app
@@ -128,6 +156,28 @@ class LatestFrameReader:
                 self._stop.wait(0.05)
                 continue
             misses = 0
+
+    def _play(self) -> None:
+        """A video file as a camera: at its own frame rate, looping; a damaged frame is passed over
+        (it does not send playback back to the start), a file with no frame that decodes fails."""
+        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        count = count if count > 0 else None
+        pos, bad_run = 0, 0
+        while not self._stop.is_set():
+            with self._lock:
+                ok = self._cap.grab()
+                pos += 1
+                if ok:
+                    self._seq, bad_run = self._seq + 1, 0
+                else:
+                    bad_run += 1
+                    if count is None or pos > count:  # the end: play it again
+                        self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                        pos = 0
+            if bad_run > max(count or 0, MAX_MISSES_IN_ROW) + 1:
+                self._failed = f"{self.source}: no decodable frames"
+                return
+            self._stop.wait(1.0 / self._file_fps)
 
     def latest(self) -> tuple[int, np.ndarray | None]:
         """(sequence number, newest frame); raises CameraError once the camera has failed."""
