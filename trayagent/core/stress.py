@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from trayagent.core.records import CallSummary
+from trayagent.core.records import CallSummary, Visibility
+from trayagent.core.visibility import Seen, VisibilityThresholds, classify
 
 
 def next_index(index: float, emotion: str | None) -> float:
@@ -57,17 +58,22 @@ class CallStats:
     peak: float = 0.0
     total: float = 0.0
     calibrated: bool = False  # some face was read through the person's calibration
+    visibility: VisibilityThresholds = VisibilityThresholds()  # what counts as seen well
+    seen: int = 0  # samples in which the face was seen well
+    measured: int = 0  # samples that carried visibility numbers (none in records from before them)
 
-    def add(self, index: float, face: bool) -> None:
+    def add(self, index: float, face: bool, visibility: Visibility | None = None) -> None:
         self.samples += 1
         self.faces += face
+        self.measured += visibility is not None
+        self.seen += visibility is not None and classify(visibility, self.visibility) is Seen.SEEN
         self.index = index
         self.peak = max(self.peak, index) if self.samples > 1 else index
         self.total += index
 
-    def step(self, emotion: str | None, calibrated: bool = False) -> float:
+    def step(self, emotion: str | None, calibrated: bool = False, visibility: Visibility | None = None) -> float:
         """One classified frame (None: no face): moves the index by Table 3 and returns it."""
-        self.add(next_index(self.index, emotion), emotion is not None)
+        self.add(next_index(self.index, emotion), emotion is not None, visibility)
         self.calibrated = self.calibrated or calibrated
         return self.index
 
@@ -76,5 +82,6 @@ class CallStats:
         return self.total / self.samples if self.samples else 0.0
 
     def summary(self, call_id: str, start: datetime, end: datetime) -> CallSummary:
+        seen = self.seen / self.samples if self.measured else None
         return CallSummary(call_id, start, end, self.samples, self.faces, self.peak, self.mean, self.index,
-                           self.calibrated)
+                           self.calibrated, seen)

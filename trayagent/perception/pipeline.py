@@ -11,7 +11,8 @@ import numpy as np
 from trayagent.core.calibration import Calibration
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
-from trayagent.core.records import Sample
+from trayagent.perception.visibility import measure
+from trayagent.core.records import Sample, Visibility
 from trayagent.core.stress import CallStats
 
 
@@ -21,6 +22,7 @@ class Observation:
     probs: np.ndarray | None  # over the model's labels
     probs4: np.ndarray | None  # over PRODUCT4, after the person's calibration if there is one
     calibrated: bool = False  # probs4 went through the person's calibration
+    visibility: Visibility | None = None  # how well the face could be seen; None: no frame
 
     @property
     def emotion(self) -> str | None:
@@ -28,9 +30,9 @@ class Observation:
 
     def record(self, stats: CallStats, time: datetime) -> Sample:
         """This observation as the call's next sample, the index moved by Table 3."""
-        index = stats.step(self.emotion, self.calibrated)
+        index = stats.step(self.emotion, self.calibrated, self.visibility)
         probs = None if self.probs4 is None else tuple(float(p) for p in self.probs4)
-        return Sample(time, self.emotion, index, probs)
+        return Sample(time, self.emotion, index, probs, self.visibility)
 
 
 USER = "user"  # Perception(calibration=USER): the user's stored calibration, if one fits the model
@@ -70,8 +72,9 @@ class Perception:
         return find_face(self.detector, frame_bgr)
 
     def classify(self, frame_bgr: np.ndarray, gray: np.ndarray, box: Box | None) -> Observation:
+        seen = measure(gray, box)
         if box is None:
-            return Observation(None, None, None)
+            return Observation(None, None, None, visibility=seen)
         color = self.classifier.info.preprocessing.color != "gray"
         probs = self.classifier.predict([crop(frame_bgr if color else gray, box)])[0]
         probs4 = self.classifier.product(probs)
@@ -79,5 +82,5 @@ class Perception:
         if calibrated:
             probs4 = self.calibration.apply(probs4)
         if not (np.isfinite(probs).all() and np.isfinite(probs4).all()):
-            return Observation(box, None, None)  # no reading: NaN must never reach a call's CSV
-        return Observation(box, probs, probs4, calibrated)
+            return Observation(box, None, None, visibility=seen)  # no reading: NaN must never reach a CSV
+        return Observation(box, probs, probs4, calibrated, seen)

@@ -25,16 +25,21 @@ from typing import Callable, Iterable, Iterator, TypeVar
 
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
-from trayagent.core.records import CallSummary, Sample
+from trayagent.core.records import CallSummary, Sample, Visibility
 from trayagent.core.stress import CallStats
 from trayagent.storage.private import (describe, is_link_error, make_private_dir, open_private_fd, open_read,
                                        sync_dir)
 
 log = logging.getLogger(__name__)
 
-SAMPLE_COLUMNS = ("time", "emotion", "stress", *(f"p_{c}" for c in PRODUCT4), "face")
-INDEX_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final", "calibrated")
-_OLD_INDEX_COLUMNS = INDEX_COLUMNS[:-1]  # before calibration: same rows, no last column
+# How well the face could be seen (core/records.py Visibility); optional on read: older records lack them.
+VISIBILITY_COLUMNS = ("frame_brightness", "frame_contrast", "face_brightness", "face_contrast", "backlight")
+SAMPLE_COLUMNS = ("time", "emotion", "stress", *(f"p_{c}" for c in PRODUCT4), "face", *VISIBILITY_COLUMNS)
+INDEX_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final", "calibrated",
+                 "seen")
+_OLD_SAMPLE_COLUMNS = SAMPLE_COLUMNS[:-len(VISIBILITY_COLUMNS)]  # a record from before them
+# Earlier headers: the same rows less the last columns (before calibration; before `seen`).
+_OLD_INDEX_HEADERS = (INDEX_COLUMNS[:-2], INDEX_COLUMNS[:-1])
 CALL_ID = re.compile(r"\d{8}-\d{6}(-\d{1,6})?")  # new_call's names: a call id never leaves calls/
 _ID_TIME = "%Y%m%d-%H%M%S"
 # Far inside datetime's range, so converting a time to any zone cannot overflow.
@@ -52,6 +57,7 @@ class RecordingError(TrayagentError):
 def _index_row(summary: CallSummary) -> list:
     d = summary.as_dict()
     d["calibrated"] = "1" if summary.calibrated else "0"
+    d["seen"] = "" if summary.seen is None else d["seen"]
     return [d[c] for c in INDEX_COLUMNS]
 
 
@@ -61,8 +67,12 @@ def _fmt(x: float) -> str:
 
 def sample_row(s: Sample) -> list[str]:
     probs = [_fmt(p) for p in s.probs] if s.probs is not None else [""] * len(PRODUCT4)
+    v = s.visibility
+    seen = [""] * len(VISIBILITY_COLUMNS) if v is None else [
+        "" if x is None else _fmt(x) for x in (v.frame_brightness, v.frame_contrast, v.face_brightness,
+                                               v.face_contrast, v.backlight)]
     return [s.time.isoformat(timespec="milliseconds"), s.emotion or "", _fmt(round(s.stress, 6)), *probs,
-            "1" if s.face else "0"]
+            "1" if s.face else "0", *seen]
 
 
 def _csv_line(row: Iterable) -> bytes:
@@ -156,7 +166,17 @@ def _sample(row: dict[str, str]) -> Sample:
         raise ValueError(f"unknown emotion {emotion[:20]!r}")
     stress = _number(row["stress"])
     probs = tuple(_number(row[f"p_{c}"]) for c in PRODUCT4) if emotion is not None else None
-    return Sample(t, emotion, stress, probs)
+    return Sample(t, emotion, stress, probs, _visibility(row))
+
+
+def _visibility(row: dict[str, str]) -> Visibility | None:
+    """The visibility columns, when the record has them (written since they exist) and they are set."""
+    if not row.get("frame_brightness"):
+        return None
+    face = [_number(row[c]) if row.get(c) else None for c in VISIBILITY_COLUMNS[2:]]
+    if (face[0] is None) != (face[2] is None):
+        raise ValueError("face brightness and backlight must be both set or both empty")
+    return Visibility(_number(row["frame_brightness"]), _number(row["frame_contrast"]), *face)
 
 
 def _summary(row: dict[str, str]) -> CallSummary:
@@ -166,7 +186,8 @@ def _summary(row: dict[str, str]) -> CallSummary:
     if end < start:
         raise ValueError("ends before it starts")
     return CallSummary(row["id"], start, end, _count(row["samples"]), _count(row["faces"]), _number(row["peak"]),
-                       _number(row["mean"]), _number(row["final"]), row.get("calibrated") == "1")
+                       _number(row["mean"]), _number(row["final"]), row.get("calibrated") == "1",
+                       _number(row["seen"]) if row.get("seen") else None)
 
 
 class CallWriter:
@@ -206,7 +227,7 @@ class CallWriter:
             self._unfinished = self._unfinished if getattr(e, "written", 0) == 0 else True
             raise RecordingError(f"{self.path}: cannot write the call record ({describe(e)})") from None
         self._unfinished = False
-        self.stats.add(s.stress, s.face)
+        self.stats.add(s.stress, s.face, s.visibility)
         self._last = s.time
 
     def close(self) -> CallSummary:
@@ -246,7 +267,8 @@ def read_samples(path: Path) -> Iterator[Sample]:
             damage.add(header_no, "damaged header")
         for line_no, row in rows:
             try:
-                sample = _parse(columns, row, _sample)
+                sample = _parse(_OLD_SAMPLE_COLUMNS if columns is SAMPLE_COLUMNS and len(row) == len(
+                    _OLD_SAMPLE_COLUMNS) else columns, row, _sample)
             except (ValueError, KeyError) as e:
                 damage.add(line_no, str(e))
                 continue
@@ -262,7 +284,7 @@ def summarize(call_id: str, samples: Iterable[Sample]) -> CallSummary | None:
     for s in samples:
         first = first or s.time
         last = s.time
-        stats.add(s.stress, s.face)
+        stats.add(s.stress, s.face, s.visibility)
     if first is None:
         return None
     return stats.summary(call_id, first, last)
@@ -321,7 +343,7 @@ class CallStore:
             for line_no, row in _rows(f, damage):
                 first = columns is None
                 if first:
-                    if tuple(row) in (INDEX_COLUMNS, _OLD_INDEX_COLUMNS):
+                    if tuple(row) in (INDEX_COLUMNS, *_OLD_INDEX_HEADERS):
                         columns, current = tuple(row), tuple(row) == INDEX_COLUMNS
                         continue
                     columns = INDEX_COLUMNS  # damaged header: read the columns trayagent writes
