@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from datetime import datetime, timedelta, timezone
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import videos
+from trayagent.perception.cv import cv2
 from trayagent import config
 from trayagent.daemon.controller import Controller
 from trayagent.daemon.status import TrayStatus
@@ -101,7 +103,8 @@ def rig(tmp_path, perception):
         while clock.t < end:
             clock.t = min(end, clock.t + step)
             ctl.tick()
-            assert ctl.call is not None or not cam.is_open, "camera open outside a call"
+            assert ctl.call is not None or ctl.calibrating is not None or not cam.is_open, \
+                "camera open outside a call or a calibration"
 
     ctl.advance = advance
     return ctl, clock, cam, view, signal, store
@@ -391,3 +394,68 @@ def test_an_index_full_at_call_end_is_written_once_space_returns(rig, disk):
     disk["full"] = False
     ctl.advance(ctl.RECORDING_RETRY_S + 1)
     assert len(store.calls()) == 1 and ctl.status().look == "idle"
+
+
+def _relaxed_face(publictest, perception) -> "object":
+    """A FER2013 publictest neutral face that the model reads as neutral most surely."""
+    from trayagent.core.emotions import FER7, PRODUCT4
+
+    images, labels = publictest
+    neutral = images[labels == FER7.index("neutral")][:60]
+    probs = perception.classifier.product(perception.classifier.predict(list(neutral)))
+    return neutral[int(probs[:, PRODUCT4.index("neutral")].argmax())]
+
+
+@pytest.fixture
+def calibration_rig(tmp_path, home, publictest):
+    from trayagent.perception.pipeline import Perception
+
+    perception = Perception()  # its own: calibrating changes what it reads
+    clock, cam, view = Clock(), FakeCamera(), FakeView()
+    face = cv2.cvtColor(_relaxed_face(publictest, perception), cv2.COLOR_GRAY2BGR)
+    cam.frame = videos.paste(videos.background(), face)
+    cfg = config.load(tmp_path / "none.toml", tmp_path / "none2.toml")
+    ctl = Controller(cfg, CallStore(tmp_path / "data"), lambda: perception, cam.open, view, None, clock=clock,
+                     now=clock.now)
+
+    def advance(seconds: float, step: float = 0.25) -> None:
+        end = clock.t + seconds
+        while clock.t < end:
+            clock.t = min(end, clock.t + step)
+            ctl.tick()
+
+    return ctl, advance, cam, view, perception
+
+
+def test_calibrating_from_the_tray_opens_the_camera_about_ten_seconds_and_stores_numbers(calibration_rig, home):
+    from trayagent import paths
+
+    ctl, advance, cam, view, perception = calibration_rig
+    assert perception.calibration is None
+    ctl.handle("calibrate")
+    assert cam.is_open and ctl.status().line.startswith("Calibrating")
+    advance(9.5)
+    assert cam.is_open  # still measuring
+    advance(1.0)
+    assert not cam.is_open and cam.opened == cam.closed == 1
+    assert view.notes and view.notes[-1][0] == "Calibration" and view.notes[-1][1].startswith("Done"), view.notes
+    stored = json.loads(paths.baseline_file().read_text())
+    assert stored["faces"] >= 20  # about 3 a second for 10 s
+    assert all(isinstance(v, (int, float, str, list)) for v in stored.values())
+    assert perception.calibration is not None  # applied from now on, without a restart
+
+
+def test_no_calibration_during_a_call_and_a_call_cuts_one_short(calibration_rig, home):
+    from trayagent import paths
+
+    ctl, advance, cam, view, _ = calibration_rig
+    ctl.handle("start")
+    ctl.handle("calibrate")
+    assert ctl.calibrating is None and view.notes[-1][1].startswith("End the call first")
+    ctl.handle("end")
+    ctl.handle("calibrate")
+    advance(3)
+    ctl.handle("start")  # the call takes the camera over; the calibration is dropped
+    assert ctl.calibrating is None and ctl.call is not None and cam.is_open
+    advance(10)
+    assert not paths.baseline_file().exists()

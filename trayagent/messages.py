@@ -42,6 +42,12 @@ TEXT: dict[str, str] = {
                      "water or a few slow breaths can help before the next one."),
     "about_body": N_("trayagent {version}: stress at a glance during calls. Images never leave memory; "
                      "only times, emotions and the index are kept, in your profile."),
+    "calibrate": N_("Calibrate to my face…"),
+    "calibrating": N_("Calibrating: camera on for 10 seconds, keep a relaxed face"),
+    "calibrate_title": N_("Calibration"),
+    "calibrate_done": N_("Done: your relaxed face is the baseline from now on. Only numbers were kept."),
+    "calibrate_failed": N_("Not calibrated: {problem}"),
+    "calibrate_not_in_call": N_("End the call first: calibration needs a relaxed face, away from calls."),
     "already_running": N_("trayagent is already running for this user."),
 }
 

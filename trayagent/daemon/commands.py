@@ -15,6 +15,7 @@ class Command(str, Enum):
     RESUME = "resume"
     STOP = "stop"
     STATUS = "status"
+    CALIBRATE = "calibrate"  # the tray's "Calibrate to my face": camera on ~10 s outside a call
     # desktop actions, run on the controller's thread but touching no call state
     OPEN_GRAPH = "open_graph"  # call_id: str, or None for the whole day
     OPEN_WEEK = "open_week"  # the last seven days at a glance
@@ -26,7 +27,7 @@ class Command(str, Enum):
 # What another process may ask through the command channel: never a desktop action.
 REMOTE = frozenset({Command.START, Command.END, Command.TOGGLE, Command.PAUSE, Command.RESUME, Command.STOP,
                     Command.STATUS})
-DESKTOP = frozenset(Command) - REMOTE - {Command.STATUS}
+DESKTOP = frozenset(Command) - REMOTE - {Command.STATUS, Command.CALIBRATE}
 
 
 def request(command: Command, **kw: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from trayagent.core.callstate import CallStateMachine, Reason, Timing, Transitio
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import CallStats
+from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.daemon.commands import DESKTOP, Command
 from trayagent.daemon.status import CallFacts, TrayStatus, tray_status
@@ -123,6 +124,7 @@ class Controller:
         self._last_tick: float | None = None
         self._last_wall: datetime | None = None
         self._today: tuple[CallSummary, ...] = ()
+        self.calibrating: CalibrationSession | None = None
 
     # ---- posting (any thread) --------------------------------------------------------------------
     def post(self, command: Command | str, **kw: Any) -> None:
@@ -225,9 +227,22 @@ class Controller:
     def status_only(self) -> None:
         """Nothing to do: the reply carries the status."""
 
+    def calibrate(self) -> None:
+        """Measure the agent's relaxed face for about ten seconds; never during a call."""
+        if self.call is not None:
+            self.view.notify(self.text("calibrate_title"), self.text("calibrate_not_in_call"))
+            return
+        if self.calibrating is None:
+            try:
+                self.perception
+            except TrayagentError as e:
+                self.view.notify(self.text("calibrate_title"), self.text("calibrate_failed", problem=str(e)))
+                return
+            self.calibrating = CalibrationSession(self._open_camera, self.clock)
+
     _METHODS: dict[Command, Callable[..., None]] = {
         Command.START: start, Command.END: end, Command.TOGGLE: toggle, Command.PAUSE: pause,
-        Command.RESUME: resume, Command.STOP: stop, Command.STATUS: status_only,
+        Command.RESUME: resume, Command.STOP: stop, Command.STATUS: status_only, Command.CALIBRATE: calibrate,
     }
 
     def _is_paused(self, t: float) -> bool:
@@ -263,6 +278,8 @@ class Controller:
         if self.call is not None and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
             self._sample(self.call, t)
+        if self.calibrating is not None and self.calibrating.step(t):
+            self._finish_calibration()
         if self._unindexed and t >= self._next_index_retry:
             self._next_index_retry = t + self.RECORDING_RETRY_S
             self._index_pending()
@@ -293,7 +310,19 @@ class Controller:
         else:
             self._end_call(transition.reason)
 
+    def _finish_calibration(self) -> None:
+        session, self.calibrating = self.calibrating, None
+        if session is None:
+            return
+        done, problem = session.finish(self.perception)
+        self.view.notify(self.text("calibrate_title"), self.text("calibrate_done") if done
+                         else self.text("calibrate_failed", problem=problem))
+
     def _start_call(self) -> None:
+        if self.calibrating is not None:  # the call matters more: its camera session takes over
+            self.calibrating.abort()
+            self.calibrating = None
+            log.info("calibration cut short by a call")
         try:
             self.perception
         except TrayagentError as e:  # no model, no point opening the camera: say so and stay up
@@ -385,7 +414,8 @@ class Controller:
                              None if self.call.recording else self.recording_problem)
         return tray_status(self.text, self.cfg.thresholds, self._today, call=call,
                            paused=self.paused_until is not None, paused_until=self.paused_wall,
-                           problem=self.recording_problem or self.problem)
+                           problem=self.recording_problem or self.problem,
+                           calibrating=self.calibrating is not None)
 
     def _publish(self, force: bool = False) -> None:
         status = self.status()

@@ -37,8 +37,8 @@ class CallFacts:
 
 def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary, ...], *,
                 call: CallFacts | None = None, paused: bool = False, paused_until: datetime | None = None,
-                problem: str | None = None) -> TrayStatus:
-    """A call outranks a pause (none can be both), a pause outranks a daemon-wide problem."""
+                problem: str | None = None, calibrating: bool = False) -> TrayStatus:
+    """A call outranks a calibration and a pause (none can be both), which outrank a daemon-wide problem."""
     if call is not None:
         elapsed = durations.elapsed(call.elapsed_s)
         if call.camera_problem:
@@ -50,6 +50,8 @@ def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary
         return TrayStatus(thresholds.band(call.index).value,
                           text("on_call", elapsed=elapsed, index=wording.index(call.index)),
                           True, False, call.index, today)
+    if calibrating:  # the camera is on outside a call: say so plainly
+        return TrayStatus("idle", text("calibrating"), False, False, None, today)
     if paused:
         line = (text("paused_forever") if paused_until is None
                 else text("paused", until=wording.clock(paused_until, text.language)))

@@ -92,6 +92,7 @@ class PystrayView:
                 item(t("todays_calls"), Menu(calls_menu)),
                 item(t("show_today"), lambda: post(Command.OPEN_GRAPH, call_id=None)),
                 item(t("show_week"), lambda: post(Command.OPEN_WEEK)),
+                item(t("calibrate"), lambda: post(Command.CALIBRATE), enabled=lambda _i: not model.status.in_call),
                 Menu.SEPARATOR,
                 item(t("resume"), lambda: post(Command.RESUME), visible=lambda _i: model.status.paused),
                 item(t("pause"), Menu(

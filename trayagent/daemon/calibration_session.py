@@ -1,0 +1,57 @@
+"""The tray's "Calibrate to my face": the camera on for about ten seconds outside a call, the
+relaxed face measured, a baseline stored as numbers. The frames are kept in memory only until the
+measurement, then dropped with the session."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from trayagent.core.calibration import CalibrationError
+from trayagent.daemon.camera import CameraSession, FrameReader
+from trayagent.perception.pipeline import Perception
+
+log = logging.getLogger(__name__)
+
+SECONDS = 10.0
+FRAMES_PER_S = 3.0  # as `trayagent calibrate` reads a camera: 30 faces, enough for a steady mean
+
+
+class CalibrationSession:
+    def __init__(self, open_camera: Callable[[], FrameReader], clock: Callable[[], float]) -> None:
+        self.camera = CameraSession(open_camera, clock)
+        self._clock = clock
+        self.until = clock() + SECONDS
+        self._next = clock()
+        self._frames: list[object] = []
+        self.camera.open()
+
+    def step(self, t: float) -> bool:
+        """Take a frame when one is due; True once the time is up."""
+        if t >= self._next:
+            self._next = t + 1.0 / FRAMES_PER_S
+            _, image = self.camera.newest(t)
+            if image is not None:
+                self._frames.append(image)
+        return t >= self.until
+
+    def finish(self, perception: Perception) -> tuple[bool, str]:
+        """Close the camera, measure, store. (stored?, what to tell the user)."""
+        from trayagent.perception.calibration import calibrate_from_frames
+        from trayagent.storage import baseline as store
+
+        self.camera.close()
+        frames, self._frames = self._frames, []
+        try:
+            baseline = calibrate_from_frames(frames, perception, "camera")
+            store.save(baseline)
+        except CalibrationError as e:
+            log.warning("calibration refused: %s", e)
+            return False, str(e)
+        perception.recalibrate()
+        log.info("calibrated from %d faces", baseline.faces)
+        return True, ""
+
+    def abort(self) -> None:
+        self.camera.close()
+        self._frames = []
