@@ -25,7 +25,6 @@ from models.architectures import build
 from models.data import load_fer_split
 from models.reference import write as write_reference
 from models.architectures import EmotionNet
-from models.metadata import TRAINING_EQUALIZE
 from trayagent import __version__
 from trayagent.core.emotions import FER7, GROUP, PRODUCT4
 
@@ -54,12 +53,12 @@ def load_checkpoint(path: Path) -> tuple[nn.Module, dict]:
     return net.eval(), state
 
 
-def metadata(state: dict, flip: bool) -> dict[str, str]:
+def metadata(state: dict, flip: bool, equalize: str | None = None) -> dict[str, str]:
     cfg = state["config"]
     return {
         "labels": json.dumps(list(FER7)),
         "preprocessing": json.dumps({"size": [SIZE, SIZE], "color": "gray", "scale": 1.0, "mean": 0.0, "std": 1.0,
-                                     "equalize": TRAINING_EQUALIZE}),
+                                     **({"equalize": equalize} if equalize else {})}),
         "normalisation": "grey pixels 0..255 in; per-image standardisation (x - mean) / (std + 1) inside the graph",
         "output": "probabilities",
         "test_time_augmentation": "mean of the face and its horizontal mirror, inside the graph" if flip else "none",
@@ -77,7 +76,7 @@ def metadata(state: dict, flip: bool) -> dict[str, str]:
     }
 
 
-def export(checkpoint: Path, out: Path, flip: bool = False, opset: int = 17) -> None:
+def export(checkpoint: Path, out: Path, flip: bool = False, opset: int = 17, equalize: str | None = None) -> None:
     net, state = load_checkpoint(checkpoint)
     wrapped = Probabilities(net, flip).eval()
     dummy = torch.zeros(1, 1, SIZE, SIZE)
@@ -87,7 +86,7 @@ def export(checkpoint: Path, out: Path, flip: bool = False, opset: int = 17) -> 
                       dynamo=False)
     model = onnx.load(str(out))
     model.doc_string = "trayagent facial-expression model: grey 48x48 face -> FER2013 7-emotion probabilities"
-    for key, value in metadata(state, flip).items():
+    for key, value in metadata(state, flip, equalize).items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     onnx.checker.check_model(model)
     onnx.save(model, str(out))
@@ -118,8 +117,10 @@ def main() -> None:
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("--out", type=Path, default=Path("models/emotion.onnx"))
     ap.add_argument("--flip", action="store_true", help="average each face with its mirror image (2x slower)")
+    ap.add_argument("--equalize", choices=["hist"], help="have the product histogram-equalise each face first, "
+                    "as FER2013's copy was made; measure it both ways first (models/README.md, Histogram equalisation)")
     args = ap.parse_args()
-    export(args.checkpoint, args.out, args.flip)
+    export(args.checkpoint, args.out, args.flip, equalize=args.equalize)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
 
 

@@ -5,8 +5,10 @@
 
 The product reads everything it feeds a model from the model's `preprocessing` metadata (see
 trayagent/perception/classifier.py). Models trained on this FER2013 copy have seen only histogram-
-equalised faces, so they declare `"equalize": "hist"`; models/export.py writes it for new models,
-and this sets it on a model exported before that existed.
+equalised faces; `"equalize": "hist"` has the product equalise each face the same way. It did not
+help the shipped model (models/README.md, "Histogram equalisation"), which leaves it out; this
+turns it on or off on an exported model to measure it (`models.export --equalize hist` at export).
+After changing it, re-measure the neutral reference: `python -m models.reference MODEL`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,6 @@ import json
 from pathlib import Path
 
 import onnx
-
-# Training data here is the histogram-equalised FER2013 copy (../shared/datasets/fer2013/README.md):
-# a model trained on it is fed faces equalised the same way.
-TRAINING_EQUALIZE = "hist"
-
 
 def set_preprocessing(path: Path, out: Path | None = None, **changes) -> dict:
     """Set (or, with None, remove) keys of the model's preprocessing JSON; returns the new value."""

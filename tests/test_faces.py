@@ -196,12 +196,6 @@ def test_equalisation_only_when_the_metadata_asks(models_with_and_without):
     assert not np.allclose(with_eq.predict([face]), without.predict([face]), atol=1e-3)
 
 
-def test_the_shipped_model_asks_for_equalisation():
-    from trayagent.perception.classifier import EmotionClassifier
-
-    assert EmotionClassifier().info.preprocessing.equalize == "hist"
-
-
 def test_an_unknown_equalisation_is_refused(tmp_path):
     from models.metadata import set_preprocessing
     from trayagent.perception.classifier import EmotionClassifier, ModelError
