@@ -13,6 +13,7 @@ import pytest
 from tests import videos
 from trayagent.perception.cv import cv2
 from trayagent import config
+from trayagent.core.callstate import Reading
 from trayagent.daemon.controller import Controller
 from trayagent.daemon.status import TrayStatus
 from trayagent.perception.frames import CameraError
@@ -84,11 +85,14 @@ class FakeView:
 
 
 class FakeSignal:
+    """On or off as the test sets it; `stream` names the capture stream behind it (None: not known)."""
+
     def __init__(self) -> None:
         self.on = False
+        self.stream: str | None = None
 
-    def active(self) -> bool:
-        return self.on
+    def reading(self) -> Reading:
+        return Reading(self.on, frozenset({self.stream}) if self.on and self.stream else frozenset())
 
 
 @pytest.fixture
@@ -459,3 +463,79 @@ def test_no_calibration_during_a_call_and_a_call_cuts_one_short(calibration_rig,
     assert ctl.calibrating is None and ctl.call is not None and cam.is_open
     advance(10)
     assert not paths.baseline_file().exists()
+
+
+# --- calls as they happened ------------------------------------------------------------------------
+
+def _samples(store, call):
+    return list(read_samples(store.call_path(call.id)))
+
+
+def test_a_call_is_recorded_from_the_signals_rise_to_its_fall_and_the_camera_closes_at_the_fall(rig):
+    ctl, clock, cam, view, signal, store = rig
+    ctl.advance(2)
+    signal.on, rose = True, clock.now()
+    ctl.advance(20)
+    signal.on, fell = False, clock.now()
+    ctl.advance(1.0)  # the next poll sees it quiet
+    assert ctl.call is not None and not cam.is_open  # not over yet (debounce), but the camera is closed
+    ctl.advance(5)
+    [call] = store.calls()
+    assert abs((call.start - rose).total_seconds()) <= 0.5  # a poll a second: half a poll either way
+    assert abs((call.end - fell).total_seconds()) <= 0.5
+    rows = _samples(store, call)
+    assert rows and all(call.start <= s.time <= call.end for s in rows)  # the frames after it were taken back
+    assert call.samples == len(rows) and call.final == pytest.approx(rows[-1].stress)
+
+
+def test_two_calls_a_second_apart_are_two_records_each_with_its_own_index(rig):
+    """Auto-answer: the softphone's first capture stream closes and a new one opens 1.1 s later."""
+    ctl, clock, cam, view, signal, store = rig
+    ctl.advance(0.5)
+    signal.on, signal.stream = True, "source-output #7"
+    ctl.advance(20)
+    signal.on, hung_up = False, clock.now()
+    ctl.advance(1.1)
+    signal.on, signal.stream, rang = True, "source-output #8", clock.now()
+    ctl.advance(20)
+    signal.on = False
+    ctl.advance(5)
+    first, second = store.calls()
+    assert abs((first.end - hung_up).total_seconds()) <= 0.5 and abs((second.start - rang).total_seconds()) <= 0.5
+    a, b = _samples(store, first), _samples(store, second)
+    assert a[-1].stress != a[0].stress  # the index moved during the first call ...
+    assert b[0].stress == pytest.approx(a[0].stress)  # ... and the second one's starts afresh
+    assert cam.opened == cam.closed == 2
+
+
+def test_a_signal_back_within_the_debounce_reopens_the_camera_in_the_same_call(rig):
+    ctl, clock, cam, view, signal, store = rig
+    signal.on = True
+    ctl.advance(10)
+    signal.on = False
+    ctl.advance(1.5)
+    assert not cam.is_open and ctl.call is not None
+    signal.on = True
+    ctl.advance(1.5)
+    assert cam.is_open and cam.opened == 2
+    ctl.advance(5)
+    signal.on = False
+    ctl.advance(5)
+    [call] = store.calls()
+    assert call.duration_s == pytest.approx(18, abs=1)
+
+
+def test_the_minimum_length_is_checked_against_the_dated_length_not_the_debounced_one(rig):
+    ctl, clock, cam, view, signal, store = rig  # calls.min_call_s = 5
+    ctl.advance(0.5)
+    signal.on = True
+    ctl.advance(4)  # a 4 s call: 2 s of start debounce + 3 s of end debounce would make it 5 s or more
+    signal.on = False
+    ctl.advance(5)
+    assert store.calls() == [] and not list(store.dir.glob("*.csv"))
+    signal.on = True
+    ctl.advance(7)
+    signal.on = False
+    ctl.advance(5)
+    [call] = store.calls()
+    assert call.duration_s == pytest.approx(7, abs=1)

@@ -13,13 +13,14 @@ import math
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
 from trayagent import paths
 from trayagent.config import Config
-from trayagent.core.callstate import CallStateMachine, Reason, Timing, Transition
+from trayagent.core.callstate import CallStateMachine, Reading, Reason, State, Timing, Transition
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import CallStats
@@ -38,7 +39,7 @@ Actions = Callable[[Command, dict[str, Any]], None]
 
 
 class Signal(Protocol):
-    def active(self) -> bool: ...
+    def reading(self) -> Reading: ...
 
 
 class View(Protocol):
@@ -75,9 +76,12 @@ class _Asked:
 class _Call:
     writer: CallWriter
     camera: CameraSession
-    started: float  # monotonic
+    started: float  # monotonic: when the call is dated to have started (the signal's rise)
     start_wall: datetime
     stats: CallStats = field(default_factory=CallStats)
+    # (sample time, stats before it) for the last samples: a call dated to have ended before the
+    # poll that saw it end takes the later samples back (storage.calls.CallWriter.drop_after).
+    undo: deque[tuple[datetime, CallStats]] = field(default_factory=lambda: deque(maxlen=64))
     recording: bool = True
     retry_at: float = 0.0  # monotonic: when to try writing again after a failed write
 
@@ -116,7 +120,7 @@ class Controller:
         self.recording_problem: str | None = None  # writing failed; cleared once a write works again
         self._unindexed: list[CallSummary] = []  # ended calls whose index row could not be written yet
         self._next_index_retry = 0.0
-        self._auto_on = False
+        self._auto_on = False  # the automatic signal's last reading
         self._next_poll = 0.0
         self._next_sample = 0.0
         self._last_status: TrayStatus | None = None
@@ -173,7 +177,8 @@ class Controller:
                     if asked is not None:
                         asked.reply.put(result)
             self.tick()
-        self._end_call("quit")
+        ended = self.calls.end(self.clock(), reason="quit")  # dated to the quiet moment if there was one
+        self._end_call("quit", ended.at if ended else None)
 
     @property
     def perception(self) -> Perception:
@@ -261,7 +266,7 @@ class Controller:
                 # process was frozen). The call was not watched meanwhile and is most likely over.
                 log.warning("no tick for %.0f s (sleep?): ending the call as of before the gap",
                             max(gap, wall_gap))
-                self._apply(self.calls.end(self._last_tick, False, reason="sleep"))
+                self._apply(self.calls.end(self._last_tick, False, reason="sleep"))  # dated before the gap
             elif abs(wall_gap - gap) > 5:
                 log.info("wall clock jumped by %+.0f s; call times follow the monotonic clock", wall_gap - gap)
         self._last_tick, self._last_wall = t, wall
@@ -272,10 +277,12 @@ class Controller:
                 self.stopped.set()
                 return
             paused = self._is_paused(t)
-            self._auto_on = self._read_signal() if not paused else False
+            reading = self._read_signal() if not paused else Reading(False)
+            self._auto_on = reading.on
             if not paused:
-                self._apply(self.calls.update(t, self._auto_on))
-        if self.call is not None and t >= self._next_sample:
+                self._apply(self.calls.update(t, reading))
+        # While the signal is quiet (ENDING) the camera is closed and nothing is sampled.
+        if self.call is not None and self.calls.state is not State.ENDING and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
             self._sample(self.call, t)
         if self.calibrating is not None and self.calibrating.step(t):
@@ -291,14 +298,14 @@ class Controller:
         except OSError:
             return False
 
-    def _read_signal(self) -> bool:
+    def _read_signal(self) -> Reading:
         if self.signal is None:
-            return False
+            return Reading(False)
         try:
-            return bool(self.signal.active())
+            return self.signal.reading()
         except Exception:  # a signal plug-in must never take the daemon down
             log.exception("call signal failed")
-            return False
+            return Reading(False)
 
     # ---- calls -----------------------------------------------------------------------------------
     def _apply(self, transition: Transition | None) -> None:
@@ -306,9 +313,16 @@ class Controller:
             return
         log.info("call %s (%s)", transition.action, transition.reason)
         if transition.action == "start":
-            self._start_call()
-        else:
-            self._end_call(transition.reason)
+            self._start_call(transition.at)
+        elif transition.action == "end":
+            self._end_call(transition.reason, transition.at)
+        elif self.call is not None and transition.action == "quiet":
+            # The microphone stopped: the call has most likely ended, so the camera closes now, not
+            # when the debounce confirms it; it reopens if the signal comes back first.
+            self.call.camera.close()
+        elif self.call is not None and transition.action == "back":
+            self.call.camera.open()
+            self._next_sample = self.clock()
 
     def _finish_calibration(self) -> None:
         session, self.calibrating = self.calibrating, None
@@ -318,7 +332,8 @@ class Controller:
         self.view.notify(self.text("calibrate_title"), self.text("calibrate_done") if done
                          else self.text("calibrate_failed", problem=problem))
 
-    def _start_call(self) -> None:
+    def _start_call(self, at: float | None = None) -> None:
+        """Start recording a call dated to have started at `at` (monotonic; None: now)."""
         if self.calibrating is not None:  # the call matters more: its camera session takes over
             self.calibrating.abort()
             self.calibrating = None
@@ -329,14 +344,16 @@ class Controller:
             self.problem = str(e)
             log.error("cannot watch this call: %s", e)
             return
+        t = self.clock()
+        at = t if at is None else min(at, t)
         try:
-            start_wall = self.now()
+            start_wall = self.now() - timedelta(seconds=t - at)
             writer = self.store.new_call(start_wall)
         except RecordingError as e:
             self.recording_problem = str(e)
             log.error("%s", e)
             return
-        self.call = _Call(writer, CameraSession(self._open_camera, self.clock), self.clock(), start_wall)
+        self.call = _Call(writer, CameraSession(self._open_camera, self.clock), at, start_wall)
         self.perception.detector.reset()
         self._next_sample = self.clock()
         self.call.camera.open()
@@ -348,6 +365,7 @@ class Controller:
         obs = self.perception.observe(image) if image is not None else _NO_FACE
         if call.stats.samples == 0 and image is not None:
             log.info("first result %.2f s after the call started", self.clock() - call.started)
+        call.undo.append((call.time_at(t), replace(call.stats)))
         sample = obs.record(call.stats, call.time_at(t))
         if call.recording or t >= call.retry_at:
             try:
@@ -363,14 +381,26 @@ class Controller:
                     call.recording = True
                 self.recording_problem = None
 
-    def _end_call(self, reason: Reason) -> None:
+    def _end_call(self, reason: Reason, at: float | None = None) -> None:
+        """End the call dated to have ended at `at` (monotonic; None: now): samples taken after
+        that are taken back, and the minimum length is checked against the dated length."""
         call, self.call = self.call, None
         if call is None:
             return
         call.camera.close()
+        t = self.clock()
+        end = call.time_at(max(call.started, t if at is None else min(at, t)))
+        cut = next((stats for when, stats in call.undo if when > end), None)
+        if cut is not None:
+            call.stats = cut
+            try:
+                dropped = call.writer.drop_after(end)
+            except RecordingError as e:  # the summary still ends at `end`; the file keeps a row or two more
+                log.warning("%s", e)
+            else:
+                log.info("call %s: %d samples after its end taken back", call.writer.id, dropped)
         call.writer.close()
-        end_t = self._last_tick if reason == "sleep" and self._last_tick is not None else self.clock()
-        summary = call.stats.summary(call.writer.id, call.start_wall, call.time_at(end_t))
+        summary = call.stats.summary(call.writer.id, call.start_wall, end)
         if summary.duration_s < self.cfg["calls.min_call_s"]:
             log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
             self.store.discard(call.writer)

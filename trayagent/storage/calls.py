@@ -18,7 +18,8 @@ import logging
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -46,6 +47,9 @@ _ID_TIME = "%Y%m%d-%H%M%S"
 _EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
 _SHOWN_LINES = 5  # damaged lines named in one warning
+# Rows a call can take back at its end (drop_after): what was recorded between the moment a call is
+# dated to have ended and the poll that saw it (a second or so, at most 15 frames a second).
+_UNDOABLE_ROWS = 64
 
 T = TypeVar("T")
 
@@ -200,6 +204,8 @@ class CallWriter:
         self.stats, self._last = CallStats(), start
         self._fd: int | None = None
         self._unfinished = False  # a failed write left part of a row: end that line first
+        # (time, file size, stats, last time) before each of the last rows: what drop_after restores
+        self._undo: deque[tuple[datetime, int, CallStats, datetime]] = deque(maxlen=_UNDOABLE_ROWS)
         try:
             make_private_dir(path.parent)
             fd = open_private_fd(path, "x" if exclusive else "a")
@@ -222,13 +228,33 @@ class CallWriter:
         try:
             if self._fd is None:
                 raise OSError(9, "the record is closed")
+            size = os.fstat(self._fd).st_size
             _write_all(self._fd, data)
         except OSError as e:
             self._unfinished = self._unfinished if getattr(e, "written", 0) == 0 else True
             raise RecordingError(f"{self.path}: cannot write the call record ({describe(e)})") from None
         self._unfinished = False
+        self._undo.append((s.time, size, replace(self.stats), self._last))
         self.stats.add(s.stress, s.face, s.visibility)
         self._last = s.time
+
+    def drop_after(self, end: datetime) -> int:
+        """Take back the rows recorded after `end` (a call dated to have ended before the poll that
+        saw it end), cutting them off the file; how many. Rows are written as they come, so a crash
+        loses at most the row in flight; the price is this cut at the end."""
+        cut = next((u for u in self._undo if u[0] > end), None)
+        if cut is None or self._fd is None:
+            return 0
+        when, size, stats, last = cut
+        try:
+            os.ftruncate(self._fd, size)
+        except OSError as e:
+            raise RecordingError(f"{self.path}: cannot take back the rows after the call's end ({describe(e)})") from None
+        dropped = sum(1 for u in self._undo if u[0] >= when)
+        while self._undo and self._undo[-1][0] >= when:
+            self._undo.pop()
+        self.stats, self._last, self._unfinished = stats, last, False
+        return dropped
 
     def close(self) -> CallSummary:
         """Sync the record to disk (a power cut after a call must not take it) and close it; the
