@@ -175,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Everything trayagent writes (calls, logs, settings, graphs) is for its user's eyes only.
     os.umask(0o077)
+    # Nothing outside the data folder: matplotlib would keep its font cache in ~/.cache/matplotlib.
+    from trayagent import paths
+
+    os.environ["MPLCONFIGDIR"] = str(paths.matplotlib_dir())
     _tolerant_console()
     _use_language()
     parser = build_parser()

@@ -65,6 +65,11 @@ def log_dir() -> Path:
     return data_dir() / "logs"
 
 
+def matplotlib_dir() -> Path:
+    """matplotlib's font cache and settings (MPLCONFIGDIR): in the data folder, never ~/.cache."""
+    return data_dir() / "cache" / "matplotlib"
+
+
 def runtime_dir() -> Path:
     """Lock file and the command socket's address: per user, never shared."""
     return data_dir() / "run"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from trayagent.core.errors import TrayagentError
 from trayagent.ui import graphs
 from trayagent.core.durations import mmss
 from trayagent.core.emotions import PRODUCT4
@@ -55,7 +56,12 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     cap.release()
     if fps and file_fps:
         total = int(total * min(1.0, fps / file_fps))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise TrayagentError(f"--out {out_dir}: is a file; name a folder for {video.stem}.csv and {video.stem}.png")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrayagentError(f"--out {out_dir}: cannot make the folder ({e.strerror})") from None
     csv_path = out_dir / f"{video.stem}.csv"
     csv_path.unlink(missing_ok=True)
     start = datetime.now().astimezone()

@@ -70,10 +70,30 @@ def graph_command(args) -> int:
                     store, day, thresholds)
 
 
+def _out_path(fig, out: Path, name: str) -> Path:
+    """Where `--out` writes: into a folder as NAME.png, else the file named, in the format its suffix
+    names (no suffix: PNG, as matplotlib would, and said so)."""
+    if out.is_dir():
+        return out / f"{name}.png"
+    if not out.suffix:
+        return out.with_name(out.name + ".png")
+    formats = fig.canvas.get_supported_filetypes()
+    if out.suffix[1:].lower() not in formats:
+        raise TrayagentError(f"--out {out}: cannot write {out.suffix} files; use one of "
+                             + ", ".join(f".{f}" for f in sorted(formats)))
+    return out
+
+
 def _present(fig, title: str, name: str, args, store: CallStore | None = None, day: date | None = None,
              thresholds: Thresholds = Thresholds(), selected: str | None = None) -> int:
     if args.out:
-        print(_("wrote {path}").format(path=graphs.save(fig, Path(args.out))))
+        out = Path(args.out)
+        try:
+            out = _out_path(fig, out, name)
+            graphs.save(fig, out)
+        except OSError as e:
+            raise TrayagentError(f"--out {out}: cannot write ({e.strerror})") from None
+        print(_("wrote {path}").format(path=out))
         return 0
     entries = []
     if store is not None and day is not None:

@@ -23,21 +23,29 @@ def calls_command(args) -> int:
     if args.days is not None:
         raise TrayagentError(_("--days goes with --summary"))
     day = parse_day(args.date)
-    found = store().calls_on(day)
+    found = store().calls_on(day, touching=True)  # a call across midnight under both days
     if args.json:
-        print(json.dumps([c.as_dict() for c in found], indent=2))
+        print(json.dumps([_local(c.as_dict(), c) for c in found], indent=2))
         return 0
     if not found:
         print(_("No calls on {day}.").format(day=wording.day(day, year=True)))
         return 0
-    columns = ((_("id"), 18, False), (_("start"), 10, False), (_("length"), 10, True), (_("samples"), 7, True),
+    columns = ((_("id"), 18, False), (_("start"), 11, False), (_("length"), 10, True), (_("samples"), 7, True),
                (_("faces"), 6, True), (_("peak"), 6, True), (_("mean"), 6, True), (_("final"), 6, True))
     print(" ".join(wording.pad(name, w, right) for name, w, right in columns))
     for c in found:
-        cells = (c.id, wording.clock(c.start.astimezone()), wording.duration(c.duration_s), str(c.samples),
+        start = c.start.astimezone()  # this machine's time zone, whatever the call was recorded in
+        begun = wording.clock(start) if start.date() == day else f"{start:%m-%d} {wording.clock(start)}"
+        cells = (c.id, begun, wording.duration(c.duration_s), str(c.samples),
                  str(c.faces), wording.index(c.peak), wording.index(c.mean), wording.index(c.final))
         print(" ".join(wording.pad(cell, w, right) for cell, (_n, w, right) in zip(cells, columns)))
     return 0
+
+
+def _local(row: dict, c) -> dict:
+    """A call's times in this machine's time zone (the same moments), as the text listing shows them."""
+    return {**row, "start": c.start.astimezone().isoformat(timespec="milliseconds"),
+            "end": c.end.astimezone().isoformat(timespec="milliseconds")}
 
 
 def _summary(args) -> int:

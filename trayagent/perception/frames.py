@@ -31,14 +31,14 @@ class Frame:
 def open_video(path: Path) -> tuple[cv2.VideoCapture, float]:
     """An opened capture and its frame rate, or a VideoError naming what is wrong with the file."""
     path = Path(path)
-    if not path.exists():
-        raise VideoError(f"{path}: no such file")
-    if not path.is_file():
-        raise VideoError(f"{path}: not a file")
     try:
+        if not path.exists():
+            raise VideoError(f"{path}: no such file")
+        if not path.is_file():
+            raise VideoError(f"{path}: not a file")
         with path.open("rb") as f:
             f.read(1)
-    except OSError as e:
+    except OSError as e:  # a name too long, a folder that cannot be entered
         raise VideoError(f"{path}: cannot read ({e.strerror})") from None
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():

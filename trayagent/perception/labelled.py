@@ -24,14 +24,14 @@ class LabelledSet:
 
 def scan(root: Path) -> LabelledSet:
     root = Path(root)
-    if not root.exists():
-        raise LabelledSetError(f"{root}: no such folder")
-    if not root.is_dir():
-        raise LabelledSetError(f"{root}: not a folder (expected one sub-folder per emotion)")
     found = LabelledSet()
     try:
+        if not root.exists():
+            raise LabelledSetError(f"{root}: no such folder")
+        if not root.is_dir():
+            raise LabelledSetError(f"{root}: not a folder (expected one sub-folder per emotion)")
         folders = sorted(p for p in root.iterdir() if p.is_dir())
-    except OSError as e:
+    except OSError as e:  # a name too long, a folder that cannot be entered
         raise LabelledSetError(f"{root}: cannot list folder ({e.strerror})") from None
     for folder in folders:
         label = FOLDER_ALIASES.get(folder.name.lower())

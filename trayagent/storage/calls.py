@@ -391,9 +391,13 @@ class CallStore:
         """Every finished call in the index, oldest first, each once; damaged rows skipped with a warning."""
         return self._read_index().calls
 
-    def calls_on(self, day: date, tz: tzinfo | None = None) -> list[CallSummary]:
-        """The calls that started on `day` in time zone `tz` (the machine's own by default)."""
+    def calls_on(self, day: date, tz: tzinfo | None = None, *, touching: bool = False) -> list[CallSummary]:
+        """The calls that started on `day` in time zone `tz` (the machine's own by default), so that
+        totals count each call once; with `touching`, also those that started earlier and ran into
+        it (a call across midnight is listed under both days)."""
         tz = tz or datetime.now().astimezone().tzinfo
+        if touching:
+            return [c for c in self.calls() if c.start.astimezone(tz).date() <= day <= c.end.astimezone(tz).date()]
         return [c for c in self.calls() if c.start.astimezone(tz).date() == day]
 
     def add_to_index(self, summary: CallSummary) -> None:
