@@ -16,6 +16,7 @@ from typing import Callable
 import pytest
 
 from trayagent import config
+from trayagent.core.callstate import Reading
 from trayagent.signals import automatic_signal
 from trayagent.signals.mic import MicReading, MicUser
 from trayagent.signals.mic_linux import PactlFailed, PactlMicSource, capturing_streams, run_pactl
@@ -118,7 +119,7 @@ def test_pactl_with_nothing_recording_is_available_and_empty():
 def test_pactl_names_the_app_by_binary_when_there_is_no_pid():
     out = [{"index": 4, "source": 0, "corked": False,
             "properties": {"application.process.binary": "linphone", "application.name": "Linphone"}}]
-    assert capturing_streams(out, set()) == [MicUser("linphone", None, "source-output #4 on source 0")]
+    assert capturing_streams(out, set()) == [MicUser("linphone", None, "source-output #4 on source 0", "pactl:4")]
 
 
 @pytest.mark.parametrize("broken", ["not json", '{"a": 1}'])
@@ -222,17 +223,51 @@ def test_flatpak_softphone_is_recognised_by_binary_when_its_pid_is_foreign():
     assert sig.active()
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
 def test_without_a_microphone_signal_a_udp_rise_over_the_idle_baseline_is_a_call():
-    table = FakeProcessTable()
+    table, clock = FakeProcessTable(), Clock()
     table.start(7344, "microsip.exe", udp=2)  # SIP signalling socket + one more while idle
-    sig = SoftphoneCallSignal(SOFTPHONES, table, FakeMic(MicReading.unavailable("pactl not found")))
+    sig = SoftphoneCallSignal(SOFTPHONES, table, FakeMic(MicReading.unavailable("pactl not found")),
+                              udp_hold_s=30, clock=clock)
     assert not sig.active()  # learns the baseline
     table.procs[7344].udp = 4  # RTP + RTCP opened
-    assert sig.active()
-    assert "4 UDP sockets, idle baseline 2" in sig.describe()
+    assert not sig.active()
+    clock.t += 30
+    reading = sig.reading()
+    assert reading.on and reading.held_s == 30  # the call is dated back to the rise
+    assert "4 UDP sockets, idle baseline 2, for 30 s" in sig.describe()
     assert "microphone signal unavailable: pactl not found" in sig.describe()
     table.procs[7344].udp = 2
     assert not sig.active()
+
+
+def test_without_a_microphone_signal_a_call_that_only_rang_is_not_a_call():
+    """baresip opens RTP and RTCP when the INVITE arrives, before anyone answers: a ring that stops
+    before udp_hold_s is not a call; a rise that outlasts it is, whatever rang before."""
+    table, clock = FakeProcessTable(), Clock()
+    table.start(7344, "baresip", udp=3)
+    sig = SoftphoneCallSignal(SOFTPHONES, table, None, udp_hold_s=30, clock=clock)
+    sig.reading()
+    table.procs[7344].udp = 5  # ringing
+    for _ in range(25):
+        clock.t += 1
+        assert not sig.reading().on
+    assert "ringing until it holds 30 s" in sig.describe()
+    table.procs[7344].udp = 3  # nobody answered
+    clock.t += 1
+    assert not sig.reading().on
+    table.procs[7344].udp = 5  # the next one rings, is answered and talked through
+    clock.t += 1
+    assert not sig.reading().on  # the earlier ring does not count towards it
+    clock.t += 30
+    assert sig.reading() == Reading(True, held_s=30)
 
 
 def test_udp_alone_is_never_a_call():
@@ -361,13 +396,31 @@ def test_consentstore_packaged_entry_needs_its_package_running():
     assert ConsentStoreMicSource(reader, table).read().users == ()
 
 
+def test_pactl_names_each_capture_stream_so_a_new_call_is_told_apart():
+    run, _ = fake_pactl(pactl_sample("source-outputs.three-apps.json"))
+    streams = [u.stream for u in PactlMicSource(run).read().users]
+    assert streams and all(s.startswith("pactl:") for s in streams) and len(set(streams)) == len(streams)
+
+
+def test_consentstore_names_each_capture_session_by_its_start_time():
+    reader, table = snapshot("microsip-in-use")
+    [user] = ConsentStoreMicSource(reader, table).read().users
+    sig = SoftphoneCallSignal(SOFTPHONES, table, ConsentStoreMicSource(reader, table))
+    assert sig.reading().streams == {user.stream}
+    key = next(k for k in reader._keys.values() if k[0].lower().endswith("microsip.exe"))[1]
+    typ, start = key["LastUsedTimeStart"]
+    key["LastUsedTimeStart"] = (typ, start + 11_000_000)  # the next call, 1.1 s later
+    [again] = ConsentStoreMicSource(reader, table).read().users
+    assert again.stream != user.stream and sig.reading().streams == {again.stream}
+
+
 def test_no_consentstore_key_reads_as_unavailable_and_falls_back_to_udp():
     table = FakeProcessTable()
     table.start(7344, "microsip.exe", udp=1)
     mic = ConsentStoreMicSource(JsonRegistryReader({}), table)
     reading = mic.read()
     assert not reading.available and "20H2" in reading.reason
-    sig = SoftphoneCallSignal(SOFTPHONES, table, mic)
+    sig = SoftphoneCallSignal(SOFTPHONES, table, mic, udp_hold_s=0)
     assert not sig.active()
     table.procs[7344].udp = 3
     assert sig.active()
@@ -421,3 +474,19 @@ def test_real_pulseaudio_call_starts_and_ends_with_the_softphone(pulse, tmp_path
     finally:
         for p in [*others, *([phone] if phone else [])]:
             stop(p)
+
+
+def test_real_pulseaudio_names_each_new_capture_stream_anew(pulse, tmp_path):
+    """The same softphone hanging up and taking the next call a moment later: a new stream id."""
+    sig = automatic_signal(load_cfg(tmp_path))
+    ids = []
+    for n in range(2):
+        (pulse / f"call{n}").mkdir()
+        phone = start_recorder(pulse / f"call{n}", "microsip", "fakemic")
+        try:
+            assert wait_for(lambda: sig.reading().on), sig.describe()
+            ids.append(sig.reading().streams)
+        finally:
+            stop(phone)
+        assert wait_for(lambda: not sig.reading().on), sig.describe()
+    assert all(len(s) == 1 for s in ids) and ids[0] != ids[1]

@@ -86,6 +86,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "start_confirm_s": _s(2.0, _num(0, 60), "A call signal must hold this long before a call starts."),
         "end_confirm_s": _s(3.0, _num(0, 60), "Signals must stay off this long before a call ends."),
         "min_call_s": _s(5.0, _num(0, 600), "Shorter calls are dropped, not recorded."),
+        "udp_hold_s": _s(30.0, _num(0, 600),
+                         "Where no microphone signal exists: a softphone's extra UDP sockets count as a call "
+                         "only once held this long (ringing opens them too)."),
         "max_call_min": _s(240.0, _num(1, 1440), "A call still open after this long is ended."),
     },
     "stress": {

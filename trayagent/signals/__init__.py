@@ -10,6 +10,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Protocol
 
+from trayagent.core.callstate import Reading
 from trayagent.signals.mic import MicSource
 from trayagent.signals.processes import ProcessTable, PsutilProcessTable
 from trayagent.signals.softphone import SoftphoneCallSignal
@@ -23,8 +24,13 @@ log = logging.getLogger(__name__)
 class CallSignal(Protocol):
     name: str  # e.g. "softphone+microphone (pactl)"
 
+    def reading(self) -> Reading:
+        """Is a call on now, through which capture streams? Fast (<50 ms typical); logs and reads as
+        off on errors, never raises."""
+        ...
+
     def active(self) -> bool:
-        """Is a call on now? Fast (<50 ms typical); logs and returns False on errors, never raises."""
+        """reading().on"""
         ...
 
     def describe(self) -> str:
@@ -62,7 +68,7 @@ def automatic_signal(cfg: Config, table: ProcessTable | None = None,
         mic = platform_mic_source(table) if mic is None else mic
     else:
         mic = None
-    return SoftphoneCallSignal(cfg["calls.softphones"], table, mic)
+    return SoftphoneCallSignal(cfg["calls.softphones"], table, mic, cfg["calls.udp_hold_s"])
 
 
 __all__ = ["CallSignal", "automatic_signal", "platform_mic_source"]

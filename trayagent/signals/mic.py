@@ -13,6 +13,9 @@ class MicUser:
     name: str  # process or package name as the platform reports it (pactl binary, exe file name, package family)
     pid: int | None = None  # the running process, where the platform says which one
     detail: str = ""  # where it was seen, for logs: "source-output #3 on alsa_input...", a registry key
+    # This capture stream's id, new each time the app opens the microphone (a new call, even one a
+    # second after the last): pactl's source-output index, ConsentStore's LastUsedTimeStart. "": unknown.
+    stream: str = ""
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,10 @@ def capturing_streams(outputs: list[dict[str, Any]], monitors: set[str]) -> list
             pid = int(props["application.process.id"])
         except (KeyError, TypeError, ValueError):
             pid = None
-        users.append(MicUser(str(name), pid, f"source-output #{o.get('index')} on source {o.get('source')}"))
+        # The server numbers each new stream anew (it does not reuse an index while it runs).
+        index = o.get("index")
+        users.append(MicUser(str(name), pid, f"source-output #{index} on source {o.get('source')}",
+                             f"pactl:{index}" if index is not None else ""))
     return users
 
 

@@ -124,8 +124,12 @@ class ConsentStoreMicSource:
                 else:
                     entries.append((f"{CONSENT_MIC}\\{app}", None, app))
             for key, exe, family in entries:
-                if not in_use(self._reg.values(hive, key)):
+                values = self._reg.values(hive, key)
+                if not in_use(values):
                     continue
+                # Windows sets LastUsedTimeStart each time the app starts capturing: with the key it
+                # names this capture session.
+                stream = f"{hive}\\{key}@{filetime(values.get('LastUsedTimeStart'))}"
                 if procs is None:
                     procs = self._table.processes()
                 where = f"{hive}\\{key}"
@@ -134,13 +138,13 @@ class ConsentStoreMicSource:
                     if pid is None:
                         log.debug("ignoring stale microphone entry (exe not running): %s", where)
                         continue
-                    users.append(MicUser(ntpath.basename(exe), pid, where))
+                    users.append(MicUser(ntpath.basename(exe), pid, where, stream))
                 else:
                     hit = self._running_package(family, procs)
                     if hit is None:
                         log.debug("ignoring stale microphone entry (package not running): %s", where)
                         continue
-                    users.append(MicUser(hit[1], hit[0], where))
+                    users.append(MicUser(hit[1], hit[0], where, stream))
         if not found_key:
             return MicReading.unavailable("no ConsentStore microphone key in the registry "
                                           "(needs Windows 10 20H2 or newer)")

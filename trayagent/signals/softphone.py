@@ -1,8 +1,17 @@
 """The automatic call signal: a softphone runs AND (it holds the microphone, or, where no microphone
-signal exists, its UDP socket count rose over its idle baseline, i.e. RTP streams were opened).
+signal exists, its UDP socket count rose over its idle baseline and stayed up, i.e. RTP streams were
+opened and a call is being had on them).
 
 Process presence alone is never a call (softphones sit in the tray all day), and neither is UDP alone
 (WebRTC apps and browsers keep UDP sockets open while idle).
+
+Ringing is not a call. A softphone opens its RTP and RTCP sockets when the INVITE comes in, before
+anyone answers (baresip: two more UDP sockets at "Incoming call", the same two, unconnected, once
+answered), and the microphone only when the call is answered. Where the microphone is watched that
+tells them apart; the UDP fallback cannot see traffic without privileges, so it goes by how long the
+sockets stay open: a rise counts once it has held `udp_hold_s` (30 s by default: longer than an
+unanswered ring usually lasts before the caller, the queue's ring-no-answer timer or the network gives
+up), and the call is then dated from the rise. Calls shorter than that go unseen in this mode.
 """
 
 from __future__ import annotations
@@ -10,9 +19,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
+from trayagent.core.callstate import Reading
 from trayagent.signals.mic import MicSource, MicUser
 from trayagent.signals.processes import ProcessInfo, ProcessTable, name_key
 
@@ -25,18 +36,26 @@ class Observation:
     softphones: tuple[ProcessInfo, ...]  # configured softphones running now
     evidence: str  # why active, or what was seen instead
     mode: str  # "microphone (pactl)", "udp", ...
+    streams: frozenset[str] = frozenset()  # the softphone's capture streams (microphone mode)
+    held_s: float = 0.0  # how long the evidence has held (UDP mode)
 
 
 class UdpRise:
     """Per softphone process, the fewest UDP sockets seen since it appeared is its idle baseline;
     more than that means media streams are open. Starting mid-call makes the in-call count the
-    baseline, which misses that one call rather than inventing one later."""
+    baseline, which misses that one call rather than inventing one later. A rise is reported with how
+    long it has lasted (since the first poll that saw it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._baseline: dict[tuple[int, str], int] = {}
+        self._since: dict[tuple[int, str], float] = {}  # when each process's current rise was first seen
 
-    def rising(self, table: ProcessTable, procs: Iterable[ProcessInfo]) -> list[tuple[ProcessInfo, int, int]]:
+    def rising(self, table: ProcessTable,
+               procs: Iterable[ProcessInfo]) -> list[tuple[ProcessInfo, int, int, float]]:
+        now = self._clock()
         seen: dict[tuple[int, str], int] = {}
+        since: dict[tuple[int, str], float] = {}
         out = []
         for p in procs:
             n = table.udp_sockets(p.pid)
@@ -46,9 +65,10 @@ class UdpRise:
             base = min(n, self._baseline.get(key, n))
             seen[key] = base
             if n > base:
-                out.append((p, n, base))
-        self._baseline = seen  # forget processes that ended (their pid may come back as another app)
-        return out
+                since[key] = self._since.get(key, now)
+                out.append((p, n, base, now - since[key]))
+        self._baseline, self._since = seen, since  # forget processes that ended (their pid may come back)
+        return sorted(out, key=lambda r: -r[3])
 
 
 # What may follow a softphone's name in the names of its other programs: a version (zoiper5, bria5),
@@ -65,11 +85,13 @@ def in_family(process: str, softphones: frozenset[str]) -> bool:
 
 
 class SoftphoneCallSignal:
-    def __init__(self, softphones: Iterable[str], table: ProcessTable, mic: MicSource | None) -> None:
+    def __init__(self, softphones: Iterable[str], table: ProcessTable, mic: MicSource | None,
+                 udp_hold_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._softphones = frozenset(name_key(s) for s in softphones if s.strip())
         self._table = table
         self._mic = mic
-        self._udp = UdpRise()
+        self._udp = UdpRise(clock)
+        self._udp_hold_s = udp_hold_s
         self._last_error = ""
         # active() runs on the call-state thread, describe() may come from elsewhere (doctor, tray)
         self._lock = threading.Lock()
@@ -103,17 +125,23 @@ class SoftphoneCallSignal:
                 phones = [u for u in reading.users if self._mic_user_is_softphone(u)]
                 if phones:
                     u = phones[0]
-                    return Observation(True, running, f"{u.name} (pid {u.pid}) uses the microphone: {u.detail}", mode)
+                    streams = frozenset(p.stream for p in phones if p.stream)
+                    return Observation(True, running, f"{u.name} (pid {u.pid}) uses the microphone: {u.detail}",
+                                       mode, streams)
                 others = ", ".join(sorted({u.name for u in reading.users})) or "nothing"
                 return Observation(False, running, f"microphone used by: {others}", mode)
             note = f"; microphone signal unavailable: {reading.reason}"
         rising = self._udp.rising(self._table, running)
         if rising:
-            p, n, base = rising[0]
-            return Observation(True, running, f"{p.name} (pid {p.pid}) has {n} UDP sockets, idle baseline {base}{note}", "udp")
+            p, n, base, held = rising[0]
+            seen = f"{p.name} (pid {p.pid}) has {n} UDP sockets, idle baseline {base}, for {held:.0f} s"
+            if held >= self._udp_hold_s:
+                return Observation(True, running, f"{seen}{note}", "udp", held_s=held)
+            return Observation(False, running, f"{seen}: ringing until it holds {self._udp_hold_s:g} s{note}",
+                               "udp", held_s=held)
         return Observation(False, running, f"no UDP rise over idle baseline{note}", "udp")
 
-    def active(self) -> bool:
+    def reading(self) -> Reading:
         try:
             obs = self.observe()
         except Exception as e:  # noqa: BLE001 - polled from a worker thread; a signal must never raise
@@ -121,11 +149,14 @@ class SoftphoneCallSignal:
             if msg != self._last_error:  # once per distinct failure, not once a second
                 log.exception("call signal %s failed; treating as no call", self.name)
                 self._last_error = msg
-            return False
+            return Reading(False)
         if self._last_error:
             log.info("call signal %s works again", self.name)
             self._last_error = ""
-        return obs.active
+        return Reading(obs.active, obs.streams, obs.held_s if obs.active else 0.0)
+
+    def active(self) -> bool:
+        return self.reading().on
 
     def describe(self) -> str:
         return self.check()[1]
