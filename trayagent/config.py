@@ -18,6 +18,7 @@ from typing import Any, Callable
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
 from trayagent.core.stress import Thresholds
+from trayagent.core.visibility import VisibilityThresholds
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,21 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "alert_from": _s(Thresholds.alert_from, _num(-10, 10),
                          "From this index the icon is red and a break is suggested after the call."),
     },
+    "visibility": {  # defaults measured on the test videos: models/README.md, "Seeing the face"
+        "window_s": _s(VisibilityThresholds.window_s, _num(2, 120),
+                       "Seconds of a call judged together before the tray says the camera cannot see you."),
+        "unseen_share": _s(VisibilityThresholds.unseen_share, _num(0.1, 1),
+                           "Share of those seconds the face must be unseen, too dark or backlit to say so."),
+        "dark_face": _s(VisibilityThresholds.dark_face, _num(0, 255),
+                        "A face darker than this mean grey level (0-255) is too dark to read."),
+        "dark_frame": _s(VisibilityThresholds.dark_frame, _num(0, 255),
+                         "With no face found, a picture darker than this mean grey level is too dark."),
+        "covered_contrast": _s(VisibilityThresholds.covered_contrast, _num(0, 128),
+                               "With no face found, a dark picture flatter than this (grey levels' standard "
+                               "deviation) means the camera is covered."),
+        "backlit": _s(VisibilityThresholds.backlit, _num(1, 50),
+                      "The picture around the face this many times brighter than the face: light from behind."),
+    },
     "calibration": {
         "strength": _s(1.0, _num(0, 1),
                        "How much of your calibration to apply: 1 maps your relaxed face onto a typical "
@@ -130,6 +146,10 @@ class Config:
     @property
     def thresholds(self) -> Thresholds:
         return Thresholds(self["stress.calm_below"], self["stress.alert_from"])
+
+    @property
+    def visibility(self) -> VisibilityThresholds:
+        return VisibilityThresholds(**self.values["visibility"])
 
 
 MAX_FILE_BYTES = 16 << 20  # settings files are a few KB; far bigger is a mistake, not settings

@@ -19,6 +19,12 @@ TEXT: dict[str, str] = {
     "paused": N_("Paused until {until}"),
     "paused_forever": N_("Paused until resumed"),
     "camera_problem": N_("On call {elapsed}: camera unavailable ({problem})"),
+    # The camera cannot see the face well enough (core/visibility.py): the state, then one hint.
+    "on_call_unseen": N_("On call {elapsed}, stress {index}. {hint}"),
+    "hint_unseen": N_("The camera cannot find your face: sit facing it"),
+    "hint_covered": N_("The camera sees only black: it may be covered"),
+    "hint_dark": N_("Your face is too dark to read: light from the front helps"),
+    "hint_backlit": N_("A window or lamp behind you makes your face dark: light from the front helps"),
     "error": N_("Problem: {problem}"),
     "start_call": N_("Start call"),
     "end_call": N_("End call"),

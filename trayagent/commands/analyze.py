@@ -18,6 +18,7 @@ from trayagent.perception.pipeline import USER, Perception
 from trayagent.core.records import CallSummary, Sample
 from trayagent.storage.calls import CallWriter
 from trayagent.core.stress import Thresholds
+from trayagent.core.visibility import VisibilityThresholds
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,9 @@ class Analysis:
         s = self.summary
         rate = s.faces / s.samples if s.samples else 0.0
         shares = ", ".join(f"{e} {self.emotions[e]}" for e in PRODUCT4 if self.emotions.get(e))
+        seen = "" if s.seen is None else f", seen well in {s.seen:.0%}"
         return "\n".join([
-            f"{s.samples} frames over {mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%})"
+            f"{s.samples} frames over {mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%}){seen}"
             + (f"; skipped {self.skipped_frames} damaged frames" if self.skipped_frames else ""),
             f"emotions: {shares or 'none (no face found)'}",
             f"stress: peak {s.peak:.3f}, mean {s.mean:.3f}, final {s.final:.3f}"
@@ -50,7 +52,8 @@ class Analysis:
 
 
 def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perception,
-            thresholds: Thresholds = Thresholds(), progress: bool = True) -> Analysis:
+            thresholds: Thresholds = Thresholds(), progress: bool = True,
+            visibility: VisibilityThresholds = VisibilityThresholds()) -> Analysis:
     cap, file_fps = open_video(video)  # fails early, before any output is created
     total = int(cap.get(7))  # CAP_PROP_FRAME_COUNT: only for the progress bar
     cap.release()
@@ -66,7 +69,7 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     csv_path.unlink(missing_ok=True)
     start = datetime.now().astimezone()
     writer = CallWriter(csv_path, video.stem, start)
-    stats = CallStats()
+    stats = CallStats(visibility=visibility)
     samples: list[Sample] = []
     from tqdm import tqdm
 
@@ -81,7 +84,8 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
         writer.close()
     summary = stats.summary(writer.id, start, samples[-1].time if samples else start)
     graph = graphs.save(graphs.call_figure(samples, f"{video.name}: " + graphs.call_title(summary, samples)
-                                           .removeprefix("Call "), thresholds), out_dir / f"{video.stem}.png")
+                                           .removeprefix("Call "), thresholds, visibility=visibility),
+                        out_dir / f"{video.stem}.png")
     counts = Counter(s.emotion for s in samples if s.emotion)
     return Analysis(summary, csv_path, graph, {e: counts.get(e, 0) for e in PRODUCT4}, frames.skipped)
 
@@ -92,6 +96,7 @@ def command(args) -> int:
     cfg = config_mod.load_or_defaults()  # a bad value is named on stderr and falls back alone
     perception = Perception(args.model or cfg["model.path"] or None,
                             calibration=None if args.no_calibration else USER)
-    result = analyze(Path(args.video), Path(args.out), args.fps, perception, cfg.thresholds, progress=not args.json)
+    result = analyze(Path(args.video), Path(args.out), args.fps, perception, cfg.thresholds, progress=not args.json,
+                     visibility=cfg.visibility)
     print(json.dumps(result.as_dict(), indent=2) if args.json else result.text())
     return 0

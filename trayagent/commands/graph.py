@@ -10,6 +10,7 @@ from trayagent import paths, wording
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Thresholds
+from trayagent.core.visibility import VisibilityThresholds
 from trayagent.core.week import DayTotals, day_totals, days_ending
 from trayagent.i18n import _
 from trayagent.platform.desktop import open_path
@@ -35,14 +36,15 @@ def week(store: CallStore, last: date, n: int, thresholds: Thresholds) -> list[D
     return [day_totals(d, with_samples(store, store.calls_on(d)), thresholds) for d in days_ending(last, n)]
 
 
-def call_graph(store: CallStore, call_id: str, thresholds: Thresholds):
+def call_graph(store: CallStore, call_id: str, thresholds: Thresholds,
+               visibility: VisibilityThresholds = VisibilityThresholds()):
     path = store.call_path(call_id)
     if not path.exists():
         raise TrayagentError(_("no call {id!r} (see `trayagent calls`)").format(id=call_id))
     samples = list(read_samples(path))
     summary = next((c for c in store.calls() if c.id == call_id), None)
     title = graphs.call_title(summary, samples)
-    return graphs.call_figure(samples, title, thresholds), title, summary
+    return graphs.call_figure(samples, title, thresholds, visibility=visibility), title, summary
 
 
 def graph_command(args) -> int:
@@ -59,7 +61,7 @@ def graph_command(args) -> int:
         fig = graphs.week_figure(week(store, last, n, thresholds), thresholds)
         return _present(fig, fig.axes[0].get_title() or _("This week"), f"week-{last}", args)
     if args.call_id:
-        fig, title, summary = call_graph(store, args.call_id, thresholds)
+        fig, title, summary = call_graph(store, args.call_id, thresholds, config_mod.load_or_defaults().visibility)
         day = summary.start.astimezone().date() if summary else parse_day(None)
         return _present(fig, title, args.call_id, args, store, day, thresholds, args.call_id)
     if not args.today:
@@ -101,7 +103,8 @@ def _present(fig, title: str, name: str, args, store: CallStore | None = None, d
                    for c in store.calls_on(day)]
 
     def open_call(call_id: str):
-        figure, new_title, _summary = call_graph(store, call_id, thresholds)  # type: ignore[arg-type]
+        figure, new_title, _summary = call_graph(store, call_id, thresholds,  # type: ignore[arg-type]
+                                                 config_mod.load_or_defaults().visibility)
         return figure, new_title
 
     heading = None if day is None or day == parse_day(None) else wording.day(day, year=True)

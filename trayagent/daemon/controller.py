@@ -24,6 +24,7 @@ from trayagent.core.callstate import CallStateMachine, Reading, Reason, State, T
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import CallStats
+from trayagent.core.visibility import VisibilityThresholds, Watch
 from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.daemon.commands import DESKTOP, Command
@@ -79,6 +80,7 @@ class _Call:
     started: float  # monotonic: when the call is dated to have started (the signal's rise)
     start_wall: datetime
     stats: CallStats = field(default_factory=CallStats)
+    watch: Watch = field(default_factory=lambda: Watch(VisibilityThresholds()))  # can the camera see the face
     # (sample time, stats before it) for the last samples: a call dated to have ended before the
     # poll that saw it end takes the later samples back (storage.calls.CallWriter.drop_after).
     undo: deque[tuple[datetime, CallStats]] = field(default_factory=lambda: deque(maxlen=64))
@@ -353,7 +355,8 @@ class Controller:
             self.recording_problem = str(e)
             log.error("%s", e)
             return
-        self.call = _Call(writer, CameraSession(self._open_camera, self.clock), at, start_wall)
+        self.call = _Call(writer, CameraSession(self._open_camera, self.clock), at, start_wall,
+                          CallStats(visibility=self.cfg.visibility), Watch(self.cfg.visibility))
         self.perception.detector.reset()
         self._next_sample = self.clock()
         self.call.camera.open()
@@ -367,6 +370,7 @@ class Controller:
             log.info("first result %.2f s after the call started", self.clock() - call.started)
         call.undo.append((call.time_at(t), replace(call.stats)))
         sample = obs.record(call.stats, call.time_at(t))
+        call.watch.add(sample.time, sample.visibility)
         if call.recording or t >= call.retry_at:
             try:
                 call.writer.write(sample)
@@ -441,7 +445,7 @@ class Controller:
         call = None
         if self.call is not None:
             call = CallFacts(self.clock() - self.call.started, self.call.stats.index, self.call.camera.problem,
-                             None if self.call.recording else self.recording_problem)
+                             None if self.call.recording else self.recording_problem, self.call.watch.state)
         return tray_status(self.text, self.cfg.thresholds, self._today, call=call,
                            paused=self.paused_until is not None, paused_until=self.paused_wall,
                            problem=self.recording_problem or self.problem,

@@ -10,9 +10,10 @@ from trayagent import wording
 from trayagent.core import durations
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import Thresholds
+from trayagent.core.visibility import Seen
 from trayagent.messages import Messages
 
-Look = Literal["calm", "elevated", "alert", "idle", "paused", "problem"]  # ui.icons draws each
+Look = Literal["calm", "elevated", "alert", "idle", "paused", "problem", "unseen"]  # ui.icons draws each
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class CallFacts:
     index: float
     camera_problem: str | None = None
     recording_problem: str | None = None  # writing this call's record failed (disk full): said at once
+    seen: Seen = Seen.SEEN  # how well the camera has seen the face lately (core/visibility.Watch)
 
 
 def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary, ...], *,
@@ -47,6 +49,9 @@ def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary
         if call.recording_problem:
             return TrayStatus("problem", text("error", problem=call.recording_problem), True, False, call.index,
                               today)
+        if call.seen is not Seen.SEEN:  # calm, not a problem: faces are read poorly or not at all meanwhile
+            return TrayStatus("unseen", text("on_call_unseen", elapsed=elapsed, index=wording.index(call.index),
+                                             hint=text(f"hint_{call.seen.value}")), True, False, call.index, today)
         return TrayStatus(thresholds.band(call.index).value,
                           text("on_call", elapsed=elapsed, index=wording.index(call.index)),
                           True, False, call.index, today)

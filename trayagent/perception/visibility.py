@@ -15,22 +15,27 @@ _STEP = 2  # every other row and column: the same means to within a grey level, 
 
 
 def measure(gray: np.ndarray, box: Box | None) -> Visibility:
-    """The frame's brightness and contrast; with a face, the face box's too, and its backlight:
-    the mean grey outside the box over the mean grey inside it (floored at 1 grey level)."""
+    """The frame's brightness and contrast; with a face, the face's too, and its backlight: the mean
+    grey of the frame outside the box over the face's mean grey (floored at 1 grey level).
+
+    The face's figures come from the middle half of the box (each way): a detector's box has hair,
+    ears and background in its corners, which in front of a window would hide the dark face."""
     small = gray[::_STEP, ::_STEP].astype(np.float32)
-    frame_mean, frame_std = float(small.mean()), float(small.std())
+    frame = Visibility(round(float(small.mean()), 2), round(float(small.std()), 2))
     if box is None:
-        return Visibility(round(frame_mean, 2), round(frame_std, 2))
+        return frame
     h, w = gray.shape[:2]
     x0, y0 = max(0, box.x), max(0, box.y)
-    x0, y0 = x0 - x0 % _STEP, y0 - y0 % _STEP  # on the frame's grid, so the face's pixels are a part of it
     x1, y1 = min(w, box.x + box.w), min(h, box.y + box.h)
-    face = gray[y0:y1:_STEP, x0:x1:_STEP].astype(np.float32)
-    if face.size == 0:
-        return Visibility(round(frame_mean, 2), round(frame_std, 2))
-    face_mean, face_std = float(face.mean()), float(face.std())
-    outside_n = small.size - face.size
-    # The frame's sum less the face's, on the same grid of pixels: the mean of the rest of the frame.
-    around = (float(small.sum()) - float(face.sum())) / outside_n if outside_n > 0 else face_mean
-    return Visibility(round(frame_mean, 2), round(frame_std, 2), round(face_mean, 2), round(face_std, 2),
+    x0, y0 = x0 - x0 % _STEP, y0 - y0 % _STEP  # on the frame's grid, so the box's pixels are a part of it
+    whole = gray[y0:y1:_STEP, x0:x1:_STEP].astype(np.float32)
+    mx, my = (x1 - x0) // 4, (y1 - y0) // 4
+    face = gray[y0 + my:y1 - my, x0 + mx:x1 - mx].astype(np.float32)
+    if whole.size == 0 or face.size == 0:
+        return frame
+    face_mean = float(face.mean())
+    outside = small.size - whole.size
+    # The frame's sum less the box's, on the same grid of pixels: the mean of the rest of the frame.
+    around = (float(small.sum()) - float(whole.sum())) / outside if outside > 0 else face_mean
+    return Visibility(frame.frame_brightness, frame.frame_contrast, round(face_mean, 2), round(float(face.std()), 2),
                       round(around / max(face_mean, 1.0), 3))

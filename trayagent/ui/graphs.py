@@ -22,6 +22,7 @@ from trayagent.core.durations import mmss
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Band, Thresholds
+from trayagent.core.visibility import Seen, VisibilityThresholds, classify
 from trayagent.core.week import DayTotals
 from trayagent.i18n import _, ngettext
 from trayagent.ui.fonts import use_hangul_font
@@ -30,6 +31,7 @@ BAND_COLOURS = {"calm": "#e3f4e1", "elevated": "#fdf0d2", "alert": "#fadbd8"}  #
 BAND_DOTS = {"calm": "#2ea043", "elevated": "#f2a900", "alert": "#d63031"}  # as the tray icon
 EMOTION_COLOURS = {"happy": "#f2b134", "neutral": "#9aa5b1", "stress": "#d64545", "surprise": "#7b61ff"}
 NO_FACE_COLOUR = "#ffffff"
+POORLY_SEEN = {Seen.DARK: ("#4a4a4a", "..."), Seen.BACKLIT: ("#5680b2", "\\\\")}  # edge colour, hatch
 LINE_COLOUR = "#1f3b57"
 CALL_SIZE = (9.0, 5.4)  # inches at 100 dpi; the window resizes it to the screen
 
@@ -51,8 +53,22 @@ def _empty(fig: Figure, ax, message: str) -> Figure:
     return fig
 
 
-def call_sentence(samples: Sequence[Sample], thresholds: Thresholds) -> str:
-    """The graph in words, for the line under it."""
+def call_sentence(samples: Sequence[Sample], thresholds: Thresholds,
+                  visibility: VisibilityThresholds = VisibilityThresholds()) -> str:
+    """The graph in words, for the line under it; when the camera saw the face well for less than
+    nine tenths of the call, a second sentence says for how much."""
+    stress = _stress_sentence(samples, thresholds)
+    measured = [s for s in samples if s.visibility is not None]
+    if not measured or not any(s.face for s in samples):  # never seen at all: the first sentence says so
+        return stress
+    seen = sum(classify(s.visibility, visibility) is Seen.SEEN for s in samples) / len(samples)
+    if seen >= 0.9:
+        return stress
+    return stress + " " + _("The camera saw your face well for {share} of the call.").format(
+        share=f"{seen:.0%}")
+
+
+def _stress_sentence(samples: Sequence[Sample], thresholds: Thresholds) -> str:
     if not samples:
         return _("Nothing was recorded in this call.")
     spans = time_in_bands(samples, thresholds)
@@ -80,9 +96,11 @@ def call_title(summary: CallSummary | None, samples: Sequence[Sample]) -> str:
 
 
 def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = Thresholds(),
-                size: tuple[float, float] = CALL_SIZE) -> Figure:
+                size: tuple[float, float] = CALL_SIZE,
+                visibility: VisibilityThresholds = VisibilityThresholds()) -> Figure:
     """Index over mm:ss on top; beneath, a strip coloured by the emotion of each moment, the stretches
-    where the face was not seen hatched; under it all, the call in a sentence."""
+    where the face was not seen hatched, and those where it was too dark or backlit marked with their
+    own hatch on both; under it all, the call in a sentence."""
     fig = _figure(size)
     fig.suptitle(title, fontsize=14)
     ax, strip = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [5, 1]})
@@ -122,6 +140,18 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
             ax.axvspan(a, b, facecolor="none", edgecolor="#bbbbbb", hatch="//", linewidth=0, zorder=1)
         else:
             strip.broken_barh([(a, b - a)], (0, 1), color=EMOTION_COLOURS[emotion])
+    # A face found but too dark or backlit: read, but poorly. Its stretches are hatched over the colour.
+    poor: list[tuple[Seen, float, float]] = []
+    for t, t_end, s in zip(ts, ends, samples):
+        state = classify(s.visibility, visibility) if s.face and s.visibility is not None else None
+        if poor and poor[-1][0] == state and poor[-1][2] == t:
+            poor[-1] = (state, poor[-1][1], t_end)
+        elif state in POORLY_SEEN:
+            poor.append((state, t, t_end))
+    for state, a, b in poor:
+        edge, hatch = POORLY_SEEN[state]
+        strip.broken_barh([(a, b - a)], (0, 1), facecolor="none", edgecolor=edge, hatch=hatch, linewidth=0)
+        ax.axvspan(a, b, facecolor="none", edgecolor=edge, hatch=hatch, linewidth=0, zorder=1, alpha=0.5)
     strip.set_xlim(0, ends[-1])
     strip.set_ylim(0, 1)
     strip.set_yticks([])
@@ -130,9 +160,14 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     strip.set_xlabel(_("time in call (min:sec)"))
     handles = [Patch(color=EMOTION_COLOURS[e], label=wording.emotion(e)) for e in PRODUCT4]
     handles.append(Patch(facecolor=NO_FACE_COLOUR, edgecolor="#bbbbbb", hatch="///", label=_("face not seen")))
+    poor_labels = {Seen.DARK: _("too dark"), Seen.BACKLIT: _("light from behind")}
+    for state in POORLY_SEEN:
+        if any(p[0] is state for p in poor):
+            edge, hatch = POORLY_SEEN[state]
+            handles.append(Patch(facecolor=NO_FACE_COLOUR, edgecolor=edge, hatch=hatch, label=poor_labels[state]))
     strip.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=5, fontsize=9,
                  frameon=False)
-    fig.supxlabel(call_sentence(samples, thresholds), fontsize=13, color=LINE_COLOUR)
+    fig.supxlabel(call_sentence(samples, thresholds, visibility), fontsize=13, color=LINE_COLOUR)
     return fig
 
 

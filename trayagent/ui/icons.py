@@ -1,4 +1,5 @@
-"""Tray icons, drawn once per look with Pillow: one per stress band, plus idle, paused and problem.
+"""Tray icons, drawn once per look with Pillow: one per stress band, plus idle, paused, problem and
+unseen (the camera cannot see the face well: a calm blue face with a question mark, not an alarm).
 
 Switching only between pre-rendered images, and only when the look changes, keeps pystray backends
 from leaking temporary files or stalling on frequent icon updates.
@@ -18,6 +19,7 @@ COLOURS = {
     "idle": (140, 148, 158),
     "paused": (110, 118, 128),
     "problem": (140, 148, 158),
+    "unseen": (86, 128, 178),  # a quiet blue: nothing is wrong with the person, only with the picture
 }
 LOOKS = tuple(COLOURS)
 
@@ -38,6 +40,11 @@ def icon(look: str) -> Image.Image:
         d.rounded_rectangle((14, 22, 40, 44), radius=4, fill=white)
         d.polygon([(40, 28), (50, 22), (50, 44), (40, 38)], fill=white)
         d.line((12, 50, 52, 14), fill=(214, 48, 49, 255), width=6)
+    elif look == "unseen":  # a question mark where the face would be
+        d.arc((21, 13, 43, 35), 180, 30, fill=white, width=5)
+        d.line((40, 30, 32, 38), fill=white, width=5)
+        d.line((32, 37, 32, 42), fill=white, width=5)
+        d.ellipse((29, 46, 35, 52), fill=white)
     else:
         d.ellipse((21, 22, 27, 28), fill=white)
         d.ellipse((37, 22, 43, 28), fill=white)
