@@ -133,7 +133,7 @@ class CallStateMachine:
             self._suppressed = False  # dropped, or a new capture stream: the next call may rise
         if self.in_call and not self.manual and self._new_streams(r):
             # The call's own streams closed and new ones opened: a new call, however short the gap.
-            ended = self._end("next-call", self._quiet_at if self.state is State.ENDING else edge)
+            ended = self._end("next-call", self._ended_at(edge))
             self.state, self._since, self._rose_at, self._streams = State.STARTING, now, edge, r.streams
             return ended
         if self.state is State.IDLE and r.on:
