@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from trayagent.perception import labelled
 from trayagent.core.emotions import FER7
+from trayagent.perception import labelled
 
 CACHE = Path(__file__).resolve().parent.parent / ".cache"
 # The one default for where FER2013 lives: beside the checkout, as CI lays it out.

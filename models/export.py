@@ -21,10 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.architectures import build
+from models.architectures import EmotionNet, build
 from models.data import load_fer_split
 from models.reference import write as write_reference
-from models.architectures import EmotionNet
 from trayagent import __version__
 from trayagent.core.emotions import FER7, GROUP, PRODUCT4
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import onnx
 
+
 def set_preprocessing(path: Path, out: Path | None = None, **changes) -> dict:
     """Set (or, with None, remove) keys of the model's preprocessing JSON; returns the new value."""
     model = onnx.load(str(path))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from trayagent.platform.registry import REG_BINARY, TYPE_NAMES, RegValue
 from trayagent.signals.processes import ProcessInfo

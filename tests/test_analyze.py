@@ -10,8 +10,8 @@ import pytest
 
 from tests import videos
 from tests.helpers import cli as run_cli
-from trayagent.storage.calls import SAMPLE_COLUMNS
 from trayagent.core.stress import next_index
+from trayagent.storage.calls import SAMPLE_COLUMNS
 
 
 def rows(path: Path) -> list[dict[str, str]]:

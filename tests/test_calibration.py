@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
@@ -17,8 +17,7 @@ import pytest
 from tests import videos
 from tests.helpers import cli as run_cli
 from trayagent import paths
-from trayagent.core.calibration import (Baseline, Calibration, CalibrationError, Reference, apply,
-                                        log_probs)
+from trayagent.core.calibration import Baseline, Calibration, CalibrationError, Reference, apply, log_probs
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.core.records import CallSummary
 from trayagent.storage import baseline as store
@@ -200,8 +199,8 @@ def test_the_daemons_perception_applies_the_users_calibration(model_faces):
     np.testing.assert_allclose(mine.probs4, cal.apply(plain.probs4), atol=1e-5)
     assert mine.probs4[PRODUCT4.index("stress")] < plain.probs4[PRODUCT4.index("stress")]
     stats = CallStats()
-    mine.record(stats, datetime.now(timezone.utc))
-    assert stats.summary("c", datetime.now(timezone.utc), datetime.now(timezone.utc)).calibrated
+    mine.record(stats, datetime.now(UTC))
+    assert stats.summary("c", datetime.now(UTC), datetime.now(UTC)).calibrated
 
 
 def test_analyze_applies_it_and_says_so(tmp_path, model_faces):
@@ -214,7 +213,9 @@ def test_analyze_applies_it_and_says_so(tmp_path, model_faces):
     a, b, c = (json.loads(x.stdout) for x in (plain, mine, off))
     assert b["calibrated"] is True and c["calibrated"] is False and c["emotions"] == a["emotions"]
     assert b["emotions"]["stress"] <= a["emotions"]["stress"] and b["emotions"] != a["emotions"]
-    probs = lambda d: [r["p_stress"] for r in _rows(Path(d["csv"])) if r["face"] == "1"]
+    def probs(d: dict) -> list[str]:
+        return [r["p_stress"] for r in _rows(Path(d["csv"])) if r["face"] == "1"]
+
     assert all(float(x) < float(y) for x, y in zip(probs(b), probs(a)))
 
 
@@ -226,7 +227,7 @@ def _rows(path: Path) -> list[dict]:
 
 
 def test_the_calls_index_says_whether_a_call_was_calibrated_and_reads_old_indexes(tmp_path):
-    t = datetime(2025, 1, 1, 9, tzinfo=timezone.utc)
+    t = datetime(2025, 1, 1, 9, tzinfo=UTC)
     old = tmp_path / "calls.csv"
     old.write_text("id,start,end,duration_s,samples,faces,peak,mean,final\n"
                    f"a,{t.isoformat()},{t.isoformat()},0.0,1,1,0.1,0.1,0.1\n")

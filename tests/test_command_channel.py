@@ -8,9 +8,9 @@ import json
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Client, Listener
 from types import SimpleNamespace
-from typing import Callable
 
 import pytest
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests import videos
-from trayagent.perception.cv import cv2
 from trayagent import config
 from trayagent.core.callstate import Reading
 from trayagent.daemon.controller import Controller
 from trayagent.daemon.status import TrayStatus
+from trayagent.perception.cv import cv2
 from trayagent.perception.frames import CameraError
 from trayagent.storage.calls import CallStore, RecordingError, read_samples
 
@@ -400,7 +400,7 @@ def test_an_index_full_at_call_end_is_written_once_space_returns(rig, disk):
     assert len(store.calls()) == 1 and ctl.status().look == "idle"
 
 
-def _relaxed_face(publictest, perception) -> "object":
+def _relaxed_face(publictest, perception) -> object:
     """A FER2013 publictest neutral face that the model reads as neutral most surely."""
     from trayagent.core.emotions import FER7, PRODUCT4
 

@@ -11,8 +11,8 @@ import pytest
 
 from tests import videos
 from tests.helpers import cli as run_cli
-from trayagent.perception import labelled
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
+from trayagent.perception import labelled
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 

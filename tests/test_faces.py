@@ -17,7 +17,7 @@ from tests import videos
 from tests.test_analyze import run_cli
 from tests.test_evaluate import make_set
 from trayagent import paths
-from trayagent.perception.faces import (FaceDetector, YuNet, crop, face_detector, find_face, level_matrix)
+from trayagent.perception.faces import FaceDetector, YuNet, crop, face_detector, find_face, level_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,16 +8,28 @@ import logging
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.helpers import wait_for
-from trayagent.platform import hotkey as hk
 from trayagent.config import ConfigError
+from trayagent.platform import hotkey as hk
 from trayagent.platform.hotkey import (
-    HOTKEY_ID, MOD_NOREPEAT, WM_HOTKEY, WM_QUIT, Hotkey, HotkeyError, HotkeyUnavailable, WindowsHotkey,
-    X11Hotkey, parse_hotkey, pynput_combo, start_hotkey, x11_problem,
+    HOTKEY_ID,
+    MOD_NOREPEAT,
+    WM_HOTKEY,
+    WM_QUIT,
+    Hotkey,
+    HotkeyError,
+    HotkeyUnavailable,
+    WindowsHotkey,
+    X11Hotkey,
+    parse_hotkey,
+    pynput_combo,
+    start_hotkey,
+    x11_problem,
 )
 
 # --- parsing calls.hotkey ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -103,7 +103,7 @@ def test_a_nan_reading_never_reaches_a_calls_csv(tmp_path):
 
     clf = EmotionClassifier(_nan_model(tmp_path, nan_when_bright=True))  # passes the probe
     perception = Perception(classifier=clf, calibration=None)
-    stats, start = CallStats(), datetime.now(timezone.utc)
+    stats, start = CallStats(), datetime.now(UTC)
     writer = CallWriter(tmp_path / "call.csv", "call", start)
     for level in (100, 255):  # a dim face reads, a bright one gives NaN
         frame = np.full((120, 120, 3), level, np.uint8)

@@ -16,8 +16,14 @@ from trayagent import config
 from trayagent.daemon.commands import Command
 from trayagent.daemon.controller import Controller
 from trayagent.platform import session_end
-from trayagent.platform.session_end import (CTRL_LOGOFF_EVENT, CTRL_SHUTDOWN_EVENT, ENDSESSION_LOGOFF, WM_ENDSESSION,
-                                            WM_QUERYENDSESSION, SessionEnd)
+from trayagent.platform.session_end import (
+    CTRL_LOGOFF_EVENT,
+    CTRL_SHUTDOWN_EVENT,
+    ENDSESSION_LOGOFF,
+    WM_ENDSESSION,
+    WM_QUERYENDSESSION,
+    SessionEnd,
+)
 from trayagent.storage.calls import CallStore
 
 FACE = videos.paste(videos.background(), videos.astronaut())

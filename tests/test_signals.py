@@ -10,24 +10,23 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
-from trayagent import config
-from trayagent.core.callstate import Reading
-from trayagent.signals import automatic_signal
-from trayagent.signals.mic import MicReading, MicUser
-from trayagent.signals.mic_linux import PactlFailed, PactlMicSource, capturing_streams, run_pactl
-from trayagent.platform.registry import REG_BINARY, REG_QWORD
-from trayagent.signals.mic_windows import ConsentStoreMicSource, filetime
-from trayagent.signals.processes import PsutilProcessTable, name_key
-from trayagent.signals.softphone import SoftphoneCallSignal
 
 from tests.fakes import FakeProcessTable, JsonRegistryReader
 from tests.helpers import wait_for
 from tests.pulse import start_recorder, stop
+from trayagent import config
+from trayagent.core.callstate import Reading
+from trayagent.platform.registry import REG_BINARY, REG_QWORD
+from trayagent.signals import automatic_signal
+from trayagent.signals.mic import MicReading, MicUser
+from trayagent.signals.mic_linux import PactlFailed, PactlMicSource, capturing_streams, run_pactl
+from trayagent.signals.mic_windows import ConsentStoreMicSource, filetime
+from trayagent.signals.processes import PsutilProcessTable, name_key
+from trayagent.signals.softphone import SoftphoneCallSignal
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PACTL = FIXTURES / "pactl"

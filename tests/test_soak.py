@@ -16,8 +16,8 @@ import psutil
 from tests import videos
 from tests.test_daemon import Clock, FakeSignal
 from trayagent import config
-from trayagent.perception.cv import cv2
 from trayagent.daemon.controller import Controller
+from trayagent.perception.cv import cv2
 from trayagent.perception.pipeline import Perception
 from trayagent.storage.calls import CallStore
 

@@ -8,17 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from trayagent.core.errors import TrayagentError
-from trayagent.ui import graphs
 from trayagent.core.durations import mmss
 from trayagent.core.emotions import PRODUCT4
-from trayagent.perception.frames import open_video, video_frames
-from trayagent.core.stress import CallStats
-from trayagent.perception.pipeline import USER, Perception
+from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample
-from trayagent.storage.calls import CallWriter
-from trayagent.core.stress import Thresholds
+from trayagent.core.stress import CallStats, Thresholds
 from trayagent.core.visibility import VisibilityThresholds
+from trayagent.perception.frames import open_video, video_frames
+from trayagent.perception.pipeline import USER, Perception
+from trayagent.storage.calls import CallWriter
+from trayagent.ui import graphs
 
 
 @dataclass(frozen=True)

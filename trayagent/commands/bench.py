@@ -14,15 +14,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from trayagent import paths
-from trayagent.perception.cv import cv2, read_image
 from trayagent.core.errors import TrayagentError
+from trayagent.perception.cv import cv2, read_image
 
 FACE = paths.bench_face()
 W, H = 640, 480

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -63,9 +63,9 @@ def _source(args, cfg) -> tuple[str, Iterator[np.ndarray]]:
     path = Path(spec)
     if path.is_dir():
         return "photos", photo_frames(path)
-    from trayagent.perception.frames import video_frames
-
     from itertools import takewhile
+
+    from trayagent.perception.frames import video_frames
 
     return "video", (f.image for f in takewhile(lambda f: f.t <= args.seconds, video_frames(path, CAPTURE_FPS)))
 

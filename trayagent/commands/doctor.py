@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from trayagent import paths
-from trayagent.platform import autostart
 from trayagent import config as config_mod
+from trayagent import paths
 from trayagent.core.errors import TrayagentError
+from trayagent.platform import autostart
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,8 @@ def _cascade() -> Check:
 
 
 def _camera(index: int, backend: str) -> Check:
-    from trayagent.perception.frames import BACKENDS
     from trayagent.perception.cv import cv2
+    from trayagent.perception.frames import BACKENDS
 
     cap = cv2.VideoCapture(index, BACKENDS[backend])
     try:

@@ -12,8 +12,8 @@ neutral face does, no more. Every other face of theirs moves by the same amount.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 import numpy as np
 

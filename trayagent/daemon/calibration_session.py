@@ -5,7 +5,7 @@ measurement, then dropped with the session."""
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from trayagent.core.calibration import CalibrationError
 from trayagent.daemon.camera import CameraSession, FrameReader

@@ -4,7 +4,8 @@ its end. Outside a call it does not exist, which is how the camera stays closed 
 from __future__ import annotations
 
 import logging
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from trayagent.perception.frames import CameraError
 

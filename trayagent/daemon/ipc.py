@@ -22,10 +22,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener, answer_challenge, deliver_challenge
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError

@@ -7,14 +7,22 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
-from trayagent.core.calibration import (MIN_FACES_PHOTOS, MIN_FACES_VIDEO, Baseline, Calibration,
-                                        CalibrationError, Reference, mean_log_probs, validate)
+from trayagent.core.calibration import (
+    MIN_FACES_PHOTOS,
+    MIN_FACES_VIDEO,
+    Baseline,
+    Calibration,
+    CalibrationError,
+    Reference,
+    mean_log_probs,
+    validate,
+)
 from trayagent.core.emotions import PRODUCT4
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import crop

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from trayagent import paths
-from trayagent.perception.cv import cv2
 from trayagent.core.emotions import FER7, PRODUCT4, grouping_matrix
 from trayagent.core.errors import TrayagentError
+from trayagent.perception.cv import cv2
 
 
 class ModelError(TrayagentError):

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent.perception import labelled
 from trayagent.core.calibration import Baseline, Calibration, log_probs
+from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.core.errors import TrayagentError
+from trayagent.core.metrics import confusion, summary
+from trayagent.perception import labelled
 from trayagent.perception.calibration import model_identity, reference_for
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import read_image
-from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.perception.faces import crop, face_detector, find_face
-from trayagent.core.metrics import confusion, summary
 
 NO_FACE = "no face"
 BATCH = 256

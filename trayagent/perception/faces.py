@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from trayagent import paths
-from trayagent.perception.cv import cv2
 from trayagent.core.errors import TrayagentError
+from trayagent.perception.cv import cv2
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _read(path: Path, what: str) -> bytes:
         raise TrayagentError(f"{path}: cannot read the {what} ({e.strerror})") from None
 
 
-def load_cascade(path: Path) -> "cv2.CascadeClassifier":
+def load_cascade(path: Path) -> cv2.CascadeClassifier:
     text = _read(path, "face-detection cascade").decode("utf-8", "replace")
     cascade = cv2.CascadeClassifier()
     try:

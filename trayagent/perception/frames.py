@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
-from trayagent.perception.cv import cv2
 from trayagent.core.errors import TrayagentError
+from trayagent.perception.cv import cv2
 
 
 class VideoError(TrayagentError):

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from trayagent.core.calibration import Calibration
+from trayagent.core.records import Sample, Visibility
+from trayagent.core.stress import CallStats
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
 from trayagent.perception.visibility import measure
-from trayagent.core.records import Sample, Visibility
-from trayagent.core.stress import CallStats
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import errno
 import functools
 import subprocess
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 Runner = Callable[[Sequence[str]], subprocess.CompletedProcess]
 

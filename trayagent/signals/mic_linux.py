@@ -11,7 +11,8 @@ import logging
 import os
 import shutil
 import subprocess
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from trayagent.signals.mic import MicReading, MicUser
 

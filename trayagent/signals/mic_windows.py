@@ -13,12 +13,10 @@ counts only while its exe runs. Caveats it does not: some Windows 11 builds stop
 
 from __future__ import annotations
 
-import json
 import logging
 import ntpath
 import sys
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from trayagent.platform.registry import REG_BINARY, REG_DWORD, REG_QWORD, RegistryReader, RegValue, WinRegistry
 from trayagent.signals.mic import MicReading, MicUser

@@ -5,12 +5,10 @@ Behind a small interface so tests (and the Windows registry snapshots) can suppl
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterable, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from trayagent.core.callstate import Reading
 from trayagent.signals.mic import MicSource, MicUser

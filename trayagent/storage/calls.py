@@ -19,17 +19,17 @@ import math
 import os
 import re
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample, Visibility
 from trayagent.core.stress import CallStats
-from trayagent.storage.private import (describe, is_link_error, make_private_dir, open_private_fd, open_read,
-                                       sync_dir)
+from trayagent.storage.private import describe, make_private_dir, open_private_fd, open_read, sync_dir
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ _OLD_INDEX_HEADERS = (INDEX_COLUMNS[:-2], INDEX_COLUMNS[:-1])
 CALL_ID = re.compile(r"\d{8}-\d{6}(-\d{1,6})?")  # new_call's names: a call id never leaves calls/
 _ID_TIME = "%Y%m%d-%H%M%S"
 # Far inside datetime's range, so converting a time to any zone cannot overflow.
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 _SHOWN_LINES = 5  # damaged lines named in one warning
 # Rows a call can take back at its end (drop_after): what was recorded between the moment a call is
 # dated to have ended and the poll that saw it (a second or so, at most 15 frames a second).

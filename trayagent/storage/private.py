@@ -60,14 +60,14 @@ def open_private_fd(path: Path, mode: str = "a") -> int:
 
 def open_private(path: Path, mode: str = "a") -> io.TextIOWrapper:
     """Open a text file for writing that only its user can read (0600 on POSIX), never through a link."""
-    return io.open(open_private_fd(path, mode), "w" if mode == "x" else mode, encoding="utf-8", newline="")
+    return open(open_private_fd(path, mode), "w" if mode == "x" else mode, encoding="utf-8", newline="")
 
 
 def open_read(path: Path) -> io.TextIOWrapper:
     """Open a data file for reading as text, never through a link; undecodable bytes become U+FFFD
     (a damaged row is then skipped, never a crash)."""
     fd = os.open(path, os.O_RDONLY | NOFOLLOW | BINARY)
-    return io.open(fd, "r", encoding="utf-8", errors="replace", newline="")
+    return open(fd, encoding="utf-8", errors="replace", newline="")
 
 
 def is_link_error(e: OSError) -> bool:

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import subprocess
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from trayagent.platform.desktop import quiet_notify
-from trayagent.ui import icons
-from trayagent.daemon.commands import Command
-from trayagent.daemon.status import TrayStatus
 from trayagent import wording
 from trayagent.core.stress import Thresholds
+from trayagent.daemon.commands import Command
+from trayagent.daemon.status import TrayStatus
 from trayagent.messages import Messages
+from trayagent.platform.desktop import quiet_notify
+from trayagent.ui import icons
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,25 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from trayagent.platform.hotkey.spec import (  # noqa: F401 - the package's interface
-    KEYS, MODIFIER_ORDER, Hotkey, HotkeyError, HotkeyHandle, HotkeyUnavailable, parse_hotkey,
+    KEYS,
+    MODIFIER_ORDER,
+    Hotkey,
+    HotkeyError,
+    HotkeyHandle,
+    HotkeyUnavailable,
+    parse_hotkey,
 )
 from trayagent.platform.hotkey.windows import (  # noqa: F401
-    ERROR_HOTKEY_ALREADY_REGISTERED, HOTKEY_ID, MOD_NOREPEAT, MSG, WM_HOTKEY, WM_QUIT, WindowsHotkey,
+    ERROR_HOTKEY_ALREADY_REGISTERED,
+    HOTKEY_ID,
+    MOD_NOREPEAT,
+    MSG,
+    WM_HOTKEY,
+    WM_QUIT,
+    WindowsHotkey,
 )
 from trayagent.platform.hotkey.x11 import X11Hotkey, _pynput_keyboard, pynput_combo, x11_problem  # noqa: F401
 

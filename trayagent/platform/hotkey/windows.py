@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from trayagent.platform.hotkey.spec import KEYS, Hotkey, HotkeyUnavailable, guarded
-
 
 WM_HOTKEY = 0x0312
 WM_QUIT = 0x0012
