@@ -84,3 +84,60 @@ def astronaut() -> np.ndarray:
 
 def fer_split(split: str) -> tuple[np.ndarray, np.ndarray]:
     return np.load(lzma.open(FER / f"{split}.images.npy.xz")), np.load(FER / f"{split}.labels.npy")
+
+
+# ---- lighting: the paper's main reason for misread faces ------------------------------------------
+@dataclass(frozen=True)
+class Light:
+    """How a recording is lit, as a webcam with auto-exposure shows it."""
+
+    frame_gain: float = 1.0  # the whole picture, after exposure (a dim room stays dark and noisy)
+    face_gain: float = 1.0  # the face alone (exposed for a bright window behind it, it goes dark)
+    noise: float = 0.0  # sensor noise, grey levels (gain turned up in the dark)
+    window: int | None = None  # a window behind the person: the wall this bright
+
+
+LIGHTS = {
+    "normal": Light(),
+    "dim": Light(frame_gain=0.55, noise=2.0),  # a dimmer room the camera still copes with
+    "dark": Light(frame_gain=0.22, noise=3.0),  # evening, the lamp off: faces hard to read
+    "window": Light(face_gain=0.8, window=220),  # a bright wall or blind behind: still readable
+    "backlit": Light(face_gain=0.35, window=250),  # a sunny window behind: a dark face on white
+}
+COVERED = "covered"  # a segment label: the lens covered (a finger, a privacy shutter)
+
+
+def with_window(scene: np.ndarray, brightness: int) -> np.ndarray:
+    """A window filling the wall behind the person, the desk and monitor left as they were."""
+    out = scene.copy()
+    out[:400, :] = np.maximum(out[:400, :], brightness)
+    cv2.rectangle(out, (470, 250), (630, 390), (40, 40, 40), -1)
+    return out
+
+
+def lit_record(path: Path, faces: list[tuple[str | None, np.ndarray | None]], frames_each: int, light: str,
+               fps: float = 10.0, seed: int = 0) -> Recording:
+    """As `record`, lit as LIGHTS[light]; a segment labelled COVERED shows a covered lens (near black,
+    with sensor noise). The truth of a covered segment is None (no face to see)."""
+    spec = LIGHTS[light]
+    rng = np.random.default_rng(seed)
+    scene = background(seed)
+    if spec.window is not None:
+        scene = with_window(scene, spec.window)
+    frames, truth = [], []
+    for i, (label, face) in enumerate(faces):
+        for j in range(frames_each):
+            if label == COVERED:
+                frames.append(rng.normal(6, 2, (H, W, 3)).clip(0, 255).astype(np.uint8))
+                truth.append(None)
+                continue
+            if face is None:
+                f = scene.astype(np.float32)
+            else:
+                dim = (face.astype(np.float32) * spec.face_gain).clip(0, 255).astype(np.uint8)
+                f = paste(scene, dim, centre=(300 + 4 * (j % 5), 220 + 3 * (i % 3))).astype(np.float32)
+            f = f * spec.frame_gain + (rng.normal(0, spec.noise, f.shape) if spec.noise else 0)
+            frames.append(f.clip(0, 255).astype(np.uint8))
+            truth.append(label)
+    write(path, frames, fps)
+    return Recording(path, fps, truth)

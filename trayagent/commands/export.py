@@ -26,7 +26,7 @@ from trayagent.storage.private import describe, open_private
 
 FORMAT_VERSION = 1
 EXPORT_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final", "calibrated",
-                  "calm_s", "elevated_s", "alert_s")
+                  "seen", "calm_s", "elevated_s", "alert_s")
 
 
 def export_calls(store: CallStore, first: date, last: date, thresholds: Thresholds) -> list[dict]:

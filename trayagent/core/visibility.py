@@ -38,10 +38,10 @@ class VisibilityThresholds:
 
     window_s: float = 10.0  # the stretch judged together
     unseen_share: float = 0.6  # share of that stretch not seen well before the tray says so
-    dark_face: float = 50.0  # mean grey of the face below this: too dark
-    dark_frame: float = 40.0  # no face, and the frame's mean grey below this: too dark
-    covered_contrast: float = 8.0  # no face, and the frame's grey spread below this: covered
-    backlit: float = 2.0  # frame around the face this many times brighter than the face: backlit
+    dark_face: float = 52.0  # mean grey of the face below this: too dark
+    dark_frame: float = 55.0  # no face, and the frame's mean grey below this: too dark
+    covered_contrast: float = 6.0  # no face, and the frame's grey spread below this: covered
+    backlit: float = 2.3  # frame around the face this many times brighter than the face: backlit
 
 
 def classify(v: Visibility | None, th: VisibilityThresholds) -> Seen:
@@ -65,9 +65,10 @@ def classify(v: Visibility | None, th: VisibilityThresholds) -> Seen:
 class Watch:
     """The state the tray shows, from the samples of the last `window_s` seconds of a call.
 
-    It turns from seen only once the stretch has lasted `window_s` and at least `unseen_share` of it
-    was not seen well, and back once less than half that share is left: a glance away, a hand
-    passing the face or a few missed frames are not reported, and the tray does not flicker."""
+    It turns from seen only once the call has lasted `window_s` and at least `unseen_share` of the
+    last `window_s` was not seen well: a glance away, a hand passing the face or a few missed frames
+    are not reported. It turns back once the face has been seen well for a quarter of the window
+    (2.5 s by default) or less than half that share is left, so it neither lags nor flickers."""
 
     def __init__(self, th: VisibilityThresholds) -> None:
         self.th = th
@@ -85,7 +86,9 @@ class Watch:
             return self.state  # too early in the call to call anything sustained
         counts = Counter(s for _t, s in self._recent if s is not Seen.SEEN)
         share = sum(counts.values()) / len(self._recent)
-        if share >= self.th.unseen_share or (self.state is not Seen.SEEN and share >= self.th.unseen_share / 2):
+        lately = any(s is not Seen.SEEN for t, s in self._recent if (time - t).total_seconds() < self.th.window_s / 4)
+        held = self.state is not Seen.SEEN and share >= self.th.unseen_share / 2
+        if lately and (share >= self.th.unseen_share or held):
             top = max(counts.values())
             self.state = next(s for s in _PRIORITY if counts.get(s) == top)
         else:
