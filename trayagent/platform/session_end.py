@@ -78,9 +78,10 @@ class Watcher:
         self.hwnd, self.thread, self._keep = hwnd, thread, keep
 
     def stop(self) -> None:
-        import ctypes
+        if sys.platform == "win32":  # a Watcher is only ever made there
+            import ctypes
 
-        ctypes.windll.user32.PostMessageW(self.hwnd, WM_CLOSE, 0, 0)
+            ctypes.windll.user32.PostMessageW(self.hwnd, WM_CLOSE, 0, 0)
         self.thread.join(timeout=2)
 
 
@@ -96,37 +97,70 @@ def start(session: SessionEnd) -> Watcher | None:
 
 
 def _start_windows(session: SessionEnd) -> Watcher:  # pragma: no cover - Windows (and wine) only
+    if sys.platform != "win32":  # ctypes' Windows names exist only there (and mypy knows it)
+        raise OSError("the end of a Windows session is watched only on Windows")
     import ctypes
-    from ctypes import wintypes
 
-    user32 = ctypes.WinDLL("user32", use_last_error=True)
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-    LRESULT = ctypes.c_ssize_t
-    WNDPROC = ctypes.WINFUNCTYPE(LRESULT, wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM)
-    HANDLER = ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.DWORD)
+    api = _WindowsApi()
+    proc = api.WNDPROC(_window_procedure(session, api))
+    console = api.HANDLER(lambda event: bool(session.on_console_event(event)))
+    hwnd, thread = _window_thread(api, proc, f"trayagent.session-end.{id(session)}")
+    if not api.kernel32.SetConsoleCtrlHandler(console, True):
+        log.warning("no console sign-out handler: %s", ctypes.WinError(ctypes.get_last_error()))
+    log.info("watching for sign-out and shutdown")
+    return Watcher(hwnd, thread, [proc, console])
 
-    class WNDCLASSW(ctypes.Structure):
-        _fields_ = [("style", wintypes.UINT), ("lpfnWndProc", WNDPROC), ("cbClsExtra", ctypes.c_int),
-                    ("cbWndExtra", ctypes.c_int), ("hInstance", wintypes.HINSTANCE), ("hIcon", wintypes.HICON),
-                    ("hCursor", wintypes.HANDLE), ("hbrBackground", wintypes.HBRUSH),
-                    ("lpszMenuName", wintypes.LPCWSTR), ("lpszClassName", wintypes.LPCWSTR)]
 
-    user32.DefWindowProcW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM]
-    user32.DefWindowProcW.restype = LRESULT
-    user32.RegisterClassW.argtypes = [ctypes.POINTER(WNDCLASSW)]
-    user32.RegisterClassW.restype = wintypes.ATOM
-    user32.CreateWindowExW.argtypes = [wintypes.DWORD, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD,
-                                       ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, wintypes.HWND,
-                                       wintypes.HMENU, wintypes.HINSTANCE, wintypes.LPVOID]
-    user32.CreateWindowExW.restype = wintypes.HWND
-    user32.GetMessageW.argtypes = [ctypes.POINTER(wintypes.MSG), wintypes.HWND, wintypes.UINT, wintypes.UINT]
-    user32.DispatchMessageW.argtypes = [ctypes.POINTER(wintypes.MSG)]
-    user32.TranslateMessage.argtypes = [ctypes.POINTER(wintypes.MSG)]
-    user32.PostMessageW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM]
-    kernel32.GetModuleHandleW.restype = wintypes.HMODULE
-    kernel32.SetConsoleCtrlHandler.argtypes = [HANDLER, wintypes.BOOL]
+class _WindowsApi:  # pragma: no cover - Windows (and wine) only
+    """user32 and kernel32 with the prototypes the hidden window needs."""
 
-    def wndproc(hwnd, msg, wparam, lparam):
+    # ctypes objects, whose functions and fields are looked up by name at run time
+    user32: Any
+    kernel32: Any
+    WNDPROC: Any
+    HANDLER: Any
+    WNDCLASSW: Any
+
+    def __init__(self) -> None:
+        if sys.platform != "win32":  # ctypes' Windows names exist only there (and mypy knows it)
+            raise OSError("the end of a Windows session is watched only on Windows")
+        import ctypes
+        from ctypes import wintypes
+
+        self.user32 = user32 = ctypes.WinDLL("user32", use_last_error=True)
+        self.kernel32 = kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        LRESULT = ctypes.c_ssize_t
+        self.WNDPROC = WNDPROC = ctypes.WINFUNCTYPE(LRESULT, wintypes.HWND, wintypes.UINT, wintypes.WPARAM,
+                                                    wintypes.LPARAM)
+        self.HANDLER = HANDLER = ctypes.WINFUNCTYPE(wintypes.BOOL, wintypes.DWORD)
+
+        class WNDCLASSW(ctypes.Structure):
+            _fields_ = [("style", wintypes.UINT), ("lpfnWndProc", WNDPROC), ("cbClsExtra", ctypes.c_int),
+                        ("cbWndExtra", ctypes.c_int), ("hInstance", wintypes.HINSTANCE), ("hIcon", wintypes.HICON),
+                        ("hCursor", wintypes.HANDLE), ("hbrBackground", wintypes.HBRUSH),
+                        ("lpszMenuName", wintypes.LPCWSTR), ("lpszClassName", wintypes.LPCWSTR)]
+
+        self.WNDCLASSW = WNDCLASSW
+        user32.DefWindowProcW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM]
+        user32.DefWindowProcW.restype = LRESULT
+        user32.RegisterClassW.argtypes = [ctypes.POINTER(WNDCLASSW)]
+        user32.RegisterClassW.restype = wintypes.ATOM
+        user32.CreateWindowExW.argtypes = [wintypes.DWORD, wintypes.LPCWSTR, wintypes.LPCWSTR, wintypes.DWORD,
+                                           ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int, wintypes.HWND,
+                                           wintypes.HMENU, wintypes.HINSTANCE, wintypes.LPVOID]
+        user32.CreateWindowExW.restype = wintypes.HWND
+        user32.GetMessageW.argtypes = [ctypes.POINTER(wintypes.MSG), wintypes.HWND, wintypes.UINT, wintypes.UINT]
+        user32.DispatchMessageW.argtypes = [ctypes.POINTER(wintypes.MSG)]
+        user32.TranslateMessage.argtypes = [ctypes.POINTER(wintypes.MSG)]
+        user32.PostMessageW.argtypes = [wintypes.HWND, wintypes.UINT, wintypes.WPARAM, wintypes.LPARAM]
+        kernel32.GetModuleHandleW.restype = wintypes.HMODULE
+        kernel32.SetConsoleCtrlHandler.argtypes = [HANDLER, wintypes.BOOL]
+
+
+def _window_procedure(session: SessionEnd, api: _WindowsApi) -> Callable[[int, int, int, int], int]:
+    """The hidden window's procedure: the session's answer, else Windows' default."""
+
+    def wndproc(hwnd: int, msg: int, wparam: int, lparam: int) -> int:  # pragma: no cover - Windows only
         try:
             answer = session.on_message(msg, wparam, lparam)
         except Exception:  # an exception must not cross back into Windows
@@ -135,28 +169,39 @@ def _start_windows(session: SessionEnd) -> Watcher:  # pragma: no cover - Window
         if answer is not None:
             return answer
         if msg == WM_DESTROY:
-            user32.PostQuitMessage(0)
+            api.user32.PostQuitMessage(0)
             return 0
-        return user32.DefWindowProcW(hwnd, msg, wparam, lparam)
+        return int(api.user32.DefWindowProcW(hwnd, msg, wparam, lparam))
 
-    proc = WNDPROC(wndproc)
-    console = HANDLER(lambda event: bool(session.on_console_event(event)))
-    made: dict[str, int] = {}
+    return wndproc
+
+
+def _window_thread(api: _WindowsApi, proc: Any, class_name: str) -> tuple[int, threading.Thread]:
+    """Make the hidden top-level window on a thread of its own, which then runs its message loop;
+    the window's handle once it exists, OSError when it cannot be made."""
+    import ctypes
+    from ctypes import wintypes
+
+    user32, kernel32 = api.user32, api.kernel32
+    made: list[int] = []
+    failed: list[OSError] = []
     ready = threading.Event()
 
-    def loop() -> None:
+    def loop() -> None:  # pragma: no cover - Windows (and wine) only
+        if sys.platform != "win32":
+            return
         try:
             hinstance = kernel32.GetModuleHandleW(None)
-            wc = WNDCLASSW(lpfnWndProc=proc, hInstance=hinstance, lpszClassName=f"trayagent.session-end.{id(session)}")
+            wc = api.WNDCLASSW(lpfnWndProc=proc, hInstance=hinstance, lpszClassName=class_name)
             if not user32.RegisterClassW(ctypes.byref(wc)):
                 raise ctypes.WinError(ctypes.get_last_error())
             # Top-level and never shown: hidden windows get the end-of-session messages too.
             hwnd = user32.CreateWindowExW(0, wc.lpszClassName, "trayagent", 0, 0, 0, 0, 0, None, None, hinstance, None)
             if not hwnd:
                 raise ctypes.WinError(ctypes.get_last_error())
-            made["hwnd"] = hwnd
+            made.append(hwnd)
         except OSError as e:
-            made["error"] = e  # type: ignore[assignment]
+            failed.append(e)
             return
         finally:
             ready.set()
@@ -168,9 +213,6 @@ def _start_windows(session: SessionEnd) -> Watcher:  # pragma: no cover - Window
     thread = threading.Thread(target=loop, name="session-end", daemon=True)
     thread.start()
     ready.wait(10)
-    if "hwnd" not in made:
-        raise made.get("error") or OSError("the session-end window was not made in time")  # type: ignore[misc]
-    if not kernel32.SetConsoleCtrlHandler(console, True):
-        log.warning("no console sign-out handler: %s", ctypes.WinError(ctypes.get_last_error()))
-    log.info("watching for sign-out and shutdown")
-    return Watcher(made["hwnd"], thread, [proc, console])
+    if not made:
+        raise failed[0] if failed else OSError("the session-end window was not made in time")
+    return made[0], thread
