@@ -91,6 +91,12 @@ class Wine:
         self.env.pop("DISPLAY", None)  # no display needed for silent installs unless given
         for name in [n for n in self.env if n.startswith("TRAYAGENT_")]:
             del self.env[name]  # the installed app must find its own folders, as on Windows
+        # wine links the profile's Documents, Pictures, Desktop... to $HOME: keep them in the test's
+        # folder, never the real home, and Start menu entries out of the real ~/.local too.
+        home = prefix.parent / f"{prefix.name}-home"
+        home.mkdir(parents=True, exist_ok=True)
+        self.env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local" / "share"),
+                        XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"))
         self.env.update(env)
         self.c = prefix / "drive_c"
 
@@ -122,7 +128,19 @@ class Wine:
                                 stderr=subprocess.DEVNULL, start_new_session=True)
 
     def wait(self) -> None:
+        """Until the prefix's wineserver (and so every program in it) has ended."""
         subprocess.run(["wineserver", "-w"], env=self.env, timeout=300)
+
+    def keep_server(self) -> None:
+        """A wineserver and wine's services that stay up, started with no pipe of ours.
+
+        Whichever `wine` starts the wineserver hands its stdout and stderr on to it and to wine's
+        services; when that is one of our pipes, reading it never ends. After this, `wait` would
+        wait for ever: use `kill`.
+        """
+        quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["wineserver", "-p"], env=self.env, timeout=60, **quiet)
+        subprocess.run(["wine", "cmd", "/c", "exit"], env=self.env, timeout=300, **quiet)
 
     def kill(self) -> None:
         subprocess.run(["wineserver", "-k"], env=self.env, timeout=60)
@@ -139,9 +157,10 @@ class Wine:
         assert len(users) == 1, users
         return users[0]
 
-    def install(self, setup: Path, *flags: str) -> subprocess.CompletedProcess:
+    def install(self, setup: Path, *flags: str, wait: bool = True) -> subprocess.CompletedProcess:
         proc = self.run(str(setup), "/S", *flags)
-        self.wait()
+        if wait:
+            self.wait()
         return proc
 
 
@@ -185,13 +204,14 @@ class Desktop:
         return path
 
     def tray_icon(self, scratch: Path) -> tuple[int, int] | None:
-        """Centre of the coloured icon in trayer's grey panel (top right), or None."""
+        """Centre of what stands out from trayer's plain panel (top right), or None."""
         from PIL import Image
 
-        img = Image.open(self.screenshot(scratch)).convert("RGB")
         x0 = self.SIZE[0] - 200
-        hits = [(x, y) for x in range(x0, self.SIZE[0]) for y in range(32)
-                if _saturated(img.getpixel((x, y)))]
+        panel = Image.open(self.screenshot(scratch)).convert("RGB").crop((x0, 0, self.SIZE[0], 32))
+        background = max(panel.getcolors(200 * 32), key=lambda c: c[0])[1]
+        hits = [(x0 + x, y) for x in range(panel.width) for y in range(panel.height)
+                if max(abs(a - b) for a, b in zip(panel.getpixel((x, y)), background)) > 40]
         if len(hits) < 20:
             return None
         return (sum(x for x, _ in hits) // len(hits), sum(y for _, y in hits) // len(hits))
@@ -207,10 +227,6 @@ class Desktop:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-
-
-def _saturated(rgb: tuple[int, int, int]) -> bool:
-    return max(rgb) - min(rgb) > 60  # the panel is grey, the icon is coloured
 
 
 def wait_for(predicate, timeout: float = 30.0, step: float = 0.5):

@@ -1,0 +1,213 @@
+"""The shipped Windows bundle, end to end, as a Korean agent meets it: installed silently under 64-bit
+wine into a prefix whose user is 김민수 (C:\\users\\김민수) with a Korean locale (code page 949), then
+used from the installed runtime with Hangul in every path: doctor, analyze, evaluate, the daemon with
+its win32 tray icon and named-pipe command channel, the Korean tray menu, and an upgrade over the
+running daemon.
+
+What only real Windows can show stays out: a webcam, ACLs being enforced, SYSTEM installs, sign-out.
+The tray menu's screenshot is kept in build/wine-screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+from tests import videos
+from tests.wine import Desktop, Wine, korean_locale, require, setup_exe, wait_for, wine64_available
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO / "build" / "wine-screenshots"
+USER = "김민수"
+PROFILE_WIN = rf"C:\users\{USER}"
+DATA_WIN = PROFILE_WIN + r"\AppData\Local\trayagent"
+VIDEO_WIN = PROFILE_WIN + r"\Documents\통화 녹화\고객 통화.avi"
+PHOTOS_WIN = PROFILE_WIN + r"\Pictures\표정 사진"
+CALL_SECONDS = 15
+
+
+@pytest.fixture(scope="module")
+def desktop():
+    d = Desktop()
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="module")
+def korean(tmp_path_factory, desktop) -> Wine:
+    """A Korean Windows profile with trayagent installed silently, as IT deploys it."""
+    exe = setup_exe()
+    require(wine64_available(), "64-bit wine not installed (apt-get install wine wine64)")
+    locpath = korean_locale(tmp_path_factory.mktemp("locale"))
+    # wine names the profile after the Unix user and takes its code page from the locale.
+    w = Wine(tmp_path_factory.mktemp("wine-ko"), encoding="cp949", USER=USER, LOGNAME=USER,
+             LANG="ko_KR.UTF-8", LC_ALL="ko_KR.UTF-8", LOCPATH=str(locpath), DISPLAY=desktop.display)
+    t0 = time.monotonic()
+    w.boot()
+    w.keep_server()
+    proc = w.install(exe, wait=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    print(f"\nKorean prefix booted and installed in {time.monotonic() - t0:.0f} s")
+    yield w
+    w.kill()
+
+
+def unix(w: Wine, windows_path: str) -> Path:
+    assert windows_path[:3].upper() == "C:\\"
+    return w.c.joinpath(*windows_path[3:].split("\\"))
+
+
+def test_installs_for_a_korean_user(korean):
+    assert korean.user_dir().name == USER
+    assert korean.reg_value(r"HKLM\System\CurrentControlSet\Control\Nls\CodePage", "ACP") == "949"
+    # The exact bundle IT installs imports all its native libraries: numpy is the pinned one.
+    pinned = {}
+    for line in (REPO / "installer" / "requirements-win.txt").read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split()[0].split("==")
+            pinned[name] = version
+    proc = korean.run(r"C:\Program Files\trayagent\runtime\python.exe", "-c",
+                      "import numpy, cv2, onnxruntime, pandas, matplotlib; "
+                      "print(numpy.__version__, onnxruntime.__version__, pandas.__version__)", timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert proc.stdout.split() == [pinned["numpy"], pinned["onnxruntime"], pinned["pandas"]]
+
+
+def test_doctor_without_camera(korean):
+    proc = korean.app("doctor", "--no-camera", "--json")
+    checks = {c["name"]: c for c in json.loads(proc.stdout)}
+    assert proc.returncode == (0 if all(c["ok"] for c in checks.values()) else 1), proc.stderr[-3000:]
+    assert checks["data folder"]["detail"] == DATA_WIN
+    assert checks["model"]["detail"].startswith(r"C:\Program Files\trayagent\runtime")
+
+
+def test_doctor_reports_a_failing_call_signal_as_something_to_fix(korean):
+    """psutil cannot list processes under wine (WinError 87): the softphone signal does not work."""
+    checks = {c["name"]: c for c in json.loads(korean.app("doctor", "--no-camera", "--json").stdout)}
+    signal = checks["call signals"]
+    assert not signal["ok"] and signal["fix"], signal
+
+
+@pytest.fixture(scope="module")
+def video(korean) -> videos.Recording:
+    """A recording kept in a Hangul folder of the profile: a face in the middle third of it."""
+    path = unix(korean, VIDEO_WIN)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return videos.record(path, [(None, None), ("face", videos.astronaut()), (None, None)], frames_each=5)
+
+
+def test_analyze_a_video_in_a_hangul_folder(korean, video):
+    rec = video
+    out_win = PROFILE_WIN + r"\Documents\통화 녹화\결과"
+    proc = korean.app("analyze", VIDEO_WIN, "--out", out_win, "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
+    assert summary["csv"] == out_win + r"\고객 통화.csv"
+    assert summary["samples"] == len(rec.truth) and summary["faces"] == rec.truth.count("face")
+    with open(unix(korean, summary["csv"]), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["face"] == "1" for r in rows] == [t is not None for t in rec.truth]
+    assert unix(korean, summary["graph"]).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_evaluate_photos_in_a_hangul_folder(korean):
+    root = unix(korean, PHOTOS_WIN)
+    (root / "happy").mkdir(parents=True, exist_ok=True)
+    scene = videos.background()
+    cv2.imwrite(str(root / "happy" / "웃음 1.png"), videos.paste(scene, videos.astronaut()))
+    cv2.imwrite(str(root / "happy" / "빈 자리.png"), scene)  # no face in this one
+    proc = korean.app("evaluate", PHOTOS_WIN, "--detect-faces", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    r = json.loads(proc.stdout)
+    assert r["images"] == 2 and r["faces_found_rate"] == 0.5
+    assert r["labels_4"][-1] == "no face" and r["confusion_4"][0][-1] == 1
+
+
+@pytest.fixture(scope="module")
+def daemon(korean, video):
+    """`trayagent run` from the installed runtime, a video of a face standing in for the webcam."""
+    proc = korean.popen_app("run", "--camera", VIDEO_WIN)
+
+    def state():
+        s = korean.app("status", "--json", timeout=60)
+        return s.returncode == 0 and json.loads(s.stdout)["state"]
+
+    assert wait_for(state, timeout=120, step=2) == "idle", "the daemon did not come up"
+    yield proc
+    if proc.poll() is None:
+        korean.app("stop", timeout=60)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_a_call_over_the_named_pipe_with_the_korean_tray(korean, daemon, desktop, tmp_path):
+    icon = wait_for(lambda: desktop.tray_icon(tmp_path / "panel.png"), timeout=60, step=2)
+    assert icon, "no tray icon in trayer's panel"
+
+    started = json.loads(korean.app("call", "start", "--json").stdout)
+    assert started["state"] == "call" and started["camera_open"], started
+    time.sleep(CALL_SECONDS)
+    status = json.loads(korean.app("status", "--json").stdout)
+    m = re.match(r"통화 중 (\d\d):(\d\d), 스트레스 [+-]\d\.\d\d$", status["status"])  # "On call mm:ss, stress"
+    assert m and 60 * int(m[1]) + int(m[2]) >= CALL_SECONDS, status
+
+    # The menu, opened as an agent does (right click), screenshotted for a person to look at.
+    desktop.xdotool("mousemove", str(icon[0]), str(icon[1]), "click", "3")
+    assert wait_for(lambda: _menu_open(desktop), timeout=20), "the tray menu did not open"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = desktop.screenshot(SCREENSHOTS / "tray-menu-ko.png")
+    print(f"\ntray menu: {shot}")
+    desktop.xdotool("key", "Escape")
+
+    ended = json.loads(korean.app("call", "end", "--json").stdout)
+    assert ended["state"] == "idle", ended
+    proc = korean.app("calls", "--json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    calls = json.loads(proc.stdout)
+    assert [c["id"] for c in calls] == [started["call_id"]]
+    call = calls[0]
+    assert call["duration_s"] >= CALL_SECONDS and call["samples"] >= CALL_SECONDS and call["faces"] > 0, call
+    with open(unix(korean, DATA_WIN) / "calls" / f"{call['id']}.csv", newline="", encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) == call["samples"]
+
+
+def _menu_open(desktop: Desktop) -> bool:
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], env=desktop.env, capture_output=True, text=True).stdout
+    for line in tree.splitlines():
+        if '("python.exe" "python.exe")' in line:
+            size = line.split(")")[-1].split()[0]  # WxH+X+Y
+            w, h = (int(n) for n in size.split("+")[0].split("x"))
+            if w >= 100 and h >= 100:
+                return True
+    return False
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "installer: when the daemon takes longer to exit than `trayagent stop` waits (25 s; a loaded "
+    "machine), setup.exe waits for it only through powershell, which wine lacks, then aborts with "
+    "exit code 2 while replacing files in use, leaving a runtime that cannot start"))
+def test_upgrade_over_the_running_daemon_closes_the_open_call(korean, daemon):
+    started = json.loads(korean.app("call", "start", "--json").stdout)
+    assert started["state"] == "call", started
+    time.sleep(3)
+    t0 = time.monotonic()
+    proc = korean.install(setup_exe(), wait=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    print(f"\nupgrade over the running daemon: {time.monotonic() - t0:.0f} s")
+    daemon.wait(timeout=60)  # asked to quit by the installer
+    calls = json.loads(korean.app("calls", "--json").stdout)
+    assert started["call_id"] in [c["id"] for c in calls], calls
+    last = next(c for c in calls if c["id"] == started["call_id"])
+    assert last["end"] and last["samples"] > 0, last  # closed out before the files were replaced
+    assert korean.app("--version").returncode == 0
