@@ -67,6 +67,9 @@ class PystrayView:
 
         self._pystray = pystray
         self.model = model
+        # pystray's bare Xlib backend writes the title as the window's Latin-1 name, which fails on
+        # Hangul (no tray at all in Korean); that backend shows no tooltip, so it keeps the app's name.
+        self._title_is_name = pystray.Icon.__module__.endswith("_xorg")
         t, post = model.text, model.post
         item, Menu = pystray.MenuItem, pystray.Menu
 
@@ -81,7 +84,7 @@ class PystrayView:
             post(Command.AUTOSTART, enable=model.autostart_state() == "off")
 
         self.icon = pystray.Icon(
-            "trayagent", icons.icon("idle"), t("idle"),
+            "trayagent", icons.icon("idle"), "trayagent" if self._title_is_name else t("idle"),
             menu=Menu(
                 item(lambda _i: model.status.line, None, enabled=False),
                 Menu.SEPARATOR,
@@ -123,7 +126,8 @@ class PystrayView:
         if status.look != self._look:
             self._look = status.look
             self.icon.icon = icons.icon(status.look)
-        self.icon.title = status.line
+        if not self._title_is_name:
+            self.icon.title = status.line
         if self._built_on_open:
             return
         menu_key = (status.in_call, status.paused, status.today)
