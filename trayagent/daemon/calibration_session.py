@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import numpy as np
+
 from trayagent.core.calibration import CalibrationError
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.perception.pipeline import Perception
@@ -23,7 +25,7 @@ class CalibrationSession:
         self._clock = clock
         self.until = clock() + SECONDS
         self._next = clock()
-        self._frames: list[object] = []
+        self._frames: list[np.ndarray] = []
         self.camera.open()
 
     def step(self, t: float) -> bool:

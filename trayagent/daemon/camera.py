@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+import numpy as np
+
 from trayagent.perception.frames import CameraError
 
 log = logging.getLogger(__name__)
@@ -15,7 +17,7 @@ MAX_BACKOFF_S = 30.0
 
 
 class FrameReader(Protocol):
-    def latest(self) -> tuple[int, object]: ...
+    def latest(self) -> tuple[int, np.ndarray | None]: ...
 
     def close(self) -> None: ...
 
@@ -51,7 +53,7 @@ class CameraSession:
             self.reader = None
             log.info("camera released")
 
-    def newest(self, t: float) -> tuple[bool, object | None]:
+    def newest(self, t: float) -> tuple[bool, np.ndarray | None]:
         """(whether this moment gets a sample, the newest frame or None). A moment without a new
         frame is skipped while the camera works (warming up, or no frame yet), and sampled as
         "no face" while it has a problem, so the call's record shows the gap."""

@@ -63,8 +63,8 @@ class VideoFrames:
 
     def __iter__(self) -> Iterator[Frame]:
         cap, file_fps = open_video(self.path)
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        count = count if count > 0 else None
+        frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        count = frames if frames > 0 else None
         try:
             step = 1.0 / self.fps if self.fps else 0.0
             next_t, n, yielded, misses = 0.0, 0, 0, 0
@@ -120,7 +120,7 @@ class LatestFrameReader:
                  clock=time.monotonic) -> None:
         self.source, self._clock = source, clock
         self._is_file = isinstance(source, Path)
-        if self._is_file:
+        if isinstance(source, Path):
             self._cap, self._file_fps = open_video(source)
             self._file_fps = self._file_fps or 25.0
         else:
@@ -160,8 +160,8 @@ class LatestFrameReader:
     def _play(self) -> None:
         """A video file as a camera: at its own frame rate, looping; a damaged frame is passed over
         (it does not send playback back to the start), a file with no frame that decodes fails."""
-        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        count = count if count > 0 else None
+        frames = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        count = frames if frames > 0 else None
         pos, bad_run = 0, 0
         while not self._stop.is_set():
             with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, Protocol
 
 # winreg's value type numbers, so the fake and the real reader speak the same language off Windows too.
@@ -25,11 +26,14 @@ class WinRegistry:
     """The real registry, for every Windows feature (autostart, the microphone signal). winreg is
     imported here only, so the module imports anywhere."""
 
+    # winreg, typed as a plain module: its names exist only in Windows' stubs, and mypy checks on Linux too
+    _w: ModuleType
+
     def __init__(self) -> None:
         import winreg  # Windows only
 
         self._w = winreg
-        self._hives = {"HKCU": winreg.HKEY_CURRENT_USER, "HKLM": winreg.HKEY_LOCAL_MACHINE}
+        self._hives: dict[str, Any] = {"HKCU": self._w.HKEY_CURRENT_USER, "HKLM": self._w.HKEY_LOCAL_MACHINE}
 
     def _open(self, hive: str, path: str) -> Any:
         w = self._w
@@ -57,8 +61,6 @@ class WinRegistry:
                 name, data, typ = self._w.EnumValue(key, i)
                 out[name] = (typ, data)
             return out
-
-
 
     def get(self, hive: str, path: str, name: str) -> Any:
         """One value's data; None when the key or the value does not exist."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import functools
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -25,6 +26,8 @@ class AclError(PermissionError):
 @functools.cache
 def user_sid() -> str:
     """The SID (S-1-5-21-...) of the account this process runs as, from its own access token."""
+    if sys.platform != "win32":  # ctypes' Windows names exist only there (and mypy knows it)
+        raise OSError("an account's SID is read only on Windows")
     import ctypes
     from ctypes import wintypes
 

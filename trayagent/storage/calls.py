@@ -311,7 +311,7 @@ def summarize(call_id: str, samples: Iterable[Sample]) -> CallSummary | None:
         first = first or s.time
         last = s.time
         stats.add(s.stress, s.face, s.visibility)
-    if first is None:
+    if first is None or last is None:
         return None
     return stats.summary(call_id, first, last)
 
@@ -368,7 +368,7 @@ class CallStore:
             columns: tuple[str, ...] | None = None
             for line_no, row in _rows(f, damage):
                 first = columns is None
-                if first:
+                if columns is None:
                     if tuple(row) in (INDEX_COLUMNS, *_OLD_INDEX_HEADERS):
                         columns, current = tuple(row), tuple(row) == INDEX_COLUMNS
                         continue

@@ -12,6 +12,7 @@ import errno
 import io
 import os
 from pathlib import Path
+from typing import Literal
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX; Windows has no user-made links to worry about here
 BINARY = getattr(os, "O_BINARY", 0)
@@ -50,7 +51,10 @@ def make_private_dir(path: Path) -> Path:
     return path
 
 
-def open_private_fd(path: Path, mode: str = "a") -> int:
+WriteMode = Literal["a", "w", "x"]  # append, truncate, create new (see open_private_fd)
+
+
+def open_private_fd(path: Path, mode: WriteMode = "a") -> int:
     """A raw descriptor for writing a file only its user can read (0600 on POSIX), never through a
     link. "a" appends (creating), "w" truncates (creating), "x" creates a file that must not exist
     (a link of that name counts as existing)."""
@@ -58,9 +62,9 @@ def open_private_fd(path: Path, mode: str = "a") -> int:
     return os.open(path, flags, 0o600)
 
 
-def open_private(path: Path, mode: str = "a") -> io.TextIOWrapper:
+def open_private(path: Path, mode: WriteMode = "a") -> io.TextIOWrapper:
     """Open a text file for writing that only its user can read (0600 on POSIX), never through a link."""
-    return open(open_private_fd(path, mode), "w" if mode == "x" else mode, encoding="utf-8", newline="")
+    return open(open_private_fd(path, mode), "a" if mode == "a" else "w", encoding="utf-8", newline="")
 
 
 def open_read(path: Path) -> io.TextIOWrapper:

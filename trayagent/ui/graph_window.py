@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -38,37 +39,65 @@ def show(fig: Figure, title: str, calls: Sequence[CallEntry] = (),
         root = tkinter.Tk()
     except tkinter.TclError:  # no display
         return False
-    root.title(title)
-    w, h = window_size(root.winfo_screenwidth(), root.winfo_screenheight())
-    root.geometry(f"{w}x{h}+{(root.winfo_screenwidth() - w) // 2}+{max(0, (root.winfo_screenheight() - h) // 3)}")
-    root.configure(background="white")
-    root.bind("<Escape>", lambda _e: root.destroy())
+    window = _Window(root, title, FigureCanvasTkAgg)
+    if calls:  # packed before the graph, so a narrow screen shrinks the graph, not the list
+        window.add_calls(calls, open_call, selected, heading)
+    window.add_graph(fig)
+    root.mainloop()
+    return True
 
-    state: dict = {"canvas": None}
 
-    def put(figure: Figure) -> None:
-        if state["canvas"] is not None:
-            state["canvas"].get_tk_widget().destroy()
-        canvas = FigureCanvasTkAgg(figure, master=holder)
+class _Window:
+    """The open window: the graph on the left, the day's calls (if any) on the right."""
+
+    def __init__(self, root: Any, title: str, canvas_class: Any) -> None:
+        self.root, self._canvas_class = root, canvas_class
+        root.title(title)
+        w, h = window_size(root.winfo_screenwidth(), root.winfo_screenheight())
+        root.geometry(f"{w}x{h}+{(root.winfo_screenwidth() - w) // 2}+{max(0, (root.winfo_screenheight() - h) // 3)}")
+        root.configure(background="white")
+        root.bind("<Escape>", lambda _e: root.destroy())
+        self.holder: Any = None
+        self.canvas: Any = None
+        self.rows: dict[str, Any] = {}
+
+    def add_graph(self, fig: Figure) -> None:
+        import tkinter
+
+        self.holder = tkinter.Frame(self.root, background="white")
+        self.holder.pack(side=tkinter.LEFT, fill=tkinter.BOTH, expand=True)
+        self.put(fig)
+
+    def put(self, figure: Figure) -> None:
+        import tkinter
+
+        if self.canvas is not None:
+            self.canvas.get_tk_widget().destroy()
+        canvas = self._canvas_class(figure, master=self.holder)
         canvas.get_tk_widget().pack(fill=tkinter.BOTH, expand=True)
         canvas.draw()
-        state["canvas"] = canvas
+        self.canvas = canvas
 
-    if calls:  # packed before the graph, so a narrow screen shrinks the graph, not the list
-        side = tkinter.Frame(root, background="#f4f6f8", padx=12, pady=12)
+    def add_calls(self, calls: Sequence[CallEntry], open_call: Callable[[str], tuple[Figure, str]] | None,
+                  selected: str | None, heading: str | None) -> None:
+        import tkinter
+
+        side = tkinter.Frame(self.root, background="#f4f6f8", padx=12, pady=12)
         side.pack(side=tkinter.RIGHT, fill=tkinter.Y)
         tkinter.Label(side, text=heading or _("Today's calls"), background="#f4f6f8",
                       font=("TkDefaultFont", 12, "bold")).pack(anchor="w", pady=(0, 8))
-        rows: dict[str, tkinter.Frame] = {}
 
         def pick(call_id: str) -> None:
             if open_call is None:
                 return
             figure, new_title = open_call(call_id)
-            root.title(new_title)
-            put(figure)
-            for cid, row in rows.items():
+            self.root.title(new_title)
+            self.put(figure)
+            for cid, row in self.rows.items():
                 _highlight(row, cid == call_id)
+
+        def on_click(call_id: str) -> Callable[[object], None]:
+            return lambda _e: pick(call_id)
 
         for entry in calls:
             row = tkinter.Frame(side, background="#f4f6f8", cursor="hand2" if open_call else "")
@@ -79,14 +108,9 @@ def show(fig: Figure, title: str, calls: Sequence[CallEntry] = (),
             label = tkinter.Label(row, text=entry.label, background="#f4f6f8", font=("TkDefaultFont", 11))
             label.pack(side=tkinter.LEFT)
             for widget in (row, dot, label):
-                widget.bind("<Button-1>", lambda _e, cid=entry.call_id: pick(cid))
-            rows[entry.call_id] = row
+                widget.bind("<Button-1>", on_click(entry.call_id))
+            self.rows[entry.call_id] = row
             _highlight(row, entry.call_id == selected)
-    holder = tkinter.Frame(root, background="white")
-    holder.pack(side=tkinter.LEFT, fill=tkinter.BOTH, expand=True)
-    put(fig)
-    root.mainloop()
-    return True
 
 
 def _highlight(row, on: bool) -> None:
