@@ -1,4 +1,5 @@
-"""`trayagent bench`: what the pipeline costs per frame, and what the daemon costs in a call and idle.
+"""`trayagent bench`: what the pipeline costs per frame, and what the daemon costs in a call and idle
+(bench_daemon.py).
 
 Per-frame CPU is split into decode (a webcam's MJPG frame), detection, classification and
 recording. The daemon is then measured as a separate process: start-up, time to the first result,
@@ -8,19 +9,18 @@ peak memory during a call, and CPU while idle with the camera closed.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import numpy as np
 
 from trayagent import paths
+from trayagent.commands.bench_daemon import DaemonResult, daemon
 from trayagent.core.errors import TrayagentError
 from trayagent.perception.cv import cv2, read_image
 
@@ -46,7 +46,34 @@ def synthetic_frames(n: int) -> list[np.ndarray]:
     return frames
 
 
-def _stats(values: list[float]) -> dict:
+class Spread(TypedDict):
+    mean: float
+    median: float
+    p95: float
+
+
+class PipelineResult(TypedDict):
+    frames: int
+    passes: int
+    faces_found: int
+    cpu_clock_step_ms: float
+    wall_ms_per_frame: dict[str, Spread]  # per stage, and "total"
+    cpu_ms_per_frame: dict[str, float]  # per stage, and "total"
+
+
+class FerResult(TypedDict):
+    cpu_ms_per_frame: dict[str, float]
+    wall_ms_per_frame: Spread
+
+
+class BenchResult(TypedDict):
+    frame: str
+    pipeline: PipelineResult
+    daemon: NotRequired[DaemonResult]
+    fer: NotRequired[FerResult]
+
+
+def _stats(values: list[float]) -> Spread:
     v = sorted(values)
     return {"mean": round(statistics.fmean(v), 3), "median": round(v[len(v) // 2], 3),
             "p95": round(v[min(len(v) - 1, int(len(v) * 0.95))], 3)}
@@ -72,7 +99,7 @@ def clock_step(clock: Callable[[], float] | None = None, spin_s: float = 0.5) ->
     return min(steps) if steps else spin_s
 
 
-def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
+def pipeline(frames: list[np.ndarray], model: str | None) -> PipelineResult:
     """Milliseconds per stage, one thread, as the daemon runs it: wall time per frame from the fine
     performance counter (mean, median, p95), and CPU time as each stage's sum over every frame
     divided by the frames. CPU clocks that step by a scheduler tick (Windows) say nothing about one
@@ -97,6 +124,7 @@ def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
             for data in encoded:
                 w0, c0 = time.perf_counter(), time.process_time()
                 frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+                assert frame is not None  # encoded just above
                 w1, c1 = time.perf_counter(), time.process_time()
                 gray, box = perception.find_face(frame)
                 w2, c2 = time.perf_counter(), time.process_time()
@@ -121,85 +149,7 @@ def pipeline(frames: list[np.ndarray], model: str | None) -> dict:
             "cpu_ms_per_frame": {**cpu_ms, "total": round(sum(cpu.values()) * 1000 / measured, 3)}}
 
 
-def _rss(proc) -> int:
-    import psutil
-
-    try:
-        return proc.memory_info().rss
-    except psutil.Error:
-        return 0
-
-
-def daemon(frames: list[np.ndarray], seconds: float) -> dict:
-    """Run the real daemon on a video standing in for the camera, in a throwaway data folder."""
-    import psutil
-
-    with tempfile.TemporaryDirectory() as tmp:
-        video = Path(tmp) / "camera.avi"
-        out = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (W, H))
-        for f in frames:
-            out.write(f)
-        out.release()
-        env = {**os.environ, "TRAYAGENT_HOME": str(Path(tmp) / "home"), "TRAYAGENT_POLICY": str(Path(tmp) / "none")}
-        env.pop("DISPLAY", None)
-        env.pop("WAYLAND_DISPLAY", None)
-        me = [sys.executable, "-m", "trayagent"]
-
-        def cli(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run(me + list(args), env=env, capture_output=True, text=True, timeout=60)
-
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(me + ["run", "--no-tray", "--camera", str(video)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        p = psutil.Process(proc.pid)
-        try:
-            while cli("status").returncode != 0:
-                if proc.poll() is not None or time.perf_counter() - t0 > 60:
-                    raise TrayagentError("the daemon did not start")
-                time.sleep(0.05)
-            ready = time.perf_counter() - t0
-            idle_rss = _rss(p)
-            t1 = time.perf_counter()
-            cli("call", "start")
-            calls = Path(env["TRAYAGENT_HOME"]) / "calls"
-            while not any(len(f.read_text().splitlines()) > 1 for f in calls.glob("*.csv")):
-                if time.perf_counter() - t1 > 30:
-                    raise TrayagentError("no result within 30 s of the call start")
-                time.sleep(0.02)
-            first = time.perf_counter() - t1
-            cpu0, peak, end = p.cpu_times(), 0, time.perf_counter() + seconds
-            while time.perf_counter() < end:
-                peak = max(peak, _rss(p))
-                time.sleep(0.1)
-            cpu1 = p.cpu_times()
-            call_cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / seconds
-            cli("call", "end")
-            time.sleep(1)
-            cpu2 = p.cpu_times()
-            time.sleep(seconds)
-            cpu3 = p.cpu_times()
-            idle_cpu = (cpu3.user + cpu3.system - cpu2.user - cpu2.system) / seconds
-            threads = p.num_threads()
-            log = (Path(env["TRAYAGENT_HOME"]) / "logs" / "trayagent.log").read_text()
-            import re
-
-            ready_log = float(re.search(r"ready ([\d.]+) s after the process started", log).group(1))
-            first_log = float(re.search(r"first result ([\d.]+) s after the call started", log).group(1))
-        finally:
-            cli("stop")
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    return {"process_start_to_ready_s": ready_log, "call_start_to_first_result_s": first_log,
-            "start_to_first_result_s": round(ready_log + first_log, 2),
-            "cli_measured": {"launch_to_status_answer_s": round(ready, 3), "call_command_to_first_row_s": round(first, 3)},
-            "rss_idle_mb": round(idle_rss / 2**20, 1), "rss_peak_in_call_mb": round(peak / 2**20, 1),
-            "cpu_in_call_percent": round(call_cpu * 100, 2), "cpu_idle_percent": round(idle_cpu * 100, 2),
-            "threads_idle": threads, "measured_s": seconds}
-
-
-def fer_side_by_side(frames: list[np.ndarray]) -> dict | None:
+def fer_side_by_side(frames: list[np.ndarray]) -> FerResult | None:
     """The `fer` package on the same frames, when it is installed (never a dependency)."""
     try:
         from fer import FER
@@ -218,7 +168,7 @@ def fer_side_by_side(frames: list[np.ndarray]) -> dict | None:
 
 def command(args) -> int:
     frames = synthetic_frames(args.frames)
-    result = {"frame": f"{W}x{H}", "pipeline": pipeline(frames, args.model)}
+    result: BenchResult = {"frame": f"{W}x{H}", "pipeline": pipeline(frames, args.model)}
     if not args.no_daemon:
         result["daemon"] = daemon(frames[:60], args.seconds)
     fer = fer_side_by_side(frames[:50])

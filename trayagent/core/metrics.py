@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 
-def confusion(y_true: Sequence[int], y_pred: Sequence[int], n_true: int, n_pred: int | None = None) -> np.ndarray:
+def confusion(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, n_true: int, n_pred: int | None = None) -> np.ndarray:
     """Rows are true classes, columns predicted ones (n_pred may exceed n_true: e.g. a "no face" column)."""
     cm = np.zeros((n_true, n_pred or n_true), dtype=np.int64)
     np.add.at(cm, (np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)), 1)

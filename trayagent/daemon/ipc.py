@@ -116,7 +116,9 @@ def _new_pipe_name() -> str:
 def _pipe_taken(name: str) -> bool:
     """Does a pipe of this name exist already (someone else's: ours are new random names)? Windows
     refuses such a name anyway (FILE_FLAG_FIRST_PIPE_INSTANCE); wine does not, so ask first too."""
-    import _winapi  # Windows only
+    if sys.platform != "win32":  # _winapi's pipe functions exist only there (and mypy knows it)
+        raise OSError("named pipes are asked about only on Windows")
+    import _winapi
 
     try:
         _winapi.WaitNamedPipe(name, 1)

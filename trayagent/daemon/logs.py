@@ -57,7 +57,7 @@ def setup(verbose: bool = False) -> None:
         if args.exc_type is not SystemExit:
             logging.getLogger("trayagent").critical("uncaught exception in thread %s",
                                                     args.thread.name if args.thread else "?",
-                                                    exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+                                                    exc_info=args.exc_value)  # carries its traceback
 
     sys.excepthook = log_uncaught
     threading.excepthook = log_thread

@@ -189,11 +189,11 @@ class FaceDetector:
             self.reset()
             self._shape = gray.shape[:2]
         image = color if color is not None else gray
-        tracking = self.track and self._last is not None
-        box = self._near_last(gray) if tracking else None
+        last = self._last if self.track else None  # tracking: looking near the last face first
+        box = self._near_last(gray, last) if last is not None else None
         by_fallback = False
-        if box is None and tracking and self._last_by_fallback:
-            box = self.fallback.find(image, around=self._last)
+        if box is None and last is not None and self._last_by_fallback and self.fallback is not None:
+            box = self.fallback.find(image, around=last)
             by_fallback = box is not None
         if box is None:
             box = self._full(gray)
@@ -205,7 +205,7 @@ class FaceDetector:
             self._misses += 1
         elif box is not None and not by_fallback:
             self._misses = 0
-        if by_fallback and not self.level:
+        if box is not None and by_fallback and not self.level:
             box = replace(box, eyes=None)
         self._last, self._last_by_fallback = box, by_fallback
         return box
@@ -218,8 +218,7 @@ class FaceDetector:
         found = self._cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
         return _largest(found, scale, 0, 0)
 
-    def _near_last(self, gray: np.ndarray) -> Box | None:
-        last = self._last
+    def _near_last(self, gray: np.ndarray, last: Box) -> Box | None:
         h, w = gray.shape[:2]
         x0, y0 = max(0, last.x - last.w // 2), max(0, last.y - last.h // 2)
         x1, y1 = min(w, last.x + last.w * 3 // 2), min(h, last.y + last.h * 3 // 2)

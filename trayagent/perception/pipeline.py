@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class Observation:
         return Sample(time, self.emotion, index, probs, self.visibility)
 
 
-USER = "user"  # Perception(calibration=USER): the user's stored calibration, if one fits the model
+USER: Literal["user"] = "user"  # Perception(calibration=USER): the user's stored calibration, if one fits the model
 
 
 class Perception:
@@ -48,11 +49,11 @@ class Perception:
 
     def __init__(self, model: Path | str | None = None, detector: FaceDetector | None = None,
                  classifier: EmotionClassifier | None = None,
-                 calibration: Calibration | str | None = USER) -> None:
+                 calibration: Calibration | Literal["user"] | None = USER) -> None:
         self.detector = detector or face_detector(video=True)
         self.classifier = classifier or EmotionClassifier(model)
         self.calibration: Calibration | None = None
-        if calibration == USER:
+        if isinstance(calibration, str):  # USER, the only string it takes
             self.recalibrate()
         else:
             self.calibration = calibration
@@ -79,7 +80,7 @@ class Perception:
         probs = self.classifier.predict([crop(frame_bgr if color else gray, box)])[0]
         probs4 = self.classifier.product(probs)
         calibrated = self.calibration is not None
-        if calibrated:
+        if self.calibration is not None:
             probs4 = self.calibration.apply(probs4)
         if not (np.isfinite(probs).all() and np.isfinite(probs4).all()):
             return Observation(box, None, None, visibility=seen)  # no reading: NaN must never reach a CSV

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -194,7 +195,8 @@ def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: date,
         if not samples:
             continue
         xs: list[datetime] = [s.time for s in samples]
-        ax.plot(xs, [s.stress for s in samples], linewidth=1.8, zorder=3, color=LINE_COLOUR)
+        # as an array: matplotlib's stubs type datetimes only so (its date converter reads a list alike)
+        ax.plot(np.asarray(xs), [s.stress for s in samples], linewidth=1.8, zorder=3, color=LINE_COLOUR)
         ax.annotate(wording.clock(summary.start.astimezone()), (xs[0], samples[0].stress),
                     textcoords="offset points", xytext=(0, 8), fontsize=9, color=LINE_COLOUR, ha="center")
     ax.axhline(0, color="#555555", linewidth=0.8)
