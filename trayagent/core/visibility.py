@@ -94,8 +94,3 @@ class Watch:
         else:
             self.state = Seen.SEEN
         return self.state
-
-
-def seen_share(states: list[Seen]) -> float | None:
-    """The share of a call's samples in which the face was seen well (None for no samples)."""
-    return sum(s is Seen.SEEN for s in states) / len(states) if states else None
