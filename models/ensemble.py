@@ -1,8 +1,8 @@
 """Average two exported emotion models into one ONNX file: one session, one run per face.
 
-    python -m models.ensemble models/runs/v2/emotion.onnx models/emotion-v1.onnx --out models/emotion.onnx
+    python -m models.ensemble models/runs/v2.onnx models/runs/emotion-v1.onnx:mirror --out models/emotion.onnx
 
-Both must take the same input (grey 48x48, 0..255, the same preprocessing metadata) and give
+All must take the same input (grey 48x48, 0..255, the same preprocessing metadata) and give
 probabilities over the same labels. The first model's metadata is kept, with `members` naming both.
 Averaging two networks trained differently (here: FER2013 labels alone, and FER+ votes with mixup)
 corrects some of each one's mistakes; whether it pays for its time is decided on publictest.
@@ -46,33 +46,77 @@ def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str]) -> tuple[list
     return nodes, inits, name(graph.output[0].name)
 
 
-def ensemble(first: Path, second: Path, out: Path) -> None:
-    a, b = onnx.load(str(first)), onnx.load(str(second))
-    ma, mb = _meta(a), _meta(b)
-    if (ma["labels"], json.loads(ma["preprocessing"]), ma["output"]) != \
-            (mb["labels"], json.loads(mb["preprocessing"]), mb["output"]) or ma["output"] != "probabilities":
-        raise SystemExit("the two models differ in labels, preprocessing or output; they cannot be averaged")
-    inp = a.graph.input[0].name
-    if b.graph.input[0].name != inp:
-        raise SystemExit("the two models name their input differently")
-    na, ia, oa = _prefixed(a.graph, "a/", {inp})
-    nb, ib, ob = _prefixed(b.graph, "b/", {inp})
-    half = helper.make_tensor("ensemble/half", onnx.TensorProto.FLOAT, [], [0.5])
-    nodes = na + nb + [helper.make_node("Add", [oa, ob], ["ensemble/sum"], name="ensemble/add"),
-                       helper.make_node("Mul", ["ensemble/sum", "ensemble/half"], [OUT], name="ensemble/mean")]
+def _mean(outputs: list[str], name: str) -> tuple[list, list]:
+    """Nodes and constants that average `outputs` into `name`."""
+    nodes, k = [], f"{name}/scale"
+    acc = outputs[0]
+    for i, o in enumerate(outputs[1:]):
+        nodes.append(helper.make_node("Add", [acc, o], [f"{name}/sum{i}"], name=f"{name}/add{i}"))
+        acc = f"{name}/sum{i}"
+    nodes.append(helper.make_node("Mul", [acc, k], [name], name=f"{name}/mean"))
+    return nodes, [helper.make_tensor(k, onnx.TensorProto.FLOAT, [], [1.0 / len(outputs)])]
+
+
+def ensemble(members: list[tuple[Path, bool]], out: Path) -> None:
+    """One model averaging `members`, each (path, mirror): a mirrored member also reads the face
+    flipped left to right and averages the two, as models/export.py --flip does inside one model."""
+    models = [onnx.load(str(path)) for path, _ in members]
+    metas = [_meta(m) for m in models]
+    first = metas[0]
+    for meta in metas[1:]:
+        if (meta["labels"], json.loads(meta["preprocessing"]), meta["output"]) != \
+                (first["labels"], json.loads(first["preprocessing"]), first["output"]):
+            raise SystemExit("the models differ in labels, preprocessing or output; they cannot be averaged")
+    if first["output"] != "probabilities":
+        raise SystemExit("only models that output probabilities can be averaged")
+    inp = models[0].graph.input[0].name
+    if any(m.graph.input[0].name != inp for m in models):
+        raise SystemExit("the models name their input differently")
+    nodes, inits, member_outs = [], [], []
+    flipped = "ensemble/face_flipped"
+    if any(mirror for _, mirror in members):
+        inits += [helper.make_tensor(f"ensemble/flip_{k}", onnx.TensorProto.INT64, [1], [v])
+                  for k, v in (("starts", -1), ("ends", -(2**63 - 1)), ("axes", 3), ("steps", -1))]
+        nodes.append(helper.make_node("Slice", [inp] + [f"ensemble/flip_{k}" for k in ("starts", "ends", "axes", "steps")],
+                                      [flipped], name="ensemble/flip"))
+    for i, (model, (_, mirror)) in enumerate(zip(models, members)):
+        passes = []
+        for j, source in enumerate([inp, flipped] if mirror else [inp]):
+            n, w, o = _prefixed(model.graph, f"m{i}p{j}/", {inp})
+            for node in n:
+                node.input[:] = [source if x == inp else x for x in node.input]
+            nodes += n
+            inits += w if j == 0 else []
+            passes.append(o)
+        if mirror:  # the mirrored pass shares the first pass's weights
+            for node in nodes:
+                node.input[:] = [x.replace(f"m{i}p1/", f"m{i}p0/", 1) if x.startswith(f"m{i}p1/") and
+                                 any(x.replace(f"m{i}p1/", f"m{i}p0/", 1) == t.name for t in inits) else x
+                                 for x in node.input]
+        mean_nodes, mean_inits = _mean(passes, f"m{i}/out")
+        nodes += mean_nodes
+        inits += mean_inits
+        member_outs.append(f"m{i}/out")
+    mean_nodes, mean_inits = _mean(member_outs, OUT)
+    nodes += mean_nodes
+    inits += mean_inits
     out_vi = onnx.ValueInfoProto()
-    out_vi.CopyFrom(a.graph.output[0])
+    out_vi.CopyFrom(models[0].graph.output[0])
     out_vi.name = OUT
-    graph = helper.make_graph(nodes, "ensemble", [a.graph.input[0]], [out_vi], ia + ib + [half])
-    opset = max(a.opset_import[0].version, b.opset_import[0].version)
+    graph = helper.make_graph(nodes, "ensemble", [models[0].graph.input[0]], [out_vi], inits)
+    opset = max(m.opset_import[0].version for m in models)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="models.ensemble")
-    model.ir_version = max(a.ir_version, b.ir_version)
-    model.doc_string = a.doc_string
-    meta = {**ma, "members": json.dumps([
-        {k: m.get(k, "") for k in ("architecture", "parameters", "training_data", "selection", "recipe",
-                                   "test_time_augmentation")} for m in (ma, mb)]),
-        "architecture": f"mean of two: {ma.get('architecture')} + {mb.get('architecture')}",
-        "parameters": str(int(ma.get("parameters", 0)) + int(mb.get("parameters", 0)))}
+    model.ir_version = max(m.ir_version for m in models)
+    model.doc_string = models[0].doc_string
+    keep = ("architecture", "parameters", "training_data", "selection", "recipe", "test_time_augmentation")
+    meta = {**first,
+            "members": json.dumps([{**{k: m.get(k, "") for k in keep}, "mirror_added": mirror}
+                                   for m, (_, mirror) in zip(metas, members)]),
+            "architecture": "mean of " + " + ".join(m.get("architecture", "?") for m in metas),
+            "parameters": str(sum(int(m.get("parameters", 0)) for m in metas)),
+            "test_time_augmentation": "members averaged" + (", some with their mirror image" if any(
+                mirror for _, mirror in members) else "")}
+    meta.pop("neutral_reference", None)  # measured per model: models.reference measures the ensemble
     for key, value in meta.items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     onnx.checker.check_model(model)
@@ -81,11 +125,11 @@ def ensemble(first: Path, second: Path, out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("first", type=Path)
-    ap.add_argument("second", type=Path)
+    ap.add_argument("models", nargs="+", help="MODEL.onnx, or MODEL.onnx:mirror to also read the mirrored face")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    ensemble(args.first, args.second, args.out)
+    members = [(Path(m.removesuffix(":mirror")), m.endswith(":mirror")) for m in args.models]
+    ensemble(members, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
 
 
