@@ -84,7 +84,7 @@ class Watch:
             self._recent.popleft()
         if (time - self._first).total_seconds() < self.th.window_s:
             return self.state  # too early in the call to call anything sustained
-        counts = Counter(s for _t, s in self._recent if s is not Seen.SEEN)
+        counts: Counter[Seen] = Counter(s for _t, s in self._recent if s is not Seen.SEEN)
         share = sum(counts.values()) / len(self._recent)
         lately = any(s is not Seen.SEEN for t, s in self._recent if (time - t).total_seconds() < self.th.window_s / 4)
         held = self.state is not Seen.SEEN and share >= self.th.unseen_share / 2
