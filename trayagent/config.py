@@ -11,9 +11,10 @@ import logging
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError

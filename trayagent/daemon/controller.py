@@ -14,11 +14,12 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
-from trayagent import paths
+from trayagent import paths, wording
 from trayagent.config import Config
 from trayagent.core.callstate import CallStateMachine, Reading, Reason, State, Timing, Transition
 from trayagent.core.errors import TrayagentError
@@ -29,7 +30,6 @@ from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.daemon.commands import DESKTOP, Command
 from trayagent.daemon.status import CallFacts, TrayStatus, tray_status
-from trayagent import wording
 from trayagent.messages import Messages
 from trayagent.perception.pipeline import Observation, Perception
 from trayagent.storage.calls import CallStore, CallWriter, RecordingError
@@ -156,7 +156,7 @@ class Controller:
     # ---- the loop (controller thread) ------------------------------------------------------------
     def run(self) -> None:
         try:
-            self.perception  # load the model now: the first call then starts without delay
+            self._load_model()  # load the model now: the first call then starts without delay
         except TrayagentError as e:
             self.problem = str(e)
             log.error("%s", e)
@@ -184,6 +184,10 @@ class Controller:
 
     @property
     def perception(self) -> Perception:
+        return self._load_model()
+
+    def _load_model(self) -> Perception:
+        """The model, loaded the first time (TrayagentError when it cannot be)."""
         if self._perception is None:
             self._perception = self._perception_factory()
         return self._perception
@@ -241,7 +245,7 @@ class Controller:
             return
         if self.calibrating is None:
             try:
-                self.perception
+                self._load_model()
             except TrayagentError as e:
                 self.view.notify(self.text("calibrate_title"), self.text("calibrate_failed", problem=str(e)))
                 return
@@ -341,7 +345,7 @@ class Controller:
             self.calibrating = None
             log.info("calibration cut short by a call")
         try:
-            self.perception
+            self._load_model()
         except TrayagentError as e:  # no model, no point opening the camera: say so and stay up
             self.problem = str(e)
             log.error("cannot watch this call: %s", e)

@@ -7,7 +7,7 @@ from leaking temporary files or stalling on frequent icon updates.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from PIL import Image, ImageDraw
 
@@ -24,7 +24,7 @@ COLOURS = {
 LOOKS = tuple(COLOURS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(look: str) -> Image.Image:
     """A round face: coloured by band during a call, grey when idle, pause bars when paused, and a
     struck-through camera mark when the camera cannot be used."""
