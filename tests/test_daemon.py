@@ -354,10 +354,10 @@ def disk(monkeypatch):
     """The disk fills and frees at the test's word: every write of a data file fails meanwhile."""
     import errno
 
-    from trayagent.storage import calls
+    from trayagent.storage import rows
 
     state = {"full": False}
-    real = calls._write_all
+    real = rows.write_all
 
     def write_all(fd, data):
         if state["full"]:
@@ -366,7 +366,7 @@ def disk(monkeypatch):
             raise e
         return real(fd, data)
 
-    monkeypatch.setattr(calls, "_write_all", write_all)
+    monkeypatch.setattr(rows, "write_all", write_all)
     return state
 
 
