@@ -76,7 +76,7 @@ def test_disk_full_at_start_is_one_line(home):
     """The command key cannot be written and neither can the log: no daemon, and one line saying so."""
     prelude = """
 import errno, logging.handlers
-from trayagent.daemon import ipc
+from trayagent.daemon import ipc_address
 
 def full(*a, **k):
     raise OSError(errno.ENOSPC, "No space left on device")
@@ -93,7 +93,7 @@ class FullStream:
     def close(self):
         pass
 
-ipc.open_private = full
+ipc_address.open_private = full
 logging.handlers.RotatingFileHandler._open = lambda self: FullStream()
 """
     proc = run_daemon(prelude=prelude)

@@ -16,10 +16,7 @@ import errno
 import json
 import logging
 import os
-import re
-import secrets
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,162 +25,37 @@ from multiprocessing.connection import Client, Connection, Listener, answer_chal
 from pathlib import Path
 from typing import Any
 
-from trayagent import paths
 from trayagent.core.errors import TrayagentError
-from trayagent.storage.private import describe, make_private_dir, open_private
+from trayagent.daemon.ipc_address import (
+    PIPE_NAME,
+    NotRunning,
+    _address,
+    _key_file,
+    _new_key,
+    _pipe_file,
+    _pipe_taken,
+    _read_key,
+    _start_problem,
+    check_address,
+)
+from trayagent.daemon.ipc_message import MAX_DEPTH, parse_message
+
+# Also the channel's names, for its clients and tests: one import for all of it.
+__all__ = ["MAX_DEPTH", "PIPE_NAME", "CommandServer", "NoReply", "NotRunning", "_address", "_read_key",
+           "check_address", "parse_message", "send"]
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST = 65536  # bytes; a real request is under 100, a malformed one up to this gets an error reply
 MAX_REPLY = 1 << 20
-MAX_DEPTH = 4  # a request is a flat object: {"cmd": "pause", "minutes": 5}
 MAX_CLIENTS = 16  # connections served at once; more are closed at once
 DEADLINE_S = 5.0  # a connection's handshake and request, on the server
 CONNECT_TIMEOUT_S = 5.0  # the client's connect and handshake
 REPLY_TIMEOUT_S = 30.0  # the client's wait for a reply: longer than the controller's longest answer
 
 
-class NotRunning(TrayagentError):
-    pass
-
-
 class NoReply(TrayagentError):
     """The daemon took the request but closed the connection without answering (it was stopping)."""
-
-
-def _address(new: bool = False) -> tuple[str, str]:
-    """The channel's address. On Windows pipe names are one namespace for every session of the
-    machine (a terminal server's users too), so the name is random, made anew by each daemon (`new`)
-    and kept in the private run folder beside the key; a client reads it there."""
-    if sys.platform == "win32":
-        return (_new_pipe_name() if new else _pipe_name()), "AF_PIPE"
-    sock = paths.command_socket()
-    size = len(os.fsencode(sock))
-    if size > paths.SOCKET_PATH_MAX:
-        raise TrayagentError(f"the data folder's path is too long for the command channel ({sock} is {size} bytes, "
-                             f"a Unix socket allows {paths.SOCKET_PATH_MAX}): set TRAYAGENT_HOME to a shorter "
-                             "folder, or XDG_RUNTIME_DIR to your private runtime folder")
-    return str(sock), "AF_UNIX"
-
-
-def check_address() -> str:
-    """Where the command channel lives; TrayagentError saying how to fix it when it cannot (doctor)."""
-    return _address()[0]
-
-
-def _key_file() -> Path:
-    return paths.runtime_dir() / "command.key"
-
-
-def _start_problem(path: Path | str, what: str, e: OSError) -> TrayagentError:
-    hint = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
-            errno.EACCES: "make the folder writable for your user", errno.EROFS: "use a writable data folder",
-            errno.EISDIR: "remove that folder"}.get(e.errno or 0, "")
-    return TrayagentError(f"cannot start: {path}: {what} ({describe(e)})" + (f"; {hint} and start again" if hint else ""))
-
-
-def _new_key() -> bytes:
-    key = secrets.token_bytes(32)
-    try:
-        make_private_dir(paths.runtime_dir())
-        _key_file().unlink(missing_ok=True)  # a link of that name goes; its target stays untouched
-        with open_private(_key_file(), "x") as f:
-            f.write(key.hex())
-    except OSError as e:
-        raise _start_problem(_key_file(), "cannot write the command key", e) from None
-    return key
-
-
-def _pipe_file() -> Path:
-    return paths.runtime_dir() / "command.pipe"
-
-
-PIPE_NAME = re.compile(r"\\\\\.\\pipe\\trayagent-[0-9a-f]{32}")
-
-
-def _new_pipe_name() -> str:
-    name = rf"\\.\pipe\trayagent-{secrets.token_hex(16)}"
-    try:
-        make_private_dir(paths.runtime_dir())
-        _pipe_file().unlink(missing_ok=True)
-        with open_private(_pipe_file(), "x") as f:
-            f.write(name)
-    except OSError as e:
-        raise TrayagentError(f"cannot start: {_pipe_file()}: cannot write the command pipe's name ({e.strerror})") from None
-    return name
-
-
-def _pipe_taken(name: str) -> bool:
-    """Does a pipe of this name exist already (someone else's: ours are new random names)? Windows
-    refuses such a name anyway (FILE_FLAG_FIRST_PIPE_INSTANCE); wine does not, so ask first too."""
-    if sys.platform != "win32":  # _winapi's pipe functions exist only there (and mypy knows it)
-        raise OSError("named pipes are asked about only on Windows")
-    import _winapi
-
-    try:
-        _winapi.WaitNamedPipe(name, 1)
-    except OSError as e:
-        return getattr(e, "winerror", None) != 2  # ERROR_FILE_NOT_FOUND: no such pipe
-    return True
-
-
-def _pipe_name() -> str:
-    try:
-        name = _pipe_file().read_text(encoding="ascii").strip()
-    except (OSError, ValueError):
-        raise NotRunning("trayagent is not running") from None
-    if not PIPE_NAME.fullmatch(name):
-        raise NotRunning(f"trayagent is not running ({_pipe_file()} does not hold a pipe name)")
-    return name
-
-
-def _read_key() -> bytes:
-    try:
-        return bytes.fromhex(_key_file().read_text().strip())
-    except (OSError, ValueError):
-        raise NotRunning("trayagent is not running") from None
-
-
-def _depth(text: str) -> int:
-    """How deeply a JSON text nests, counted without parsing it (parsing deep text recurses)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_DEPTH:
-                    break
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
-def parse_message(body: bytes) -> dict[str, Any]:
-    """A request's bytes as a JSON object; ValueError saying what is wrong with them."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError("not UTF-8 text") from None
-    if _depth(text) > MAX_DEPTH:
-        raise ValueError("nested too deeply")
-    try:
-        message = json.loads(text)
-    except (ValueError, RecursionError):
-        raise ValueError("not JSON") from None
-    if not isinstance(message, dict):
-        raise ValueError("a request is a JSON object")
-    return message
 
 
 class _Deadline:
