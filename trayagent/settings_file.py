@@ -1,0 +1,114 @@
+"""Reading one settings file as Windows editors save it (size, encoding, TOML, nesting) and checking
+its values against the settings table (config.SETTINGS): each refused section, key or value costs
+that one setting and says so in one line."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trayagent.core.errors import TrayagentError
+
+if TYPE_CHECKING:
+    from trayagent.config import Setting
+
+
+class ConfigError(TrayagentError):
+    pass
+
+
+MAX_FILE_BYTES = 16 << 20  # settings files are a few KB; far bigger is a mistake, not settings
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it, cut so that a 10 MB value still gives a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 10]}... ({len(text)} characters)"
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+         (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"), (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+         (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """Text as Windows editors save it: UTF-8 with or without a BOM (Notepad), UTF-16 with a BOM
+    (PowerShell 5.1 `>` and Out-File), or CP949 (Notepad's "ANSI" on Korean Windows)."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise ConfigError(f"{path}: starts as {name} but is not valid {name}; "
+                                  "save it again as UTF-8") from None
+    if b"\x00" in data:  # never in TOML text; every other character in UTF-16
+        raise ConfigError(f"{path}: looks like UTF-16 without a byte-order mark; save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp949")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: neither UTF-8 nor CP949 text; save it as UTF-8") from None
+
+
+_NESTED = re.compile(r"^\s*([^=\n]{1,60}?)\s*=\s*(?:[\[{]\s*){32}", re.MULTILINE)
+
+
+def read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MB; a settings file is a few KB")
+    text = _decode(path, data)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({_short(str(e), 120)[1:-1]})") from None
+    except RecursionError:
+        m = _NESTED.search(text)
+        where = f"{m.group(1).strip()}: " if m else ""
+        raise ConfigError(f"{path}: {where}values nested too deeply; settings are flat") from None
+
+
+def validated(path: Path, doc: dict[str, Any], problems: list[str],
+              settings: dict[str, dict[str, Setting]]) -> dict[tuple[str, str], Any]:
+    """The valid settings of a file; each refused section, key or value adds one line to `problems`."""
+    out = {}
+    for section, table in doc.items():
+        if section not in settings:
+            problems.append(f"{path}: unknown section [{_short(section)[1:-1]}]; known: {', '.join(settings)}")
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"{path}: [{section}] must be a table of settings")
+            continue
+        for key, value in table.items():
+            setting = settings[section].get(key)
+            if setting is None:
+                problems.append(f"{path}: unknown key {section}.{_short(key)[1:-1]}; "
+                                f"[{section}] has {', '.join(settings[section])}")
+            elif not setting.check(value):
+                problems.append(f"{path}: {section}.{key} = {_short(value)} is not allowed; use {setting.allowed}")
+            else:
+                out[(section, key)] = float(value) if type(setting.default) is float else value
+    return out
+
+
+def check_bands(values: dict[str, dict[str, Any]], path: Path, raise_error: bool,
+                 problems: list[str] | None = None) -> bool:
+    calm, alert = values["stress"]["calm_below"], values["stress"]["alert_from"]
+    if calm <= alert:
+        return True
+    message = (f"{path}: stress.calm_below ({calm}) must not exceed stress.alert_from ({alert})")
+    if raise_error:
+        raise ConfigError(message)
+    assert problems is not None
+    problems.append(message + "; both stay as before")
+    return False
