@@ -15,7 +15,13 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Start with `trayagent run`; `trayagent doctor` checks the set-up.")
     parser.add_argument("--version", action="version", version=f"trayagent {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_model_commands, _daemon_commands, _record_commands, _upkeep_commands):  # the order --help shows
+        add(sub)
+    return parser
 
+
+def _model_commands(sub: argparse._SubParsersAction) -> None:
+    """Faces read from videos and pictures: analyze, calibrate, evaluate."""
     p = sub.add_parser("analyze", help="analyse a recorded call: CSV of stress over time and its graph")
     p.add_argument("video", help="video file (any format OpenCV reads, e.g. .avi, .mp4)")
     p.add_argument("--out", default=".", help="folder for VIDEO.csv and VIDEO.png (default: here)")
@@ -50,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=_lazy("trayagent.commands.evaluate"))
 
+def _daemon_commands(sub: argparse._SubParsersAction) -> None:
+    """The daemon and its controls: run, call, pause, resume, status, stop."""
     p = sub.add_parser("run", help="start the tray daemon (one per user)")
     p.add_argument("--camera", help="camera index, or a video file played as the camera (demos, tests)")
     p.add_argument("--model", help="emotion model (.onnx) to use instead of the configured one")
@@ -78,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stop", help="stop the running daemon (an open call is closed out first)")
     p.set_defaults(func=_lazy("trayagent.commands.control", "stop_command"))
 
+def _record_commands(sub: argparse._SubParsersAction) -> None:
+    """The recorded calls: calls, graph, export."""
     p = sub.add_parser("calls", help="list a day's calls (default: today)")
     p.add_argument("--date", help="YYYY-MM-DD; with --summary: the last day")
     p.add_argument("--summary", action="store_true",
@@ -102,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE.csv|FILE.json", help="write here (default: CSV to the screen)")
     p.set_defaults(func=_lazy("trayagent.commands.export"))
 
+def _upkeep_commands(sub: argparse._SubParsersAction) -> None:
+    """Set-up and upkeep: doctor, delete-data, bench, autostart."""
     p = sub.add_parser("doctor", help="check camera, model, settings, data folder, call signals; say how to fix")
     p.add_argument("--no-camera", action="store_true", help="do not open the camera")
     p.add_argument("--json", action="store_true")
@@ -122,7 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("autostart", help="start trayagent when you log in")
     p.add_argument("action", choices=["enable", "disable", "status"])
     p.set_defaults(func=_lazy("trayagent.commands.autostart"))
-    return parser
 
 
 def _positive_float(text: str) -> float:
