@@ -230,11 +230,11 @@ def test_the_calls_index_says_whether_a_call_was_calibrated_and_reads_old_indexe
     t = datetime(2025, 1, 1, 9, tzinfo=UTC)
     old = tmp_path / "calls.csv"
     old.write_text("id,start,end,duration_s,samples,faces,peak,mean,final\n"
-                   f"a,{t.isoformat()},{t.isoformat()},0.0,1,1,0.1,0.1,0.1\n")
+                   f"20250101-090000,{t.isoformat()},{t.isoformat()},0.0,1,1,0.1,0.1,0.1\n")
     s = CallStore(tmp_path)
-    s.add_to_index(CallSummary("b", t, t, 2, 2, 0.2, 0.1, 0.2, calibrated=True))
+    s.add_to_index(CallSummary("20250101-090000-2", t, t, 2, 2, 0.2, 0.1, 0.2, calibrated=True))
     calls = s.calls()
-    assert [(c.id, c.calibrated) for c in calls] == [("a", False), ("b", True)]
+    assert [(c.id, c.calibrated) for c in calls] == [("20250101-090000", False), ("20250101-090000-2", True)]
     assert old.read_text().splitlines()[0].split(",") == list(INDEX_COLUMNS)
 
 

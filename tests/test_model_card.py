@@ -39,5 +39,5 @@ def test_card_figures_are_reproduced_by_evaluate(privatetest_folders):
 @pytest.mark.skipif(CARD is None, reason="models/metrics.json not written yet (python -m models.card)")
 def test_the_shipped_model_meets_the_shipping_floor_and_latency_budget():
     assert CARD["privatetest"]["accuracy_4"] >= 0.73
-    assert CARD["latency_one_thread"]["median_ms"] <= 1.0
+    assert CARD["latency_one_thread"]["median_ms"] <= 3.0  # the classification budget per face
     assert CARD["size_mb"] <= 20

@@ -98,7 +98,8 @@ def test_data_is_readable_by_its_user_only(traced_call):
 def test_the_record_holds_numbers_only(traced_call):
     _, home = traced_call
     header, *rows = (next((home / "calls").glob("*.csv"))).read_text().splitlines()
-    assert header == "time,emotion,stress,p_happy,p_neutral,p_stress,p_surprise,face"
+    assert header == ("time,emotion,stress,p_happy,p_neutral,p_stress,p_surprise,face,"
+                      "frame_brightness,frame_contrast,face_brightness,face_contrast,backlight")
     for row in rows:
         time_, emotion, *numbers = row.split(",")
         assert emotion in ("", "happy", "neutral", "stress", "surprise")
