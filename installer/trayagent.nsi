@@ -4,7 +4,8 @@
 ; Command line (see installer/README.md):
 ;   setup.exe [/S] [/POLICY=path\to\policy.toml] [/D=C:\install\dir]         (/D last, unquoted)
 ;   uninstall.exe [/S] [/PURGE] [/KEEPPOLICY]
-; Exit codes: 0 ok, 1 cancelled, 2 aborted, 3 bad /POLICY file, 740 not elevated.
+; Exit codes: 0 ok, 1 cancelled, 2 aborted (also: trayagent would not quit), 3 bad /POLICY file,
+; 4 permissions not set, 740 not elevated.
 
 Unicode true
 Target amd64-unicode
@@ -20,6 +21,11 @@ SetCompressor /SOLID ${COMPRESSOR}
 !define REGKEY "Software\trayagent"
 !define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\trayagent"
 !define RUNKEY "Software\Microsoft\Windows\CurrentVersion\Run"
+; How long running instances get to close their open call and quit (after `trayagent stop` has
+; waited up to 25 s) before being terminated; a daemon on a busy PC has taken 45 s.
+!define QUIT_WAIT_S 90
+; And after being terminated, before setup gives up and changes nothing.
+!define KILL_WAIT_S 15
 
 Name "trayagent ${VERSION}"
 OutFile "${OUTFILE}"
@@ -54,6 +60,8 @@ Var PolicySrc     ; /POLICY= argument, full path, or ""
 Var DataDir       ; %ProgramData%\trayagent
 Var Purge         ; uninstall: 1 if /PURGE
 Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
+Var Busy          ; StopRunning: a file of the runtime that a running process holds, or ""
+Var OldRuntime    ; install: 1 while the previous runtime waits in runtime.old for a rollback
 
 ; ---------------------------------------------------------------------------------------------
 ; Shared by installer and uninstaller
@@ -68,11 +76,16 @@ Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
 
 ; Silent installs show no message box: errors also go to %TEMP%\trayagent-setup.log (for an
 ; installer running as SYSTEM: C:\Windows\Temp).
-!macro Fail code msg
+!macro Log msg
+  DetailPrint "${msg}"
   FileOpen $9 "$TEMP\trayagent-setup.log" a
   FileSeek $9 0 END
   FileWrite $9 "trayagent ${VERSION} setup: ${msg}$\r$\n"
   FileClose $9
+!macroend
+
+!macro Fail code msg
+  !insertmacro Log "${msg}"
   MessageBox MB_ICONSTOP "${msg}" /SD IDOK
   SetErrorLevel ${code}
 !macroend
@@ -100,8 +113,63 @@ Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
 ; 1. `trayagent stop` asks this user's daemon to quit cleanly (the installer's own session);
 ; 2. %ProgramData%\trayagent\quit.request (writable by administrators only) asks the daemons of
 ;    every other session to quit cleanly: a daemon that sees it newer than its own start quits;
-; 3. whatever still runs from our runtime folder after 15 s is terminated.
+; 3. setup waits up to QUIT_WAIT_S for them to close their calls and exit;
+; 4. whatever still runs from our runtime folder is then terminated (through powershell, where
+;    there is one), and after KILL_WAIT_S more setup stops with a clear message, having changed
+;    nothing.
+; The waiting is NSIS alone, no powershell (absent under wine, blocked on some locked-down PCs):
+; Windows refuses write access to a program or DLL that a running process has loaded, and every
+; trayagent process, whichever session and whichever of python.exe/pythonw.exe, loads
+; runtime\python311.dll.
 !macro StopRunning un
+; $Busy = the first runtime file still loaded by a running process, or "" when none is.
+Function ${un}RuntimeBusy
+  StrCpy $Busy ""
+  Push $0
+  Push $1
+  StrCpy $0 0
+  ${Do}
+    ${Select} $0
+      ${Case} 0
+        StrCpy $1 "python311.dll"
+      ${Case} 1
+        StrCpy $1 "pythonw.exe"
+      ${Case} 2
+        StrCpy $1 "python.exe"
+      ${CaseElse}
+        ${Break}
+    ${EndSelect}
+    ${If} ${FileExists} "$INSTDIR\runtime\$1"
+      ClearErrors
+      FileOpen $9 "$INSTDIR\runtime\$1" a  ; read/write, nothing written: the file stays as it is
+      ${If} ${Errors}
+        StrCpy $Busy "$INSTDIR\runtime\$1"
+        ${Break}
+      ${EndIf}
+      FileClose $9
+    ${EndIf}
+    IntOp $0 $0 + 1
+  ${Loop}
+  Pop $1
+  Pop $0
+FunctionEnd
+
+; Until RuntimeBusy finds nothing, for at most the seconds on the stack.
+Function ${un}WaitRuntimeFree
+  Exch $0
+  IntOp $0 $0 * 2
+  ${Do}
+    Call ${un}RuntimeBusy
+    ${If} $Busy == ""
+    ${OrIf} $0 <= 0
+      ${Break}
+    ${EndIf}
+    Sleep 500
+    IntOp $0 $0 - 1
+  ${Loop}
+  Pop $0
+FunctionEnd
+
 Function ${un}StopRunning
   ${If} ${FileExists} "$INSTDIR\runtime\python.exe"
     DetailPrint "Asking running trayagent instances to quit..."
@@ -112,9 +180,20 @@ Function ${un}StopRunning
     ${EndIf}
     nsExec::ExecToLog /TIMEOUT=25000 '"$INSTDIR\runtime\python.exe" -m trayagent stop'
     Pop $0
-    nsExec::ExecToLog /TIMEOUT=30000 `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "$$d = '$INSTDIR\runtime\'; $$t = (Get-Date).AddSeconds(15); do { $$p = @(Get-Process | Where-Object { $$_.Path -and $$_.Path.StartsWith($$d, [StringComparison]::OrdinalIgnoreCase) }); if ($$p.Count -eq 0) { break }; Start-Sleep -Milliseconds 500 } while ((Get-Date) -lt $$t); $$p | Stop-Process -Force -ErrorAction SilentlyContinue"`
-    Pop $0
+    Push ${QUIT_WAIT_S}
+    Call ${un}WaitRuntimeFree
+    ${If} $Busy != ""
+      DetailPrint "trayagent is still running after ${QUIT_WAIT_S} s: terminating it..."
+      nsExec::ExecToLog /TIMEOUT=30000 `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "$$d = '$INSTDIR\runtime\'; Get-Process | Where-Object { $$_.Path -and $$_.Path.StartsWith($$d, [StringComparison]::OrdinalIgnoreCase) } | Stop-Process -Force -ErrorAction SilentlyContinue"`
+      Pop $0
+      Push ${KILL_WAIT_S}
+      Call ${un}WaitRuntimeFree
+    ${EndIf}
     Delete "$DataDir\quit.request"
+    ${If} $Busy != ""
+      !insertmacro Fail 2 "trayagent is still running ($Busy is in use) and did not quit within ${QUIT_WAIT_S} s: quit it from its tray menu or sign its users out, then run this again. Nothing was changed."
+      Abort
+    ${EndIf}
   ${EndIf}
 FunctionEnd
 !macroend
@@ -229,8 +308,33 @@ Section "trayagent" SecMain
 
   Call StopRunning
 
-  ; Upgrade in place: the runtime is replaced whole, so no file of an older version survives.
-  RMDir /r "$INSTDIR\runtime"
+  ; Upgrade in place: the runtime is replaced whole, so no file of an older version survives. The
+  ; old one is moved aside first (a rename: instant, and refused while anything in it is in use),
+  ; so that an install that fails from here on puts it back (.onInstFailed) and leaves a working
+  ; trayagent, never a half-replaced one; it is deleted once everything else has succeeded.
+  StrCpy $OldRuntime 0
+  ${If} ${FileExists} "$INSTDIR\runtime\*.*"
+    RMDir /r "$INSTDIR\runtime.old"  ; left by an upgrade that was cut off (power loss)
+    ; A virus scanner or Explorer may hold a file for a moment: a few tries, 10 s in all.
+    StrCpy $0 20
+    ${Do}
+      ClearErrors
+      Rename "$INSTDIR\runtime" "$INSTDIR\runtime.old"
+      ${IfNot} ${Errors}  ; (checking clears the error flag)
+        StrCpy $OldRuntime 1
+        ${Break}
+      ${EndIf}
+      IntOp $0 $0 - 1
+      ${If} $0 <= 0
+        ${Break}
+      ${EndIf}
+      Sleep 500
+    ${Loop}
+    ${If} $OldRuntime != 1
+      !insertmacro Fail 2 "Could not move $INSTDIR\runtime aside: a program still uses it. Close it and run this again. Nothing was changed."
+      Abort
+    ${EndIf}
+  ${EndIf}
   SetOutPath "$INSTDIR\runtime"
   File /r "${STAGE}\runtime\*.*"
   SetOutPath "$INSTDIR"
@@ -284,7 +388,29 @@ Section "trayagent" SecMain
   WriteRegDWORD HKLM "${UNINSTKEY}" "NoModify" 1
   WriteRegDWORD HKLM "${UNINSTKEY}" "NoRepair" 1
   WriteRegDWORD HKLM "${UNINSTKEY}" "EstimatedSize" ${INSTALLED_KB}
+
+  ; Committed: the previous version is no longer needed.
+  ${If} $OldRuntime == 1
+    StrCpy $OldRuntime 0
+    RMDir /r "$INSTDIR\runtime.old"
+  ${EndIf}
 SectionEnd
+
+; Any failure after the old runtime was moved aside (a file that could not be written, a disk
+; full, an icacls error) puts the previous version back as it was.
+Function .onInstFailed
+  ${If} $OldRuntime == 1
+    SetOutPath "$INSTDIR"
+    RMDir /r "$INSTDIR\runtime"
+    ClearErrors
+    Rename "$INSTDIR\runtime.old" "$INSTDIR\runtime"
+    ${If} ${Errors}
+      !insertmacro Log "Could not restore the previous version: it is in $INSTDIR\runtime.old."
+    ${Else}
+      !insertmacro Log "Setup failed: the previous version was restored."
+    ${EndIf}
+  ${EndIf}
+FunctionEnd
 
 ; ---------------------------------------------------------------------------------------------
 ; Uninstaller
@@ -320,6 +446,7 @@ Section "Uninstall"
 
   ; Only what the installer put there: never RMDir /r $INSTDIR (it may be a shared folder).
   RMDir /r "$INSTDIR\runtime"
+  RMDir /r "$INSTDIR\runtime.old"  ; a previous version kept by an upgrade that could not finish
   Delete "$INSTDIR\PYTHON-LICENSE.txt"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
