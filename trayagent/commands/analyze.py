@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from trayagent.core.durations import mmss
+from trayagent import wording
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import CallStats, Thresholds
 from trayagent.core.visibility import VisibilityThresholds
+from trayagent.i18n import _, ngettext
 from trayagent.perception.frames import open_video, video_frames
 from trayagent.perception.pipeline import USER, Perception
 from trayagent.storage.calls import CallWriter
@@ -37,16 +38,20 @@ class Analysis:
     def text(self) -> str:
         s = self.summary
         rate = s.faces / s.samples if s.samples else 0.0
-        shares = ", ".join(f"{e} {self.emotions[e]}" for e in PRODUCT4 if self.emotions.get(e))
-        seen = "" if s.seen is None else f", seen well in {s.seen:.0%}"
+        shares = ", ".join(f"{wording.emotion(e)} {self.emotions[e]}" for e in PRODUCT4 if self.emotions.get(e))
+        seen = "" if s.seen is None else _(", seen well in {share}").format(share=f"{s.seen:.0%}")
+        skipped = self.skipped_frames
         return "\n".join([
-            f"{s.samples} frames over {mmss(s.duration_s)}, face found in {s.faces} ({rate:.0%}){seen}"
-            + (f"; skipped {self.skipped_frames} damaged frames" if self.skipped_frames else ""),
-            f"emotions: {shares or 'none (no face found)'}",
-            f"stress: peak {s.peak:.3f}, mean {s.mean:.3f}, final {s.final:.3f}"
-            + (" (faces read through your calibration)" if s.calibrated else ""),
-            f"wrote {self.csv}",
-            f"wrote {self.graph}",
+            _("{samples} frames over {length}, face found in {faces} ({rate})").format(
+                samples=s.samples, length=wording.duration(s.duration_s), faces=s.faces, rate=f"{rate:.0%}") + seen
+            + ("; " + ngettext("skipped {n} damaged frame", "skipped {n} damaged frames", skipped).format(n=skipped)
+               if skipped else ""),
+            _("emotions: {shares}").format(shares=shares or _("none (no face found)")),
+            _("stress: peak {peak}, mean {mean}, final {final}").format(
+                peak=f"{s.peak:.3f}", mean=f"{s.mean:.3f}", final=f"{s.final:.3f}")
+            + (_(" (faces read through your calibration)") if s.calibrated else ""),
+            _("wrote {path}").format(path=self.csv),
+            _("wrote {path}").format(path=self.graph),
         ])
 
 
@@ -59,11 +64,13 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     if fps and file_fps:
         total = int(total * min(1.0, fps / file_fps))
     if out_dir.exists() and not out_dir.is_dir():
-        raise TrayagentError(f"--out {out_dir}: is a file; name a folder for {video.stem}.csv and {video.stem}.png")
+        raise TrayagentError(_("--out {path}: is a file; name a folder for {csv} and {png}").format(
+            path=out_dir, csv=f"{video.stem}.csv", png=f"{video.stem}.png"))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise TrayagentError(f"--out {out_dir}: cannot make the folder ({e.strerror})") from None
+        raise TrayagentError(_("--out {path}: cannot make the folder ({reason})").format(
+            path=out_dir, reason=e.strerror)) from None
     csv_path = out_dir / f"{video.stem}.csv"
     csv_path.unlink(missing_ok=True)
     start = datetime.now().astimezone()

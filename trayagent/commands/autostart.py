@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from trayagent.i18n import N_, _
 from trayagent.platform.autostart import for_platform
 
-STATES = {"on": "start at login: on", "off": "start at login: off",
-          "managed": "start at login: on (set for all users by your organisation)"}
+STATES = {"on": N_("start at login: on"), "off": N_("start at login: off"),
+          "managed": N_("start at login: on (set for all users by your organisation)")}
 
 
 def command(args) -> int:
@@ -14,8 +15,8 @@ def command(args) -> int:
         auto.enable()
     elif args.action == "disable":
         if auto.state() == "managed":
-            print("start at login is set for all users by your organisation; ask IT to change it")
+            print(_("start at login is set for all users by your organisation; ask IT to change it"))
             return 1
         auto.disable()
-    print(STATES[auto.state()])
+    print(_(STATES[auto.state()]))
     return 0

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent import paths
+from trayagent import paths, wording
 from trayagent.core.calibration import CalibrationError
 from trayagent.core.emotions import PRODUCT4
+from trayagent.i18n import N_, _
 from trayagent.perception.labelled import IMAGE_SUFFIXES
 
+SOURCES = {"camera": N_("camera"), "photos": N_("photos"), "video": N_("video")}  # where the faces came from
 CAPTURE_FPS = 3.0  # frames a second read from the camera: 30 in 10 s, enough for a steady mean
 
 
@@ -47,8 +49,8 @@ def photo_frames(folder: Path) -> Iterator[np.ndarray]:
 
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
-        raise CalibrationError(f"{folder}: no photos found (.png, .jpg, ...): put a few photos of your relaxed "
-                               "face there")
+        raise CalibrationError(_("{folder}: no photos found (.png, .jpg, ...): put a few photos of your relaxed "
+                                 "face there").format(folder=folder))
     for path in files:
         img = read_image(path)  # through bytes: Hangul paths
         if img is not None:
@@ -73,10 +75,14 @@ def _source(args, cfg) -> tuple[str, Iterator[np.ndarray]]:
 def describe(b) -> list[str]:
     shares = np.exp(np.asarray(b.logp))
     shares = shares / shares.sum()  # exp of mean log-probabilities: a geometric mean, renormalised
-    return [f"calibration of {b.created} from {b.faces} faces ({b.source})",
-            "your relaxed face read as: " + ", ".join(f"{c} {p:.0%}" for c, p in zip(PRODUCT4, shares)),
-            f"light: brightness {b.brightness:.0f}/255, contrast {b.contrast:.0f}",
-            f"model: {b.model_sha256[:16]}..."]
+    source = _(SOURCES[b.source]) if b.source in SOURCES else b.source
+    return [_("calibration of {created} from {faces} faces ({source})").format(
+                created=b.created, faces=b.faces, source=source),
+            _("your relaxed face read as: {shares}").format(
+                shares=", ".join(f"{wording.emotion(c)} {p:.0%}" for c, p in zip(PRODUCT4, shares))),
+            _("light: brightness {brightness}/255, contrast {contrast}").format(
+                brightness=f"{b.brightness:.0f}", contrast=f"{b.contrast:.0f}"),
+            _("model: {sha}...").format(sha=b.model_sha256[:16])]
 
 
 def command(args) -> int:
@@ -86,17 +92,17 @@ def command(args) -> int:
     path = paths.baseline_file()
     if args.reset:
         removed = store.delete(path)
-        print(f"deleted {path}" if removed else "no calibration stored")
+        print(_("deleted {path}").format(path=path) if removed else _("no calibration stored"))
         return 0
     cfg = config_mod.load_or_defaults()
     if args.show:
         b = store.load(path)
         if b is None:
-            raise CalibrationError("no calibration stored: run `trayagent calibrate`")
+            raise CalibrationError(_("no calibration stored: run `trayagent calibrate`"))
         if args.json:
             print(json.dumps({**b.as_dict(), "path": str(path), "applies": _applies(b, args, cfg)}, indent=2))
         else:
-            print("\n".join(describe(b) + [f"stored in {path}", _applies_text(b, args, cfg)]))
+            print("\n".join(describe(b) + [_("stored in {path}").format(path=path), _applies_text(b, args, cfg)]))
         return 0
 
     from trayagent.perception.calibration import calibrate_from_frames
@@ -105,14 +111,14 @@ def command(args) -> int:
     perception = Perception(args.model or cfg["model.path"] or None, calibration=None)
     source, frames = _source(args, cfg)
     if source == "camera" and not args.json:
-        print(f"camera on for {args.seconds:g} s: look at the screen with a relaxed face (no smile, no frown)...",
-              file=sys.stderr)
+        print(_("camera on for {seconds} s: look at the screen with a relaxed face (no smile, no frown)...").format(
+            seconds=f"{args.seconds:g}"), file=sys.stderr)
     baseline = calibrate_from_frames(frames, perception, source)
     store.save(baseline, path)
     if args.json:
         print(json.dumps({**baseline.as_dict(), "path": str(path)}, indent=2))
     else:
-        print("\n".join(describe(baseline) + [f"stored in {path} (numbers only); applied from the next call"]))
+        print("\n".join(describe(baseline) + [_("stored in {path} (numbers only); applied from the next call").format(path=path)]))
     return 0
 
 
@@ -128,5 +134,5 @@ def _applies(b, args, cfg) -> bool:
 
 def _applies_text(b, args, cfg) -> str:
     if _applies(b, args, cfg):
-        return "applies to the model in use"
-    return "NOT applied: made with another model; run `trayagent calibrate` again"
+        return _("applies to the model in use")
+    return _("NOT applied: made with another model; run `trayagent calibrate` again")

@@ -10,6 +10,7 @@ from trayagent.core.errors import TrayagentError
 from trayagent.daemon import ipc
 from trayagent.daemon.app import instance_lock
 from trayagent.daemon.commands import Command, request
+from trayagent.i18n import _
 
 
 def call_command(args) -> int:
@@ -28,7 +29,7 @@ def status_command(args) -> int:
     try:
         reply = ipc.send(request(Command.STATUS))
     except ipc.NotRunning:
-        print(json.dumps({"state": "not running"}) if args.json else "trayagent is not running")
+        print(json.dumps({"state": "not running"}) if args.json else _("trayagent is not running"))
         return 3
     return _print_reply(reply, args)
 
@@ -37,7 +38,7 @@ def stop_command(args) -> int:
     try:
         ipc.send(request(Command.STOP))
     except ipc.NotRunning:
-        print("trayagent is not running")
+        print(_("trayagent is not running"))
         return 0
     except ipc.NoReply:
         pass  # it stopped before answering: the lock below says whether it is gone
@@ -46,16 +47,16 @@ def stop_command(args) -> int:
         lock.acquire(timeout=20)
         lock.release()
     except Timeout:
-        raise TrayagentError("trayagent was asked to stop but is still running after 20 s") from None
-    print("trayagent stopped")
+        raise TrayagentError(_("trayagent was asked to stop but is still running after {seconds} s").format(seconds=20)) from None
+    print(_("trayagent stopped"))
     return 0
 
 
 def _print_reply(reply: dict, args) -> int:
     if not reply.get("ok"):
-        raise TrayagentError(reply.get("error", "the daemon refused the request"))
+        raise TrayagentError(reply.get("error") or _("the daemon refused the request"))
     if getattr(args, "json", False):
         print(json.dumps({k: v for k, v in reply.items() if k != "ok"}))
     else:
-        print(reply.get("status", "ok"))
+        print(reply.get("status", _("ok")))
     return 0

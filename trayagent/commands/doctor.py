@@ -10,29 +10,38 @@ from pathlib import Path
 from trayagent import config as config_mod
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import N_, _, ngettext
 from trayagent.platform import autostart
 
 
 @dataclass(frozen=True)
 class Check:
-    name: str
+    name: str  # a fixed English key (JSON, tests); LABELS gives the words a person reads
     ok: bool
     detail: str
     fix: str = ""
+
+
+LABELS = {"settings": N_("settings"), "model": N_("model"), "calibration": N_("calibration"),
+          "face detector": N_("face detector"), "camera": N_("camera"), "data folder": N_("data folder"),
+          "start at login": N_("start at login"), "call signals": N_("call signals"), "hotkey": N_("hotkey"),
+          "daemon": N_("daemon")}
 
 
 def _config() -> Check:
     try:
         cfg = config_mod.load(strict_policy=False)
     except config_mod.ConfigError as e:  # the policy cannot be read: the daemon runs on defaults
-        return Check("settings", False, f"{e}; running on the default settings",
-                     "ask IT to save the policy again as UTF-8")
+        return Check("settings", False, _("{error}; running on the default settings").format(error=e),
+                     _("ask IT to save the policy again as UTF-8"))
     if cfg.problem:
         return Check("settings", False, "; ".join(cfg.warnings),
-                     "correct the named key (the rest of your settings still apply), or delete the file "
-                     "to use defaults")
-    where = ", ".join(map(str, cfg.sources)) or "defaults (no settings file yet)"
-    detail = f"from {where}" + (f"; {len(cfg.locked)} keys set by policy" if cfg.locked else "")
+                     _("correct the named key (the rest of your settings still apply), or delete the file "
+                       "to use defaults"))
+    where = ", ".join(map(str, cfg.sources)) or _("defaults (no settings file yet)")
+    detail = _("from {where}").format(where=where) + (
+        "; " + ngettext("{n} key set by policy", "{n} keys set by policy", len(cfg.locked)).format(n=len(cfg.locked))
+        if cfg.locked else "")
     return Check("settings", True, detail + "".join(f"; {w}" for w in cfg.warnings))
 
 
@@ -42,10 +51,11 @@ def _model(model: str | None) -> Check:
     try:
         clf = EmotionClassifier(model)
     except TrayagentError as e:
-        return Check("model", False, str(e), "reinstall trayagent, or set model.path to a valid .onnx file")
+        return Check("model", False, str(e), _("reinstall trayagent, or set model.path to a valid .onnx file"))
     info = clf.info
-    return Check("model", True, f"{info.path} ({len(info.labels)} classes, "
-                                f"{info.preprocessing.size[0]}x{info.preprocessing.size[1]} {info.preprocessing.color})")
+    return Check("model", True, _("{path} ({n} classes, {size} {color})").format(
+        path=info.path, n=len(info.labels), size=f"{info.preprocessing.size[0]}x{info.preprocessing.size[1]}",
+        color=info.preprocessing.color))
 
 
 def _calibration(model: str | None) -> Check:
@@ -56,13 +66,15 @@ def _calibration(model: str | None) -> Check:
     try:
         b = store.load()
     except CalibrationError as e:
-        return Check("calibration", False, str(e), "run `trayagent calibrate --reset`, then `trayagent calibrate`")
+        return Check("calibration", False, str(e),
+                     _("run `trayagent calibrate --reset`, then `trayagent calibrate`"))
     if b is None:
-        return Check("calibration", True, "none (optional: `trayagent calibrate` fits the model to your face)")
+        return Check("calibration", True, _("none (optional: `trayagent calibrate` fits the model to your face)"))
     if b.model_sha256 != model_identity(Path(model) if model else paths.shipped_model()):
-        return Check("calibration", False, f"made on {b.created[:10]} with another model: not applied",
-                     "run `trayagent calibrate` again with a relaxed face")
-    return Check("calibration", True, f"applied (made on {b.created[:10]} from {b.faces} faces)")
+        return Check("calibration", False, _("made on {date} with another model: not applied").format(date=b.created[:10]),
+                     _("run `trayagent calibrate` again with a relaxed face"))
+    return Check("calibration", True, _("applied (made on {date} from {faces} faces)").format(
+        date=b.created[:10], faces=b.faces))
 
 
 def _cascade() -> Check:
@@ -71,18 +83,18 @@ def _cascade() -> Check:
     from trayagent.perception.cv import read_image
     from trayagent.perception.faces import face_detector, find_face
 
-    fix = (f"reinstall trayagent (its files under {paths.package_data()} are missing or damaged); "
-           "if it is installed, check that your account can read that folder")
+    fix = _("reinstall trayagent (its files under {folder} are missing or damaged); "
+            "if it is installed, check that your account can read that folder").format(folder=paths.package_data())
     try:
         detector = face_detector(video=False)
     except TrayagentError as e:
         return Check("face detector", False, str(e), fix)
     picture = read_image(paths.bench_face())
     if picture is None:
-        return Check("face detector", False, f"{paths.bench_face()}: cannot read the test picture", fix)
+        return Check("face detector", False, _("{path}: cannot read the test picture").format(path=paths.bench_face()), fix)
     if find_face(detector, picture)[1] is None:
-        return Check("face detector", False, "loads, but finds no face in the test picture", fix)
-    return Check("face detector", True, f"Haar and YuNet from {paths.package_data()} (found the test face)")
+        return Check("face detector", False, _("loads, but finds no face in the test picture"), fix)
+    return Check("face detector", True, _("Haar and YuNet from {folder} (found the test face)").format(folder=paths.package_data()))
 
 
 def _camera(index: int, backend: str) -> Check:
@@ -92,13 +104,15 @@ def _camera(index: int, backend: str) -> Check:
     cap = cv2.VideoCapture(index, BACKENDS[backend])
     try:
         if not cap.isOpened():
-            return Check("camera", False, f"camera {index} ({backend}) cannot be opened",
-                         "plug in a webcam, close apps that use it, or set camera.index / camera.backend")
+            return Check("camera", False, _("camera {index} ({backend}) cannot be opened").format(
+                index=index, backend=backend),
+                         _("plug in a webcam, close apps that use it, or set camera.index / camera.backend"))
         ok, frame = cap.read()
         if not ok or frame is None:
-            return Check("camera", False, f"camera {index} opens but gives no picture",
-                         "close other apps using the camera (video calls), or try camera.backend = \"dshow\"")
-        return Check("camera", True, f"camera {index}: {frame.shape[1]}x{frame.shape[0]} (closed again)")
+            return Check("camera", False, _("camera {index} opens but gives no picture").format(index=index),
+                         _("close other apps using the camera (video calls), or try `camera.backend = \"dshow\"`"))
+        return Check("camera", True, _("camera {index}: {size} (closed again)").format(
+            index=index, size=f"{frame.shape[1]}x{frame.shape[0]}"))
     finally:
         cap.release()
 
@@ -113,47 +127,52 @@ def _data() -> Check:
         probe.write_text("ok")
         probe.unlink()
     except OSError as e:
-        return Check("data folder", False, f"{folder}: not writable ({e.strerror})",
-                     "free disk space or fix the folder's permissions")
+        return Check("data folder", False, _("{folder}: not writable ({reason})").format(folder=folder, reason=e.strerror),
+                     _("free disk space or fix the folder's permissions"))
     return Check("data folder", True, str(folder))
+
+
+AUTOSTART = {"on": N_("on (for you)"),
+             "off": N_("off: turn it on in the tray menu or with `trayagent autostart enable`"),
+             "managed": N_("on (set by your organisation)")}
 
 
 def _autostart() -> Check:
     state = autostart.for_platform().state()
-    return Check("start at login", True, {"on": "on (for you)", "off": "off: turn it on in the tray menu or with "
-                                          "`trayagent autostart enable`", "managed": "on (set by your organisation)"}[state])
+    return Check("start at login", True, _(AUTOSTART[state]))
 
 
 def _signals(cfg) -> Check:
     if not cfg["calls.auto_detect"]:
-        return Check("call signals", True, "automatic detection off; calls start by hotkey, menu or `trayagent call`")
+        return Check("call signals", True,
+                     _("automatic detection off; calls start by hotkey, menu or `trayagent call`"))
     try:
         from trayagent.signals import automatic_signal
 
         sig = automatic_signal(cfg)
     except Exception as e:
-        return Check("call signals", False, f"automatic detection unavailable ({e})",
-                     "use the hotkey, the menu or `trayagent call start|end` from your softphone")
+        return Check("call signals", False, _("automatic detection unavailable ({error})").format(error=e),
+                     _("use the hotkey, the menu or `trayagent call start|end` from your softphone"))
     if sig is None:
-        return Check("call signals", True, "automatic detection off")
+        return Check("call signals", True, _("automatic detection off"))
     works, detail = sig.check()
     if not works:  # it would read "no call" all day: calls would never start by themselves
         return Check("call signals", False, detail,
-                     "calls will not start by themselves; use the hotkey, the menu or `trayagent call start|end`, "
-                     "or set calls.auto_detect = false")
+                     _("calls will not start by themselves; use the hotkey, the menu or `trayagent call start|end`, "
+                       "or set `calls.auto_detect = false`"))
     return Check("call signals", True, detail)
 
 
 def _hotkey(cfg) -> Check:
     spec = cfg["calls.hotkey"]
     if not spec:
-        return Check("hotkey", True, "off")
+        return Check("hotkey", True, _("off"))
     try:
         from trayagent.platform.hotkey import probe
 
         return Check("hotkey", True, probe(spec))
     except TrayagentError as e:
-        return Check("hotkey", False, str(e), "fix calls.hotkey")
+        return Check("hotkey", False, str(e), _("fix calls.hotkey"))
 
 
 def _daemon() -> Check:
@@ -163,13 +182,13 @@ def _daemon() -> Check:
         where = ipc.check_address()
     except TrayagentError as e:  # the daemon would refuse to start: say why here too
         return Check("daemon", False, str(e).split(": set ")[0],
-                     "set TRAYAGENT_HOME to a shorter folder, or XDG_RUNTIME_DIR to your private runtime folder")
+                     _("set TRAYAGENT_HOME to a shorter folder, or XDG_RUNTIME_DIR to your private runtime folder"))
     try:
         reply = ipc.send({"cmd": "status"}, timeout_s=3)
     except TrayagentError:
-        return Check("daemon", True, "not running (start it with `trayagent run` or from the Start menu); "
-                                     f"its command channel: {where}")
-    return Check("daemon", True, f"running: {reply.get('status')}")
+        return Check("daemon", True, _("not running (start it with `trayagent run` or from the Start menu); "
+                                       "its command channel: {where}").format(where=where))
+    return Check("daemon", True, _("running: {status}").format(status=reply.get("status")))
 
 
 def run_checks(camera: bool = True) -> list[Check]:
@@ -184,7 +203,7 @@ def run_checks(camera: bool = True) -> list[Check]:
         try:
             checks.append(step())
         except Exception as e:  # a check must report, never crash the doctor
-            checks.append(Check(getattr(step, "__name__", "check").strip("_"), False, f"check failed: {e}"))
+            checks.append(Check(getattr(step, "__name__", "check").strip("_"), False, _("check failed: {error}").format(error=e)))
     return checks
 
 
@@ -194,8 +213,8 @@ def command(args) -> int:
         print(json.dumps([c.__dict__ for c in checks], indent=2))
     else:
         for c in checks:
-            mark = "ok " if c.ok else "FIX"
-            print(f"[{mark}] {c.name}: {c.detail}")
+            mark = _("[ok ]") if c.ok else _("[FIX]")
+            print(f"{mark} {_(LABELS[c.name]) if c.name in LABELS else c.name}: {c.detail}")
             if not c.ok and c.fix:
                 print(f"      -> {c.fix}")
     return 0 if all(c.ok for c in checks) else 1

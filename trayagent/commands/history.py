@@ -73,17 +73,20 @@ def delete_command(args) -> int:
     s = store()
     if not args.yes:
         if not sys.stdin or not sys.stdin.isatty():
-            raise TrayagentError("refusing to delete without confirmation: add --yes")
-        answer = input(f"Delete all recorded calls in {paths.data_dir()}? Type 'yes': ")
+            raise TrayagentError(_("refusing to delete without confirmation: add --yes"))
+        # The answer to type is the same word in every language, so that a script's `yes` still works.
+        answer = input(_("Delete all recorded calls in {folder}? Type '{answer}': ").format(
+            folder=paths.data_dir(), answer="yes"))
         if answer.strip().lower() != "yes":
-            print("nothing deleted")
+            print(_("nothing deleted"))
             return 1
     try:
         from trayagent.daemon import ipc
 
         if ipc.send({"cmd": "status"}, timeout_s=3).get("state") == "call":
-            raise TrayagentError("a call is being recorded; end it first (`trayagent call end`)")
+            raise TrayagentError(_("a call is being recorded; end it first (`trayagent call end`)"))
     except ipc.NotRunning:
         pass
-    print(f"deleted {s.delete_all()} calls")
+    n = s.delete_all()
+    print(ngettext("deleted {n} call", "deleted {n} calls", n).format(n=n))
     return 0
