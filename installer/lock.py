@@ -15,11 +15,10 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from common import CONSTRAINTS, LOCK, REPO, BuildError, log, pip_cmd, run, sha256_file
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
-
-from common import CONSTRAINTS, LOCK, REPO, BuildError, log, pip_cmd, run, sha256_file
 
 # What pip must pretend to be when fetching wheels for the bundled runtime.
 WIN_TARGET = [

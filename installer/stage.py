@@ -9,16 +9,17 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
+
+from common import MODEL, REPO, BuildError, folder_size, log, pip_cmd, run
 
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.exceptions import InstallerError
 from installer.records import RecordEntry
 from installer.sources import WheelFile
-
-from common import MODEL, REPO, BuildError, folder_size, log, pip_cmd, run
 
 # Stands for a file the runtime does not get (see RuntimeDestination); never written to RECORD.
 _SKIPPED = RecordEntry("<not installed>", None, None)

@@ -179,7 +179,7 @@ class Desktop:
         self.procs: list[subprocess.Popen] = []
         r, w = os.pipe()
         self.procs.append(subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-screen", "0", "%dx%dx24" % self.SIZE, "-nolisten", "tcp"],
+            ["Xvfb", "-displayfd", str(w), "-screen", "0", f"{self.SIZE[0]}x{self.SIZE[1]}x24", "-nolisten", "tcp"],
             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         os.close(w)
         number = b""
