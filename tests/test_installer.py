@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wine import INSTDIR_WIN, Wine, require, wine64_available, windows_path
+from tests.wine import INSTDIR_WIN, PYTHON_WIN, Wine, require, wait_for, windows_path, wine64_available
 from tests.wine import setup_exe as built_setup_exe
 
 REPO = Path(__file__).resolve().parent.parent
@@ -307,20 +307,23 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
         f.write("# edited by IT after deployment\n")
     edited = (datadir / "policy.toml").read_text(encoding="utf-8")
     # A stand-in for a daemon in another session: it quits when the installer posts
-    # %ProgramData%\trayagent\quit.request, as the real daemon does.
+    # %ProgramData%\trayagent\quit.request, as the real daemon does, but takes its time (closing a
+    # call on a busy PC): longer than `trayagent stop` waits. Setup must wait for it, with nothing
+    # but NSIS (no PowerShell under wine), before it replaces a single file.
     marker = wine.c / "users" / "Public" / "saw-quit-request.txt"
     watcher = subprocess.Popen(
         ["wine", INSTDIR_WIN + r"\runtime\python.exe", "-c",
          "import os, time\n"
          "for _ in range(1200):\n"
          r"    if os.path.exists(r'C:\ProgramData\trayagent\quit.request'):" "\n"
-         r"        open(r'C:\users\Public\saw-quit-request.txt', 'w').close(); break" "\n"
+         r"        open(r'C:\users\Public\saw-quit-request.txt', 'w').close(); time.sleep(30); break" "\n"
          "    time.sleep(0.1)\n"],
         env=wine.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(3)
     t0 = time.monotonic()
     proc = wine.run(str(setup_exe), "/S")
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert watcher.poll() is not None, "setup finished while the instance was still running"
     wine.wait()
     print(f"upgrade: {time.monotonic() - t0:.0f} s")
     watcher.communicate(timeout=120)
@@ -352,3 +355,114 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
     _uninstall(wine, "/PURGE")
     assert not instdir.exists()
     assert not userdata.exists()
+
+
+def _setup_logs(wine: Wine) -> list[Path]:
+    """%TEMP%\\trayagent-setup.log, wherever this wine keeps the user's TEMP."""
+    return list(wine.user_dir().rglob("trayagent-setup.log"))
+
+
+def _clear_setup_log(wine: Wine) -> None:
+    for log in _setup_logs(wine):
+        log.unlink()
+
+
+def _setup_log(wine: Wine) -> str:
+    logs = _setup_logs(wine)
+    assert len(logs) == 1, f"setup wrote no log, or several: {logs}"
+    return logs[0].read_text(encoding="utf-8", errors="replace")
+
+
+def _nsi_define(name: str) -> int:
+    m = re.search(rf"^!define {name} (\d+)", (REPO / "installer" / "trayagent.nsi").read_text(encoding="utf-8"), re.M)
+    assert m, f"{name} not defined in trayagent.nsi"
+    return int(m.group(1))
+
+
+@pytest.mark.slow
+def test_upgrade_over_an_instance_that_will_not_quit_changes_nothing(wine: Wine):
+    """An instance that ignores every request to quit (and that nothing can end: wine has no working
+    PowerShell): setup waits for it, then stops with exit code 2 and says why, and the installed
+    version is left as it was, not half replaced."""
+    setup_exe = built_setup_exe()
+    runtime = wine.c / "Program Files" / "trayagent" / "runtime"
+    if not (runtime / "python.exe").is_file():
+        proc = wine.run(str(setup_exe), "/S")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        wine.wait()
+    kept = runtime / "Lib" / "site-packages" / "kept_from_installed_version.py"
+    kept.write_text("")
+    _clear_setup_log(wine)
+    started = wine.c / "users" / "Public" / "stubborn-started.txt"
+    stubborn = subprocess.Popen(
+        ["wine", PYTHON_WIN, "-c",
+         r"import time; open(r'C:\users\Public\stubborn-started.txt', 'w').close(); time.sleep(900)"],
+        env=wine.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(started.exists, timeout=120, step=1), "the stand-in instance did not start"
+        t0 = time.monotonic()
+        proc = wine.run(str(setup_exe), "/S", timeout=600)
+        waited = time.monotonic() - t0
+        print(f"\nupgrade refused after {waited:.0f} s")
+        assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+        assert waited >= _nsi_define("QUIT_WAIT_S") + _nsi_define("KILL_WAIT_S")
+        assert stubborn.poll() is None
+        message = _setup_log(wine)
+        assert "trayagent is still running" in message and "Nothing was changed" in message, message
+        assert kept.is_file()  # the old runtime was neither replaced nor moved aside
+        assert not runtime.with_name("runtime.old").exists()
+        assert not (wine.c / "ProgramData" / "trayagent" / "quit.request").exists()
+    finally:
+        stubborn.kill()
+        stubborn.wait(60)
+        wine.wait()
+    proc = wine.run(PYTHON_WIN, "-m", "trayagent", "--version", timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    # Once it is gone, the same upgrade goes through.
+    proc = wine.run(str(setup_exe), "/S")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wine.wait()
+    assert not kept.exists() and (runtime / "python.exe").is_file()
+    assert not runtime.with_name("runtime.old").exists()
+
+
+def _failing_program(folder: Path, exit_code: int) -> Path:
+    """A Windows program that does nothing but exit with exit_code (built with makensis)."""
+    script = folder / "fail.nsi"
+    script.write_text(f'Unicode true\nTarget amd64-unicode\nRequestExecutionLevel user\nSilentInstall silent\n'
+                      f'OutFile "{folder / "fail.exe"}"\nSection\n  SetErrorLevel {exit_code}\nSectionEnd\n')
+    subprocess.run([nsis.find_makensis(), "-V1", str(script)], check=True, capture_output=True, timeout=300)
+    return folder / "fail.exe"
+
+
+@pytest.mark.slow
+def test_an_upgrade_that_fails_halfway_puts_the_installed_version_back(wine: Wine, tmp_path):
+    """icacls failing after the new runtime was written (the last steps of an upgrade): setup stops
+    with exit code 4 and the version installed before is back in place, whole, and runs."""
+    setup_exe = built_setup_exe()
+    runtime = wine.c / "Program Files" / "trayagent" / "runtime"
+    if not (runtime / "python.exe").is_file():
+        proc = wine.run(str(setup_exe), "/S")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        wine.wait()
+    kept = runtime / "Lib" / "site-packages" / "kept_from_installed_version.py"
+    kept.write_text("")
+    _clear_setup_log(wine)
+    icacls = wine.c / "windows" / "system32" / "icacls.exe"
+    builtin = icacls.read_bytes()
+    shutil.copyfile(_failing_program(tmp_path, 5), icacls)
+    overrides = wine.env["WINEDLLOVERRIDES"]
+    wine.env["WINEDLLOVERRIDES"] = overrides + ";icacls.exe=n"  # wine prefers its own icacls otherwise
+    try:
+        proc = wine.run(str(setup_exe), "/S")
+        wine.wait()
+    finally:
+        wine.env["WINEDLLOVERRIDES"] = overrides
+        icacls.write_bytes(builtin)
+    assert proc.returncode == 4, (proc.returncode, proc.stderr[-2000:])
+    message = _setup_log(wine)
+    assert "(icacls: 5)" in message and "the previous version was restored" in message, message
+    assert kept.is_file()
+    assert not runtime.with_name("runtime.old").exists()
+    proc = wine.run(PYTHON_WIN, "-m", "trayagent", "--version", timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
