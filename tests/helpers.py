@@ -14,10 +14,11 @@ T = TypeVar("T")
 
 
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess:
-    """`trayagent ARGS` in a process of its own, in this test's environment (its data folder)."""
+        timeout: float = 300, encoding: str | None = None) -> subprocess.CompletedProcess:
+    """`trayagent ARGS` in a process of its own, in this test's environment (its data folder);
+    its output read in `encoding` (default: this locale's)."""
     return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env if env is not None else os.environ.copy(), timeout=timeout)
+                          env=env if env is not None else os.environ.copy(), timeout=timeout, encoding=encoding)
 
 
 def wait_for(check: Callable[[], T], timeout: float = 10.0, step: float = 0.1) -> T:

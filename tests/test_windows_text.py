@@ -14,13 +14,14 @@ def test_korean_text_on_a_console_that_cannot_show_it_does_not_crash(tmp_path, h
     """Issue 11, 4: a Korean message printed to a cp1252 console or an ASCII pipe raised UnicodeEncodeError."""
     env = {**os.environ, "PYTHONIOENCODING": encoding}
     missing = tmp_path / "통화 녹화.avi"
-    r = cli("analyze", str(missing), env=env)
+    r = cli("analyze", str(missing), env=env, encoding=encoding)
     assert r.returncode == 1 and "Traceback" not in r.stderr and "UnicodeEncodeError" not in r.stderr
     assert r.stderr.startswith("trayagent: error:") and "avi" in r.stderr
     (home / "config.toml").write_text("[ui]\nlanguage = 'ko'\n[model]\npath = '모델.onnx'\n", encoding="utf-8")
-    r = cli("doctor", "--no-camera", env=env)
+    r = cli("doctor", "--no-camera", env=env, encoding=encoding)
     assert "Traceback" not in r.stderr and "UnicodeEncodeError" not in r.stderr, r.stderr
-    assert "[FIX] model:" in r.stdout and ".onnx" in r.stdout
+    fix = "[조치]".encode(encoding, "backslashreplace").decode(encoding)  # doctor's "to fix" mark, escaped
+    assert fix in r.stdout and ".onnx" in r.stdout, r.stdout
 
 
 @pytest.fixture
