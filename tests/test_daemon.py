@@ -14,6 +14,7 @@ from tests import videos
 from trayagent import config
 from trayagent.core.callstate import Reading
 from trayagent.daemon.controller import Controller
+from trayagent.daemon.recorder import RECORDING_RETRY_S
 from trayagent.daemon.status import TrayStatus
 from trayagent.perception.cv import cv2
 from trayagent.perception.frames import CameraError
@@ -380,7 +381,7 @@ def test_disk_full_mid_call_shows_at_once_and_clears_when_writing_works(rig, dis
     assert s.in_call and s.look == "problem" and "recording stopped" in s.line and "No space left" in s.line
     rows = len(store.call_path(ctl.call.writer.id).read_text().splitlines())
     disk["full"] = False
-    ctl.advance(ctl.RECORDING_RETRY_S + 1)
+    ctl.advance(RECORDING_RETRY_S + 1)
     s = ctl.status()
     assert s.look != "problem" and "recording stopped" not in s.line
     assert len(store.call_path(ctl.call.writer.id).read_text().splitlines()) > rows  # recording again
@@ -396,7 +397,7 @@ def test_an_index_full_at_call_end_is_written_once_space_returns(rig, disk):
     ctl.handle("end")
     assert store.calls() == [] and ctl.status().look == "problem"
     disk["full"] = False
-    ctl.advance(ctl.RECORDING_RETRY_S + 1)
+    ctl.advance(RECORDING_RETRY_S + 1)
     assert len(store.calls()) == 1 and ctl.status().look == "idle"
 
 

@@ -80,7 +80,7 @@ class App:
         self.controller = Controller(cfg, store, lambda: Perception(model), open_camera, self.view,
                                      _automatic_signal(cfg), actions=self._desktop_action)
         self.controller.problem = cfg.problem
-        self.controller.recording_problem = self._store_problem
+        self.controller.recorder.problem = self._store_problem
         server = ipc.CommandServer(self._remote)
         hotkey = _start_hotkey(cfg["calls.hotkey"], lambda: self.post(Command.TOGGLE))
         self._greet(isinstance(self.view, PystrayView), self.controller.signal, hotkey and cfg["calls.hotkey"],

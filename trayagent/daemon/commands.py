@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from enum import Enum
 from typing import Any
 
@@ -53,3 +55,27 @@ def parse_request(message: Any) -> tuple[Command, dict[str, Any]]:
             raise ValueError("pause minutes must be a number above 0 and below 1000")
         kw["minutes"] = minutes
     return command, kw
+
+
+class Asked:
+    """A command someone waits on through the command channel: either the controller takes it or
+    the asker withdraws it after waiting too long, never both, so a reply always says what happened."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "queued"
+        self.reply: queue.Queue[dict] = queue.Queue(maxsize=1)
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._state == "withdrawn":
+                return False
+            self._state = "taken"
+            return True
+
+    def withdraw(self) -> bool:
+        with self._lock:
+            if self._state == "queued":
+                self._state = "withdrawn"
+                return True
+            return False

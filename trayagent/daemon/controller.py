@@ -13,26 +13,23 @@ import math
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from trayagent import paths, wording
+from trayagent import paths
 from trayagent.config import Config
 from trayagent.core.callstate import CallStateMachine, Reading, Reason, State, Timing, Transition
 from trayagent.core.errors import TrayagentError
-from trayagent.core.records import CallSummary
-from trayagent.core.stress import CallStats
-from trayagent.core.visibility import VisibilityThresholds, Watch
 from trayagent.daemon.calibration_session import CalibrationSession
-from trayagent.daemon.camera import CameraSession, FrameReader
-from trayagent.daemon.commands import DESKTOP, Command
+from trayagent.daemon.camera import FrameReader
+from trayagent.daemon.commands import DESKTOP, Asked, Command
+from trayagent.daemon.gaps import GapWatch
+from trayagent.daemon.recorder import Call, Recorder
 from trayagent.daemon.status import CallFacts, TrayStatus, tray_status
 from trayagent.messages import Messages
-from trayagent.perception.pipeline import Observation, Perception
-from trayagent.storage.calls import CallStore, CallWriter, RecordingError
+from trayagent.perception.pipeline import Perception
+from trayagent.storage.calls import CallStore
 
 log = logging.getLogger(__name__)
 
@@ -49,54 +46,8 @@ class View(Protocol):
     def notify(self, title: str, body: str) -> None: ...
 
 
-class _Asked:
-    """A command someone waits on through the command channel: either the controller takes it or
-    the asker withdraws it after waiting too long, never both, so a reply always says what happened."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state = "queued"
-        self.reply: queue.Queue[dict] = queue.Queue(maxsize=1)
-
-    def take(self) -> bool:
-        with self._lock:
-            if self._state == "withdrawn":
-                return False
-            self._state = "taken"
-            return True
-
-    def withdraw(self) -> bool:
-        with self._lock:
-            if self._state == "queued":
-                self._state = "withdrawn"
-                return True
-            return False
-
-
-@dataclass
-class _Call:
-    writer: CallWriter
-    camera: CameraSession
-    started: float  # monotonic: when the call is dated to have started (the signal's rise)
-    start_wall: datetime
-    stats: CallStats = field(default_factory=CallStats)
-    watch: Watch = field(default_factory=lambda: Watch(VisibilityThresholds()))  # can the camera see the face
-    # (sample time, stats before it) for the last samples: a call dated to have ended before the
-    # poll that saw it end takes the later samples back (storage.calls.CallWriter.drop_after).
-    undo: deque[tuple[datetime, CallStats]] = field(default_factory=lambda: deque(maxlen=64))
-    recording: bool = True
-    retry_at: float = 0.0  # monotonic: when to try writing again after a failed write
-
-    def time_at(self, t: float) -> datetime:
-        """Times within a call run on the monotonic clock from its start: a wall-clock change
-        (NTP, time zone, a user fixing the time) cannot reorder or stretch a call's record."""
-        return self.start_wall + timedelta(seconds=t - self.started)
-
-
 class Controller:
     POLL_S = 1.0  # how often automatic call signals are read
-    SLEEP_GAP_S = 60.0  # no tick for this long while in a call: the machine slept
-    RECORDING_RETRY_S = 5.0  # after a failed write (disk full), how often to try again
     ANSWER_WAIT_S = 20.0  # how long the command channel waits for a command the controller has taken
 
     def __init__(self, cfg: Config, store: CallStore, perception: Callable[[], Perception],
@@ -114,23 +65,26 @@ class Controller:
         self.calls = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
                                              cfg["calls.max_call_min"] * 60))
         self.commands: queue.Queue[tuple[Command, dict[str, Any]]] = queue.Queue()
-        self.call: _Call | None = None
+        self.recorder = Recorder(lambda: self.cfg, store, open_camera, clock, now, self.text, view.notify)
         self.paused_until: float | None = None  # monotonic; math.inf: until resumed
         self.paused_wall: datetime | None = None
         self.stopped = threading.Event()
         self.problem: str | None = None  # daemon-wide (settings, model), shown in the tray
-        self.recording_problem: str | None = None  # writing failed; cleared once a write works again
-        self._unindexed: list[CallSummary] = []  # ended calls whose index row could not be written yet
-        self._next_index_retry = 0.0
         self._auto_on = False  # the automatic signal's last reading
         self._next_poll = 0.0
         self._next_sample = 0.0
         self._last_status: TrayStatus | None = None
         self.started_wall = time.time()  # a quit request older than this is from an earlier install
-        self._last_tick: float | None = None
-        self._last_wall: datetime | None = None
-        self._today: tuple[CallSummary, ...] = ()
+        self._gaps = GapWatch()
         self.calibrating: CalibrationSession | None = None
+
+    @property
+    def call(self) -> Call | None:
+        return self.recorder.call
+
+    @property
+    def recording_problem(self) -> str | None:
+        return self.recorder.problem
 
     # ---- posting (any thread) --------------------------------------------------------------------
     def post(self, command: Command | str, **kw: Any) -> None:
@@ -140,7 +94,7 @@ class Controller:
         """Post a command and wait for the controller's reply (the command channel uses this). The
         reply tells the truth: a command not taken within `timeout_s` is withdrawn, and one taken is
         waited for, so "busy" always means nothing was done."""
-        asked = _Asked()
+        asked = Asked()
         self.commands.put((Command(command), {**kw, "_asked": asked}))
         try:
             return asked.reply.get(timeout=timeout_s)
@@ -160,7 +114,7 @@ class Controller:
         except TrayagentError as e:
             self.problem = str(e)
             log.error("%s", e)
-        self._refresh_today()
+        self.recorder.refresh_today()
         self._publish(force=True)
         log.info("ready %.2f s after the process started", _since_process_start())
         while not self.stopped.is_set():
@@ -169,7 +123,7 @@ class Controller:
             except queue.Empty:
                 pass
             else:
-                asked: _Asked | None = kw.pop("_asked", None)
+                asked: Asked | None = kw.pop("_asked", None)
                 if asked is None or asked.take():  # else the asker gave up and was told so
                     try:
                         result = self.handle(command, **kw)
@@ -265,17 +219,11 @@ class Controller:
     def tick(self) -> None:
         t = self.clock()
         wall = self.now()
-        if self._last_tick is not None and self._last_wall is not None:
-            gap, wall_gap = t - self._last_tick, (wall - self._last_wall).total_seconds()
-            if self.call is not None and max(gap, wall_gap) > self.SLEEP_GAP_S:
-                # The loop runs at least once a second: a gap this long means the PC slept (or the
-                # process was frozen). The call was not watched meanwhile and is most likely over.
-                log.warning("no tick for %.0f s (sleep?): ending the call as of before the gap",
-                            max(gap, wall_gap))
-                self._apply(self.calls.end(self._last_tick, False, reason="sleep"))  # dated before the gap
-            elif abs(wall_gap - gap) > 5:
-                log.info("wall clock jumped by %+.0f s; call times follow the monotonic clock", wall_gap - gap)
-        self._last_tick, self._last_wall = t, wall
+        slept_from = self._gaps.check(t, wall)
+        if slept_from is not None and self.call is not None:
+            # The call was not watched meanwhile and is most likely over.
+            log.warning("no tick for a while (sleep?): ending the call as of before the gap")
+            self._apply(self.calls.end(slept_from, False, reason="sleep"))  # dated before the gap
         if t >= self._next_poll:
             self._next_poll = t + self.POLL_S
             if self._quit_requested():
@@ -290,12 +238,10 @@ class Controller:
         # While the signal is quiet (ENDING) the camera is closed and nothing is sampled.
         if self.call is not None and self.calls.state is not State.ENDING and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
-            self._sample(self.call, t)
+            self.recorder.sample(t, self.perception)
         if self.calibrating is not None and self.calibrating.step(t):
             self._finish_calibration()
-        if self._unindexed and t >= self._next_index_retry:
-            self._next_index_retry = t + self.RECORDING_RETRY_S
-            self._index_pending()
+        self.recorder.retry(t)
         self._publish()
 
     def _quit_requested(self) -> bool:
@@ -350,99 +296,12 @@ class Controller:
             self.problem = str(e)
             log.error("cannot watch this call: %s", e)
             return
-        t = self.clock()
-        at = t if at is None else min(at, t)
-        try:
-            start_wall = self.now() - timedelta(seconds=t - at)
-            writer = self.store.new_call(start_wall)
-        except RecordingError as e:
-            self.recording_problem = str(e)
-            log.error("%s", e)
-            return
-        self.call = _Call(writer, CameraSession(self._open_camera, self.clock), at, start_wall,
-                          CallStats(visibility=self.cfg.visibility), Watch(self.cfg.visibility))
-        self.perception.detector.reset()
-        self._next_sample = self.clock()
-        self.call.camera.open()
-
-    def _sample(self, call: _Call, t: float) -> None:
-        due, image = call.camera.newest(t)
-        if not due:
-            return
-        obs = self.perception.observe(image) if image is not None else _NO_FACE
-        if call.stats.samples == 0 and image is not None:
-            log.info("first result %.2f s after the call started", self.clock() - call.started)
-        call.undo.append((call.time_at(t), replace(call.stats)))
-        sample = obs.record(call.stats, call.time_at(t))
-        call.watch.add(sample.time, sample.visibility)
-        if call.recording or t >= call.retry_at:
-            try:
-                call.writer.write(sample)
-            except RecordingError as e:
-                if call.recording:  # keep the daemon and the live index; tell the user now
-                    self.recording_problem = f"recording stopped: {e}"
-                    log.error("%s; recording stopped until writing works again", e)
-                call.recording, call.retry_at = False, t + self.RECORDING_RETRY_S
-            else:
-                if not call.recording:
-                    log.info("writing works again: recording call %s again", call.writer.id)
-                    call.recording = True
-                self.recording_problem = None
+        if self.recorder.start(at):
+            self.perception.detector.reset()
+            self._next_sample = self.clock()
 
     def _end_call(self, reason: Reason, at: float | None = None) -> None:
-        """End the call dated to have ended at `at` (monotonic; None: now): samples taken after
-        that are taken back, and the minimum length is checked against the dated length."""
-        call, self.call = self.call, None
-        if call is None:
-            return
-        call.camera.close()
-        t = self.clock()
-        end = call.time_at(max(call.started, t if at is None else min(at, t)))
-        cut = next((stats for when, stats in call.undo if when > end), None)
-        if cut is not None:
-            call.stats = cut
-            try:
-                dropped = call.writer.drop_after(end)
-            except RecordingError as e:  # the summary still ends at `end`; the file keeps a row or two more
-                log.warning("%s", e)
-            else:
-                log.info("call %s: %d samples after its end taken back", call.writer.id, dropped)
-        call.writer.close()
-        summary = call.stats.summary(call.writer.id, call.start_wall, end)
-        if summary.duration_s < self.cfg["calls.min_call_s"]:
-            log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
-            self.store.discard(call.writer)
-            return
-        self._unindexed.append(summary)
-        self._index_pending()
-        log.info("call %s ended (%s): %d samples, peak %.3f, final %.3f", summary.id, reason, summary.samples,
-                 summary.peak, summary.final)
-        self._refresh_today()
-        if self.cfg["ui.notify"] and summary.samples and summary.final >= self.cfg.thresholds.alert_from:
-            self.view.notify(self.text("break_title"),
-                             self.text("break_body", index=wording.index(summary.final)))
-
-    def _index_pending(self) -> None:
-        """Write the index rows of ended calls; one that cannot be written (disk full) is tried again
-        every RECORDING_RETRY_S, so nothing is lost and the problem clears once writing works."""
-        while self._unindexed:
-            try:
-                self.store.add_to_index(self._unindexed[0])
-            except RecordingError as e:
-                if self.recording_problem != str(e):
-                    log.error("%s", e)
-                self.recording_problem = str(e)
-                return
-            self._unindexed.pop(0)
-            self.recording_problem = None
-            self._refresh_today()
-
-    def _refresh_today(self) -> None:
-        now = self.now()
-        try:
-            self._today = tuple(self.store.calls_on(now.date(), now.tzinfo))
-        except TrayagentError as e:  # an index that became unreadable: say so, keep recording
-            self.recording_problem = str(e)
+        self.recorder.end(reason, at)
 
     # ---- what the tray shows ---------------------------------------------------------------------
     def status(self) -> TrayStatus:
@@ -450,7 +309,7 @@ class Controller:
         if self.call is not None:
             call = CallFacts(self.clock() - self.call.started, self.call.stats.index, self.call.camera.problem,
                              None if self.call.recording else self.recording_problem, self.call.watch.state)
-        return tray_status(self.text, self.cfg.thresholds, self._today, call=call,
+        return tray_status(self.text, self.cfg.thresholds, self.recorder.today, call=call,
                            paused=self.paused_until is not None, paused_until=self.paused_wall,
                            problem=self.recording_problem or self.problem,
                            calibrating=self.calibrating is not None)
@@ -467,9 +326,6 @@ class Controller:
                 "status": s.line, "index": s.index,
                 "call_id": self.call.writer.id if self.call else None,
                 "camera_open": bool(self.call and self.call.camera.is_open)}
-
-
-_NO_FACE = Observation(None, None, None)
 
 
 def _since_process_start() -> float:
