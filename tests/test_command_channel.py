@@ -123,10 +123,8 @@ def test_an_oversized_request_is_refused_and_the_server_stays_up(server):
     assert in_thread(lambda: ipc.send({"cmd": "status"}))["state"] == "idle"
 
 
-def test_a_daemon_that_stops_before_answering_stop_has_stopped(capsys):
-    """The daemon may exit between reading `stop` and answering it: that is a stop, not a traceback."""
-    from trayagent.commands import control
-
+def _daemon_gone_before_replying() -> tuple[Listener, Callable[[], None]]:
+    """A command channel whose daemon reads one request and closes without answering."""
     paths.runtime_dir().mkdir(parents=True)
     key = b"k" * 32
     (paths.runtime_dir() / "command.key").write_text(key.hex())
@@ -136,6 +134,15 @@ def test_a_daemon_that_stops_before_answering_stop_has_stopped(capsys):
         conn = listener.accept()
         conn.recv_bytes()
         conn.close()  # gone before replying
+
+    return listener, daemon
+
+
+def test_a_daemon_that_stops_before_answering_stop_has_stopped(capsys):
+    """The daemon may exit between reading `stop` and answering it: that is a stop, not a traceback."""
+    from trayagent.commands import control
+
+    listener, daemon = _daemon_gone_before_replying()
 
     t = threading.Thread(target=daemon, daemon=True)
     t.start()
@@ -147,15 +154,7 @@ def test_a_daemon_that_stops_before_answering_stop_has_stopped(capsys):
 
 
 def test_a_reply_that_never_comes_for_other_commands_is_a_clear_error():
-    paths.runtime_dir().mkdir(parents=True)
-    key = b"k" * 32
-    (paths.runtime_dir() / "command.key").write_text(key.hex())
-    listener = Listener(*ipc._address(), authkey=key)
-
-    def daemon() -> None:
-        conn = listener.accept()
-        conn.recv_bytes()
-        conn.close()
+    listener, daemon = _daemon_gone_before_replying()
 
     threading.Thread(target=daemon, daemon=True).start()
     try:

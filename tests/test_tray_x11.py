@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import videos
+from tests.helpers import wait_for
 
 TOOLS = ("Xvfb", "trayer", "dbus-daemon", "xwininfo", "xdotool")
 missing = [t for t in TOOLS if shutil.which(t) is None]
@@ -116,16 +117,6 @@ def popup_windows(env) -> list[tuple[int, int]]:
 def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, env=env,
                           timeout=timeout)
-
-
-def wait_for(predicate, timeout=30.0, step=0.3):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
 
 
 def screenshot(env, name: str) -> None:
