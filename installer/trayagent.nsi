@@ -114,13 +114,12 @@ Var OldRuntime    ; install: 1 while the previous runtime waits in runtime.old f
 ; 2. %ProgramData%\trayagent\quit.request (writable by administrators only) asks the daemons of
 ;    every other session to quit cleanly: a daemon that sees it newer than its own start quits;
 ; 3. setup waits up to QUIT_WAIT_S for them to close their calls and exit;
-; 4. whatever still runs from our runtime folder is then terminated (through powershell, where
-;    there is one), and after KILL_WAIT_S more setup stops with a clear message, having changed
-;    nothing.
-; The waiting is NSIS alone, no powershell (absent under wine, blocked on some locked-down PCs):
+; 4. whatever still runs from our runtime folder is then terminated, and if anything is still
+;    there after KILL_WAIT_S more, setup stops with a clear message, having changed nothing.
+; All of it is NSIS alone, no powershell (absent under wine, blocked on some locked-down PCs):
 ; Windows refuses write access to a program or DLL that a running process has loaded, and every
 ; trayagent process, whichever session and whichever of python.exe/pythonw.exe, loads
-; runtime\python311.dll.
+; runtime\python311.dll; the processes to terminate are found by their program's path.
 !macro StopRunning un
 ; $Busy = the first runtime file still loaded by a running process, or "" when none is.
 Function ${un}RuntimeBusy
@@ -170,6 +169,48 @@ Function ${un}WaitRuntimeFree
   Pop $0
 FunctionEnd
 
+; Terminates every process whose program is in $INSTDIR\runtime\ (kernel32 through System).
+Function ${un}TerminateRuntime
+  Push $R0
+  Push $R1
+  Push $R2
+  Push $R3
+  Push $R4
+  Push $R5
+  Push $R6
+  StrCpy $R6 "$INSTDIR\runtime\"
+  System::Alloc 65536  ; room for 16384 process ids
+  Pop $R0
+  System::Call 'kernel32::K32EnumProcesses(p R0, i 65536, *i .R1) i .R2'
+  ${If} $R2 != 0
+    StrCpy $R2 0
+    ${DoWhile} $R2 < $R1
+      IntPtrOp $R3 $R0 + $R2
+      System::Call '*$R3(i .R4)'
+      ; PROCESS_TERMINATE | PROCESS_QUERY_LIMITED_INFORMATION
+      System::Call 'kernel32::OpenProcess(i 0x1001, i 0, i R4) p .R5'
+      ${If} $R5 != 0
+        System::Call 'kernel32::QueryFullProcessImageNameW(p R5, i 0, w .R3, *i ${NSIS_MAX_STRLEN}) i .R4'
+        StrLen $R4 $R6
+        StrCpy $R3 $R3 $R4
+        ${If} $R3 == $R6  ; (NSIS compares case-insensitively, as Windows paths are)
+          System::Call 'kernel32::TerminateProcess(p R5, i 1)'
+        ${EndIf}
+        System::Call 'kernel32::CloseHandle(p R5)'
+      ${EndIf}
+      IntOp $R2 $R2 + 4
+    ${Loop}
+  ${EndIf}
+  System::Free $R0
+  Pop $R6
+  Pop $R5
+  Pop $R4
+  Pop $R3
+  Pop $R2
+  Pop $R1
+  Pop $R0
+FunctionEnd
+
 Function ${un}StopRunning
   ${If} ${FileExists} "$INSTDIR\runtime\python.exe"
     DetailPrint "Asking running trayagent instances to quit..."
@@ -184,14 +225,13 @@ Function ${un}StopRunning
     Call ${un}WaitRuntimeFree
     ${If} $Busy != ""
       DetailPrint "trayagent is still running after ${QUIT_WAIT_S} s: terminating it..."
-      nsExec::ExecToLog /TIMEOUT=30000 `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command "$$d = '$INSTDIR\runtime\'; Get-Process | Where-Object { $$_.Path -and $$_.Path.StartsWith($$d, [StringComparison]::OrdinalIgnoreCase) } | Stop-Process -Force -ErrorAction SilentlyContinue"`
-      Pop $0
+      Call ${un}TerminateRuntime
       Push ${KILL_WAIT_S}
       Call ${un}WaitRuntimeFree
     ${EndIf}
     Delete "$DataDir\quit.request"
     ${If} $Busy != ""
-      !insertmacro Fail 2 "trayagent is still running ($Busy is in use) and did not quit within ${QUIT_WAIT_S} s: quit it from its tray menu or sign its users out, then run this again. Nothing was changed."
+      !insertmacro Fail 2 "trayagent is still running ($Busy is in use): it did not quit within ${QUIT_WAIT_S} s and could not be ended. Quit it from its tray menu or sign its users out, then run this again. Nothing was changed."
       Abort
     ${EndIf}
   ${EndIf}

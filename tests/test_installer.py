@@ -379,47 +379,86 @@ def _nsi_define(name: str) -> int:
     return int(m.group(1))
 
 
-@pytest.mark.slow
-def test_upgrade_over_an_instance_that_will_not_quit_changes_nothing(wine: Wine):
-    """An instance that ignores every request to quit (and that nothing can end: wine has no working
-    PowerShell): setup waits for it, then stops with exit code 2 and says why, and the installed
-    version is left as it was, not half replaced."""
-    setup_exe = built_setup_exe()
+def _installed(wine: Wine) -> Path:
+    """The runtime folder, installed first if it is not there."""
     runtime = wine.c / "Program Files" / "trayagent" / "runtime"
     if not (runtime / "python.exe").is_file():
-        proc = wine.run(str(setup_exe), "/S")
+        proc = wine.run(str(built_setup_exe()), "/S")
         assert proc.returncode == 0, proc.stderr[-2000:]
         wine.wait()
+    return runtime
+
+
+def _sleeper(wine: Wine, python: str, **env: str) -> subprocess.Popen:
+    """A Python that ignores every request to quit, once it has started."""
+    started = wine.c / "users" / "Public" / "sleeper-started.txt"
+    started.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        ["wine", python, "-c",
+         r"import time; open(r'C:\users\Public\sleeper-started.txt', 'w').close(); time.sleep(900)"],
+        env=dict(wine.env, **env), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_for(started.exists, timeout=120, step=1), "the sleeper did not start"
+    return proc
+
+
+@pytest.mark.slow
+def test_upgrade_over_an_instance_that_will_not_quit_ends_it(wine: Wine):
+    """An instance that ignores every request to quit: setup waits QUIT_WAIT_S for it, then ends it
+    (by its program's path: NSIS alone, as under wine there is no PowerShell) and upgrades."""
+    runtime = _installed(wine)
+    kept = runtime / "Lib" / "site-packages" / "left_from_old_version.py"
+    kept.write_text("")
+    sleeper = _sleeper(wine, PYTHON_WIN)
+    try:
+        t0 = time.monotonic()
+        proc = wine.run(str(built_setup_exe()), "/S", timeout=600)
+        waited = time.monotonic() - t0
+        print(f"\nupgrade over an instance that would not quit: {waited:.0f} s")
+        assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+        assert sleeper.poll() is not None, "the instance was not ended"
+        assert waited >= _nsi_define("QUIT_WAIT_S")
+    finally:
+        sleeper.kill()
+        sleeper.wait(60)
+    wine.wait()
+    assert not kept.exists() and (runtime / "python.exe").is_file()
+    assert not runtime.with_name("runtime.old").exists()
+
+
+@pytest.mark.slow
+def test_upgrade_over_a_program_that_cannot_be_ended_changes_nothing(wine: Wine):
+    """A program that uses the runtime's python311.dll but is not in the runtime folder (as, on
+    Windows, an instance setup may not end): setup waits, then stops with exit code 2 and says why,
+    and the installed version is left as it was, not half replaced."""
+    runtime = _installed(wine)
     kept = runtime / "Lib" / "site-packages" / "kept_from_installed_version.py"
     kept.write_text("")
     _clear_setup_log(wine)
-    started = wine.c / "users" / "Public" / "stubborn-started.txt"
-    stubborn = subprocess.Popen(
-        ["wine", PYTHON_WIN, "-c",
-         r"import time; open(r'C:\users\Public\stubborn-started.txt', 'w').close(); time.sleep(900)"],
-        env=wine.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    other = wine.c / "users" / "Public" / "other"
+    other.mkdir(exist_ok=True)
+    shutil.copyfile(runtime / "python.exe", other / "python.exe")  # finds python311.dll on WINEPATH
+    sleeper = _sleeper(wine, r"C:\users\Public\other\python.exe", WINEPATH=INSTDIR_WIN + r"\runtime")
     try:
-        assert wait_for(started.exists, timeout=120, step=1), "the stand-in instance did not start"
         t0 = time.monotonic()
-        proc = wine.run(str(setup_exe), "/S", timeout=600)
+        proc = wine.run(str(built_setup_exe()), "/S", timeout=600)
         waited = time.monotonic() - t0
         print(f"\nupgrade refused after {waited:.0f} s")
         assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
         assert waited >= _nsi_define("QUIT_WAIT_S") + _nsi_define("KILL_WAIT_S")
-        assert stubborn.poll() is None
+        assert sleeper.poll() is None
         message = _setup_log(wine)
         assert "trayagent is still running" in message and "Nothing was changed" in message, message
         assert kept.is_file()  # the old runtime was neither replaced nor moved aside
         assert not runtime.with_name("runtime.old").exists()
         assert not (wine.c / "ProgramData" / "trayagent" / "quit.request").exists()
     finally:
-        stubborn.kill()
-        stubborn.wait(60)
+        sleeper.kill()
+        sleeper.wait(60)
         wine.wait()
     proc = wine.run(PYTHON_WIN, "-m", "trayagent", "--version", timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     # Once it is gone, the same upgrade goes through.
-    proc = wine.run(str(setup_exe), "/S")
+    proc = wine.run(str(built_setup_exe()), "/S")
     assert proc.returncode == 0, proc.stderr[-2000:]
     wine.wait()
     assert not kept.exists() and (runtime / "python.exe").is_file()
@@ -440,11 +479,7 @@ def test_an_upgrade_that_fails_halfway_puts_the_installed_version_back(wine: Win
     """icacls failing after the new runtime was written (the last steps of an upgrade): setup stops
     with exit code 4 and the version installed before is back in place, whole, and runs."""
     setup_exe = built_setup_exe()
-    runtime = wine.c / "Program Files" / "trayagent" / "runtime"
-    if not (runtime / "python.exe").is_file():
-        proc = wine.run(str(setup_exe), "/S")
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        wine.wait()
+    runtime = _installed(wine)
     kept = runtime / "Lib" / "site-packages" / "kept_from_installed_version.py"
     kept.write_text("")
     _clear_setup_log(wine)
