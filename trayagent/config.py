@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trayagent import paths
+from trayagent.i18n import N_, _
 from trayagent.core.stress import Thresholds
 from trayagent.core.visibility import VisibilityThresholds
 from trayagent.settings_file import ConfigError
@@ -37,34 +38,51 @@ SOFTPHONES = (
 
 
 @dataclass(frozen=True)
+class Allowed:
+    """What a setting allows, kept in parts: worded in the reader's language when a value is refused
+    (the table is built before the language is known); str() is the English the settings template writes."""
+    pattern: str  # marked with N_ for the catalogue
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        return self.pattern.format(**dict(self.fields))
+
+    def words(self) -> str:
+        return _(self.pattern).format(**dict(self.fields))
+
+
+@dataclass(frozen=True)
 class Setting:
     default: Any
-    allowed: str  # said to the user when a value is refused
+    allowed: Allowed  # said to the user when a value is refused
     check: Callable[[Any], bool]
     comment: str
 
 
-def _int(lo: int, hi: int) -> tuple[str, Callable[[Any], bool]]:
-    return f"an integer from {lo} to {hi}", lambda v: type(v) is int and lo <= v <= hi
+def _int(lo: int, hi: int) -> tuple[Allowed, Callable[[Any], bool]]:
+    return (Allowed(N_("an integer from {lo} to {hi}"), (("lo", str(lo)), ("hi", str(hi)))),
+            lambda v: type(v) is int and lo <= v <= hi)
 
 
-def _num(lo: float, hi: float) -> tuple[str, Callable[[Any], bool]]:
-    return (f"a number from {lo:g} to {hi:g}",
+def _num(lo: float, hi: float) -> tuple[Allowed, Callable[[Any], bool]]:
+    return (Allowed(N_("a number from {lo} to {hi}"), (("lo", f"{lo:g}"), ("hi", f"{hi:g}"))),
             lambda v: type(v) in (int, float) and lo <= v <= hi)
 
 
-def _choice(*options: str) -> tuple[str, Callable[[Any], bool]]:
-    return "one of " + ", ".join(f'"{o}"' for o in options), lambda v: v in options
+def _choice(*options: str) -> tuple[Allowed, Callable[[Any], bool]]:
+    return (Allowed(N_("one of {choices}"), (("choices", ", ".join(f'"{o}"' for o in options)),)),
+            lambda v: v in options)
 
 
-_BOOL = ("true or false", lambda v: type(v) is bool)
+_BOOL = (Allowed(N_("{true} or {false}"), (("true", "true"), ("false", "false"))), lambda v: type(v) is bool)
 MAX_TEXT = 4096  # longest string value (a Windows long path is at most 32767, a real one far less)
-_STR = (f"a string of at most {MAX_TEXT} characters", lambda v: type(v) is str and len(v) <= MAX_TEXT)
-_STRS = ("a list of at most 256 strings", lambda v: type(v) is list and len(v) <= 256
+_STR = (Allowed(N_("a string of at most {n} characters"), (("n", str(MAX_TEXT)),)),
+        lambda v: type(v) is str and len(v) <= MAX_TEXT)
+_STRS = (Allowed(N_("a list of at most {n} strings"), (("n", "256"),)), lambda v: type(v) is list and len(v) <= 256
          and all(type(s) is str and len(s) <= 260 for s in v))
 
 
-def _s(default: Any, rule: tuple[str, Callable[[Any], bool]], comment: str) -> Setting:
+def _s(default: Any, rule: tuple[Allowed, Callable[[Any], bool]], comment: str) -> Setting:
     return Setting(default, rule[0], rule[1], comment)
 
 
@@ -190,8 +208,9 @@ def load(policy: Path | None = None, user: Path | None = None, *, strict_policy:
     if os.path.lexists(policy):
         sources.append(policy)
         policy_problems: list[str] = []
+        refused: list[str] = []  # values refused (not unknown keys): their keys stay locked at the default
         doc = _read(policy)
-        for (s, k), v in _validated(policy, doc, policy_problems, SETTINGS).items():
+        for (s, k), v in _validated(policy, doc, policy_problems, SETTINGS, refused).items():
             values[s][k] = v
             locked.add((s, k))
         if policy_problems and strict_policy:
@@ -199,13 +218,14 @@ def load(policy: Path | None = None, user: Path | None = None, *, strict_policy:
         for section, table in doc.items():  # a key IT meant to set stays out of the user's reach
             if section in SETTINGS and isinstance(table, dict):
                 locked.update((section, k) for k in table if k in SETTINGS[section])
-        problems += [p + " (kept at the default, locked)" if " is not allowed" in p else p for p in policy_problems]
+        problems += [_("{problem} (kept at the default, locked)").format(problem=p) if p in refused else p
+                     for p in policy_problems]
         _check_bands(values, policy, raise_error=True)
     if os.path.lexists(user):
         try:
             doc = _read(user)
         except ConfigError as e:
-            problems.append(f"{e}; your settings file is not used")
+            problems.append(_("{problem}; your settings file is not used").format(problem=e))
             doc = {}
         if doc:
             sources.append(user)
@@ -220,7 +240,8 @@ def load(policy: Path | None = None, user: Path | None = None, *, strict_policy:
             values["stress"] = before["stress"]
     problem = None
     if problems:
-        problem = problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+        problem = problems[0] if len(problems) == 1 else _("{problem} (and {n} more)").format(
+            problem=problems[0], n=len(problems) - 1)
     return Config(values, frozenset(locked), tuple(problems + notes), tuple(sources), problem)
 
 

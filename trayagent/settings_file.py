@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import _
 
 if TYPE_CHECKING:
     from trayagent.config import Setting
@@ -79,23 +80,31 @@ def read(path: Path) -> dict[str, Any]:
 
 
 def validated(path: Path, doc: dict[str, Any], problems: list[str],
-              settings: dict[str, dict[str, Setting]]) -> dict[tuple[str, str], Any]:
-    """The valid settings of a file; each refused section, key or value adds one line to `problems`."""
+              settings: dict[str, dict[str, Setting]],
+              refused: list[str] | None = None) -> dict[tuple[str, str], Any]:
+    """The valid settings of a file; each refused section, key or value adds one line to `problems`
+    (the lines about refused values also to `refused`, when given)."""
     out = {}
     for section, table in doc.items():
         if section not in settings:
-            problems.append(f"{path}: unknown section [{_short(section)[1:-1]}]; known: {', '.join(settings)}")
+            problems.append(_("{path}: unknown section [{section}]; known: {known}").format(
+                path=path, section=_short(section)[1:-1], known=", ".join(settings)))
             continue
         if not isinstance(table, dict):
-            problems.append(f"{path}: [{section}] must be a table of settings")
+            problems.append(_("{path}: [{section}] must be a table of settings").format(path=path, section=section))
             continue
         for key, value in table.items():
             setting = settings[section].get(key)
             if setting is None:
-                problems.append(f"{path}: unknown key {section}.{_short(key)[1:-1]}; "
-                                f"[{section}] has {', '.join(settings[section])}")
+                problems.append(_("{path}: unknown key {key}; [{section}] has {known}").format(
+                    path=path, key=f"{section}.{_short(key)[1:-1]}", section=section,
+                    known=", ".join(settings[section])))
             elif not setting.check(value):
-                problems.append(f"{path}: {section}.{key} = {_short(value)} is not allowed; use {setting.allowed}")
+                line = _("{path}: {key} = {value} is not allowed; use {allowed}").format(
+                    path=path, key=f"{section}.{key}", value=_short(value), allowed=setting.allowed.words())
+                problems.append(line)
+                if refused is not None:
+                    refused.append(line)
             else:
                 out[(section, key)] = float(value) if type(setting.default) is float else value
     return out

@@ -17,6 +17,7 @@ from trayagent.core.calibration import Baseline, Calibration, log_probs
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.core.errors import TrayagentError
 from trayagent.core.metrics import confusion, summary
+from trayagent.i18n import _
 from trayagent.perception import labelled
 from trayagent.perception.calibration import model_identity, reference_for
 from trayagent.perception.classifier import EmotionClassifier
@@ -76,7 +77,7 @@ def read_faces(clf: EmotionClassifier, data: Images, detect_faces: bool,
                 readable[i] = False
                 continue
             if detector is not None:
-                _, box = find_face(detector, img)
+                _gray, box = find_face(detector, img)
                 if box is None:
                     continue
                 img = crop(img, box)
@@ -93,7 +94,8 @@ def read_faces(clf: EmotionClassifier, data: Images, detect_faces: bool,
     if not readable.all():
         data.drop(readable)
         if not len(data):
-            raise TrayagentError(f"none of the {n} image files could be read (e.g. {data.unreadable[0]})")
+            raise TrayagentError(_("none of the {n} image files could be read (e.g. {example})").format(
+                n=n, example=data.unreadable[0]))
     return preds[readable], probs4[readable]
 
 
@@ -151,7 +153,8 @@ def people(data: Images, pattern: str) -> list[str]:
     """Each picture's person: the regex's first group, searched in the file name."""
     rx = re.compile(pattern)
     if rx.groups < 1:
-        raise TrayagentError(f"--per-person {pattern!r}: the pattern needs a group, e.g. '^([A-Z]{{2}})\\.'")
+        raise TrayagentError(_("--per-person {pattern!r}: the pattern needs a group, e.g. '^([A-Z]{{2}})\\.'").format(
+            pattern=pattern))
     names, unmatched = [], []
     for path in data.paths:
         m = rx.search(path.name)
@@ -161,8 +164,8 @@ def people(data: Images, pattern: str) -> list[str]:
         else:
             names.append(m.group(1))
     if unmatched:
-        raise TrayagentError(f"--per-person {pattern!r}: {len(unmatched)} file names name no person "
-                             f"(e.g. {unmatched[0]!r})")
+        raise TrayagentError(_("--per-person {pattern!r}: {n} file names name no person (e.g. {example!r})").format(
+            pattern=pattern, n=len(unmatched), example=unmatched[0]))
     return names
 
 

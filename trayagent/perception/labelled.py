@@ -7,6 +7,7 @@ from pathlib import Path
 
 from trayagent.core.emotions import FOLDER_ALIASES
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import _
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"})
 
@@ -27,12 +28,12 @@ def scan(root: Path) -> LabelledSet:
     found = LabelledSet()
     try:
         if not root.exists():
-            raise LabelledSetError(f"{root}: no such folder")
+            raise LabelledSetError(_("{root}: no such folder").format(root=root))
         if not root.is_dir():
-            raise LabelledSetError(f"{root}: not a folder (expected one sub-folder per emotion)")
+            raise LabelledSetError(_("{root}: not a folder (expected one sub-folder per emotion)").format(root=root))
         folders = sorted(p for p in root.iterdir() if p.is_dir())
     except OSError as e:  # a name too long, a folder that cannot be entered
-        raise LabelledSetError(f"{root}: cannot list folder ({e.strerror})") from None
+        raise LabelledSetError(_("{root}: cannot list folder ({error})").format(root=root, error=e.strerror)) from None
     for folder in folders:
         label = FOLDER_ALIASES.get(folder.name.lower())
         if label is None:
@@ -47,5 +48,6 @@ def scan(root: Path) -> LabelledSet:
                 found.skipped_files.append(path)
     if not found.items:
         known = ", ".join(sorted(FOLDER_ALIASES))
-        raise LabelledSetError(f"{root}: no images found in emotion folders (folder names: {known})")
+        raise LabelledSetError(_("{root}: no images found in emotion folders (folder names: {known})").format(
+            root=root, known=known))
     return found
