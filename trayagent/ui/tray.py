@@ -111,13 +111,13 @@ class PystrayView:
             ))
         self._look = "idle"
         self._menu_key: tuple | None = None
-        # pystray's win32 menu is built once, not when opened, so its status line would stay at the
-        # call's first second. There the menu is rebuilt as it opens (see _refresh_on_open), which
-        # also keeps every rebuild on the icon's thread; where that hook is missing, the line is
-        # pushed at most once a second (a rebuild per frame would be waste, and would race an open
-        # menu more often).
+        # pystray builds its menus (win32, GTK, AppIndicator) once, not when opened, so the status
+        # line would stay at the call's first second. On win32 the menu is rebuilt as it opens (see
+        # _refresh_on_open), which also keeps every rebuild on the icon's thread; elsewhere the line
+        # is pushed at most once a second (a rebuild per frame would be waste, and would race an
+        # open menu more often).
         self._built_on_open = sys.platform == "win32" and _refresh_on_open(self.icon)
-        self._push_line = sys.platform == "win32" and not self._built_on_open
+        self._push_line = not self._built_on_open
         self._line_pushed = ""
         self._line_pushed_at = 0.0
 
