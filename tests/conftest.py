@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests import videos
+from tests.desktop import running_desktop
 from tests.pulse import running_pulse
 
 
@@ -63,3 +64,9 @@ def clear_faces(publictest) -> dict[str, list[np.ndarray]]:
 def pulse(monkeypatch) -> Iterator[Path]:
     """A private PulseAudio with a null source "fakemic" (tests/pulse.py)."""
     yield from running_pulse(monkeypatch)
+
+
+@pytest.fixture
+def desktop(home, tmp_path):
+    """Xvfb + a session bus + trayer (tests/desktop.py); yields (environment, processes)."""
+    yield from running_desktop()

@@ -1,12 +1,17 @@
-"""Fakes of the OS for tests: a process table tests edit, and recorded registry snapshots."""
+"""Fakes of the OS for tests: a clock, a camera, a tray view and a call signal for the controller; a
+process table tests edit; recorded registry snapshots."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from trayagent.core.callstate import Reading
+from trayagent.daemon.status import TrayStatus
+from trayagent.perception.frames import CameraError
 from trayagent.platform.registry import REG_BINARY, TYPE_NAMES, RegValue
 from trayagent.signals.processes import ProcessInfo
 
@@ -94,3 +99,75 @@ class JsonRegistryReader:
 
     def values(self, hive: str, path: str) -> dict[str, RegValue]:
         return dict(self._keys.get(f"{hive}\\{path}".lower(), ("", {}))[1])
+
+
+class Clock:
+    """Monotonic and wall time; `wall_shift` moves the wall clock alone (a user or NTP setting it,
+    or a Linux suspend, during which the monotonic clock stands still)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.wall0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone(timedelta(hours=9)))
+        self.wall_shift = timedelta(0)
+
+    def __call__(self) -> float:
+        return self.t
+
+    def now(self) -> datetime:
+        return self.wall0 + timedelta(seconds=self.t - 1000.0) + self.wall_shift
+
+
+class FakeCamera:
+    """Counts opens and closes; serves a new frame on every read unless told to fail."""
+
+    def __init__(self, frame: object = None) -> None:
+        self.opened = 0
+        self.closed = 0
+        self.fail_open: str | None = None
+        self.fail_read: str | None = None
+        self.frame = frame
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened > self.closed
+
+    def open(self):
+        if self.fail_open:
+            raise CameraError(self.fail_open)
+        self.opened += 1
+        cam, seq = self, [0]
+
+        class Reader:
+            def latest(self):
+                if cam.fail_read:
+                    raise CameraError(cam.fail_read)
+                seq[0] += 1
+                return seq[0], cam.frame
+
+            def close(self):
+                cam.closed += 1
+
+        return Reader()
+
+
+class FakeView:
+    def __init__(self) -> None:
+        self.shown: list[TrayStatus] = []
+        self.notes: list[tuple[str, str]] = []
+
+    def show(self, status: TrayStatus) -> None:
+        self.shown.append(status)
+
+    def notify(self, title: str, body: str) -> None:
+        self.notes.append((title, body))
+
+
+class FakeSignal:
+    """On or off as the test sets it; `stream` names the capture stream behind it (None: not known)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.stream: str | None = None
+
+    def reading(self) -> Reading:
+        return Reading(self.on, frozenset({self.stream}) if self.on and self.stream else frozenset())

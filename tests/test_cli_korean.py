@@ -12,7 +12,8 @@ import re
 import pytest
 
 from tests.helpers import cli
-from tests.test_i18n import NAMES, _code_removed
+from tests.korean import NAMES
+from tests.korean import code_removed as _code_removed
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 NOT_OURS = {"통화 감지", "단축키"}  # their details come from signals/ and platform/hotkey (see above)

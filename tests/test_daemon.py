@@ -5,100 +5,26 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests import videos
+from tests.fakes import Clock, FakeCamera, FakeSignal, FakeView
 from trayagent import config
-from trayagent.core.callstate import Reading
 from trayagent.daemon.controller import Controller
 from trayagent.daemon.recorder import RECORDING_RETRY_S
-from trayagent.daemon.status import TrayStatus
 from trayagent.perception.cv import cv2
-from trayagent.perception.frames import CameraError
 from trayagent.storage.calls import CallStore, RecordingError, read_samples
 
 FACE_FRAME = videos.paste(videos.background(), videos.astronaut())
 EMPTY_FRAME = videos.background()
 
 
-class Clock:
-    """Monotonic and wall time; `wall_shift` moves the wall clock alone (a user or NTP setting it,
-    or a Linux suspend, during which the monotonic clock stands still)."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.wall0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone(timedelta(hours=9)))
-        self.wall_shift = timedelta(0)
-
-    def __call__(self) -> float:
-        return self.t
-
-    def now(self) -> datetime:
-        return self.wall0 + timedelta(seconds=self.t - 1000.0) + self.wall_shift
-
-
-class FakeCamera:
-    """Counts opens and closes; serves a new frame on every read unless told to fail."""
-
-    def __init__(self) -> None:
-        self.opened = 0
-        self.closed = 0
-        self.fail_open: str | None = None
-        self.fail_read: str | None = None
-        self.frame = FACE_FRAME
-
-    @property
-    def is_open(self) -> bool:
-        return self.opened > self.closed
-
-    def open(self):
-        if self.fail_open:
-            raise CameraError(self.fail_open)
-        self.opened += 1
-        cam, seq = self, [0]
-
-        class Reader:
-            def latest(self):
-                if cam.fail_read:
-                    raise CameraError(cam.fail_read)
-                seq[0] += 1
-                return seq[0], cam.frame
-
-            def close(self):
-                cam.closed += 1
-
-        return Reader()
-
-
-class FakeView:
-    def __init__(self) -> None:
-        self.shown: list[TrayStatus] = []
-        self.notes: list[tuple[str, str]] = []
-
-    def show(self, status: TrayStatus) -> None:
-        self.shown.append(status)
-
-    def notify(self, title: str, body: str) -> None:
-        self.notes.append((title, body))
-
-
-class FakeSignal:
-    """On or off as the test sets it; `stream` names the capture stream behind it (None: not known)."""
-
-    def __init__(self) -> None:
-        self.on = False
-        self.stream: str | None = None
-
-    def reading(self) -> Reading:
-        return Reading(self.on, frozenset({self.stream}) if self.on and self.stream else frozenset())
-
-
 @pytest.fixture
 def rig(tmp_path, perception):
-    clock, cam, view, signal = Clock(), FakeCamera(), FakeView(), FakeSignal()
+    clock, cam, view, signal = Clock(), FakeCamera(FACE_FRAME), FakeView(), FakeSignal()
     cfg = config.load(tmp_path / "none.toml", tmp_path / "none2.toml")
     store = CallStore(tmp_path / "data")
     ctl = Controller(cfg, store, lambda: perception, cam.open, view, signal, clock=clock, now=clock.now)
@@ -416,7 +342,7 @@ def calibration_rig(tmp_path, home, publictest):
     from trayagent.perception.pipeline import Perception
 
     perception = Perception()  # its own: calibrating changes what it reads
-    clock, cam, view = Clock(), FakeCamera(), FakeView()
+    clock, cam, view = Clock(), FakeCamera(FACE_FRAME), FakeView()
     face = cv2.cvtColor(_relaxed_face(publictest, perception), cv2.COLOR_GRAY2BGR)
     cam.frame = videos.paste(videos.background(), face)
     cfg = config.load(tmp_path / "none.toml", tmp_path / "none2.toml")

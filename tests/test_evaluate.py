@@ -11,18 +11,11 @@ import pytest
 
 from tests import videos
 from tests.helpers import cli as run_cli
+from tests.videos import make_set
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.perception import labelled
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
-
-
-def make_set(root: Path, faces: dict[str, list[np.ndarray]]) -> Path:
-    for folder, imgs in faces.items():
-        (root / folder).mkdir(parents=True, exist_ok=True)
-        for i, img in enumerate(imgs):
-            cv2.imwrite(str(root / folder / f"{i}.png"), img)
-    return root
 
 
 def test_scan_accepts_aliases_and_reports_what_it_skips(tmp_path):

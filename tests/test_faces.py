@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from tests import videos
-from tests.test_analyze import run_cli
-from tests.test_evaluate import make_set
+from tests.helpers import cli as run_cli
+from tests.videos import make_set
 from trayagent import paths
 from trayagent.perception.faces import FaceDetector, YuNet, crop, face_detector, find_face, level_matrix
 

@@ -14,7 +14,7 @@ import threading
 import psutil
 
 from tests import videos
-from tests.test_daemon import Clock, FakeSignal
+from tests.fakes import Clock, FakeSignal
 from trayagent import config
 from trayagent.daemon.controller import Controller
 from trayagent.perception.cv import cv2

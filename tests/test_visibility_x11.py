@@ -12,14 +12,8 @@ import sys
 import time
 
 from tests import videos
-from tests.test_tray_x11 import (  # noqa: F401
-    cli,
-    desktop,
-    popup_windows,
-    screenshot,
-    tray_windows,
-    wait_for,
-)
+from tests.desktop import cli, popup_windows, screenshot, tray_windows
+from tests.helpers import wait_for
 from trayagent.core.visibility import VisibilityThresholds
 
 WINDOW_S = VisibilityThresholds().window_s

@@ -141,3 +141,12 @@ def lit_record(path: Path, faces: list[tuple[str | None, np.ndarray | None]], fr
             truth.append(label)
     write(path, frames, fps)
     return Recording(path, fps, truth)
+
+
+def make_set(root: Path, faces: dict[str, list[np.ndarray]]) -> Path:
+    """A folder-per-class labelled set of these faces, as `trayagent evaluate` reads one."""
+    for folder, imgs in faces.items():
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for i, img in enumerate(imgs):
+            cv2.imwrite(str(root / folder / f"{i}.png"), img)
+    return root

@@ -1,0 +1,24 @@
+"""What stays as typed in Korean text (names, settings keys, commands), for tests that look for English left over."""
+
+from __future__ import annotations
+
+import re
+
+from trayagent import config
+
+# Names that stay as they are in Korean text: products, formats, the face detectors, "IT" (the department).
+NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML", "UTF", "Haar", "YuNet", "IT"}
+# Settings keys ("camera.index") are typed as they are in every language; taken from config's table.
+SETTING_KEYS = sorted((f"{section}.{key}" for section, keys in config.SETTINGS.items() for key in keys),
+                      key=len, reverse=True)
+
+
+def code_removed(s: str) -> str:
+    """Text less what stays as typed in every language: placeholders, `commands`, --options, dates,
+    settings keys, environment variables."""
+    for pattern in (r"\{[^}]*\}", r"`[^`]*`", r"--[a-z][a-z-]*", r"YYYY-MM-DD", r"(?<!\w)\.(csv|json|onnx|png|jpg)\b",
+                    r"Ctrl\+C", r"(?<![A-Za-z0-9_])[A-Z]+(_[A-Z]+)+(?![A-Za-z0-9_])"):  # last: TRAYAGENT_HOME
+        s = re.sub(pattern, "", s)
+    for key in SETTING_KEYS:
+        s = re.sub(rf"(?<![A-Za-z0-9_.]){re.escape(key)}(?![A-Za-z0-9_])", "", s)
+    return s
