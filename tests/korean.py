@@ -6,8 +6,10 @@ import re
 
 from trayagent import config
 
-# Names that stay as they are in Korean text: products, formats, the face detectors, "IT" (the department).
-NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML", "UTF", "Haar", "YuNet", "IT"}
+# Names that stay as they are in Korean text: products, formats, the face detectors, "IT" (the department),
+# the systems and programs the call signals and the hotkey work through.
+NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML", "UTF", "Haar", "YuNet", "IT",
+         "UDP", "Windows", "Wayland", "Debian", "Ubuntu", "pactl", "pynput"}
 # Settings keys ("camera.index") are typed as they are in every language; taken from config's table.
 SETTING_KEYS = sorted((f"{section}.{key}" for section, keys in config.SETTINGS.items() for key in keys),
                       key=len, reverse=True)

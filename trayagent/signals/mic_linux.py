@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Callable
 from typing import Any
 
+from trayagent.i18n import _
 from trayagent.signals.mic import MicReading, MicUser
 
 log = logging.getLogger(__name__)
@@ -32,21 +33,21 @@ Runner = Callable[[list[str]], str]  # pactl arguments -> stdout; raises PactlFa
 def run_pactl(args: list[str], timeout: float = TIMEOUT_S) -> str:
     exe = shutil.which("pactl")
     if exe is None:
-        raise PactlFailed("pactl not found (Debian/Ubuntu: apt install pulseaudio-utils)")
+        raise PactlFailed(_("pactl not found (Debian/Ubuntu: apt install pulseaudio-utils)"))
     env = dict(os.environ, LC_ALL="C")
     try:
         done = subprocess.run([exe, "-f", "json", *args], capture_output=True, text=True,
                               timeout=timeout, env=env, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise PactlFailed(f"pactl did not answer within {timeout:g} s") from None
+        raise PactlFailed(_("pactl did not answer within {timeout} s").format(timeout=f"{timeout:g}")) from None
     except OSError as e:
-        raise PactlFailed(f"cannot run pactl ({e.strerror})") from None
+        raise PactlFailed(_("cannot run pactl ({reason})").format(reason=e.strerror)) from None
     if done.returncode != 0:
         err = (done.stderr or done.stdout).strip().splitlines()
         first = err[0] if err else f"exit status {done.returncode}"
         if "-f" in first or "format" in first.lower() or "option" in first.lower():
-            raise PactlFailed(f"pactl is too old for JSON output (needs 16 or newer): {first}")
-        raise PactlFailed(f"no sound server reachable: {first}")
+            raise PactlFailed(_("pactl is too old for JSON output (needs 16 or newer): {error}").format(error=first))
+        raise PactlFailed(_("no sound server reachable: {error}").format(error=first))
     return done.stdout
 
 
@@ -54,9 +55,9 @@ def _load(text: str, what: str) -> list[dict[str, Any]]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
-        raise PactlFailed(f"pactl {what}: output is not JSON ({e})") from None
+        raise PactlFailed(_("pactl {what}: output is not JSON ({error})").format(what=what, error=e)) from None
     if not isinstance(doc, list):
-        raise PactlFailed(f"pactl {what}: expected a JSON list")
+        raise PactlFailed(_("pactl {what}: expected a JSON list").format(what=what))
     return [d for d in doc if isinstance(d, dict)]
 
 

@@ -18,6 +18,7 @@ import ntpath
 import sys
 from typing import Any
 
+from trayagent.i18n import _
 from trayagent.platform.registry import REG_BINARY, REG_DWORD, REG_QWORD, RegistryReader, RegValue, WinRegistry
 from trayagent.signals.mic import MicReading, MicUser
 from trayagent.signals.processes import ProcessTable, name_key
@@ -144,8 +145,8 @@ class ConsentStoreMicSource:
                         continue
                     users.append(MicUser(hit[1], hit[0], where, stream))
         if not found_key:
-            return MicReading.unavailable("no ConsentStore microphone key in the registry "
-                                          "(needs Windows 10 20H2 or newer)")
+            return MicReading.unavailable(_("no ConsentStore microphone key in the registry "
+                                            "(needs Windows 10 20H2 or newer)"))
         return MicReading(True, tuple(users))
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from trayagent.core.callstate import Reading
+from trayagent.i18n import _
 from trayagent.signals.mic import MicSource, MicUser
 from trayagent.signals.processes import ProcessInfo, ProcessTable, name_key
 
@@ -116,30 +117,32 @@ class SoftphoneCallSignal:
                         if self._is_softphone(p.name) and self._table.mine(p.pid))
         if not running:
             self._udp.rising(self._table, ())  # drop baselines of softphones that quit
-            return Observation(False, (), "no softphone running", self.name)
+            return Observation(False, (), _("no softphone running"), self.name)
         note = ""
         if self._mic is not None:
             reading = self._mic.read()
             if reading.available:
-                mode = f"microphone ({self._mic.name})"
+                mode = _("microphone ({source})").format(source=self._mic.name)
                 phones = [u for u in reading.users if self._mic_user_is_softphone(u)]
                 if phones:
                     u = phones[0]
                     streams = frozenset(p.stream for p in phones if p.stream)
-                    return Observation(True, running, f"{u.name} (pid {u.pid}) uses the microphone: {u.detail}",
+                    return Observation(True, running, _("{name} (pid {pid}) uses the microphone: {detail}").format(
+                        name=u.name, pid=u.pid, detail=u.detail),
                                        mode, streams)
-                others = ", ".join(sorted({u.name for u in reading.users})) or "nothing"
-                return Observation(False, running, f"microphone used by: {others}", mode)
-            note = f"; microphone signal unavailable: {reading.reason}"
+                others = ", ".join(sorted({u.name for u in reading.users})) or _("nothing")
+                return Observation(False, running, _("microphone used by: {others}").format(others=others), mode)
+            note = _("; microphone signal unavailable: {reason}").format(reason=reading.reason)
         rising = self._udp.rising(self._table, running)
         if rising:
             p, n, base, held = rising[0]
-            seen = f"{p.name} (pid {p.pid}) has {n} UDP sockets, idle baseline {base}, for {held:.0f} s"
+            seen = _("{name} (pid {pid}) has {n} UDP sockets, idle baseline {base}, for {held} s").format(
+                name=p.name, pid=p.pid, n=n, base=base, held=f"{held:.0f}")
             if held >= self._udp_hold_s:
-                return Observation(True, running, f"{seen}{note}", "udp", held_s=held)
-            return Observation(False, running, f"{seen}: ringing until it holds {self._udp_hold_s:g} s{note}",
-                               "udp", held_s=held)
-        return Observation(False, running, f"no UDP rise over idle baseline{note}", "udp")
+                return Observation(True, running, f"{seen}{note}", _("udp"), held_s=held)
+            return Observation(False, running, _("{seen}: ringing until it holds {hold} s").format(
+                seen=seen, hold=f"{self._udp_hold_s:g}") + note, _("udp"), held_s=held)
+        return Observation(False, running, _("no UDP rise over idle baseline") + note, _("udp"))
 
     def reading(self) -> Reading:
         try:
@@ -166,9 +169,18 @@ class SoftphoneCallSignal:
         try:
             obs = self.observe()
         except Exception as e:  # noqa: BLE001
-            return False, f"{self.name}: watching {len(self._softphones)} softphone names; error: {type(e).__name__}: {e}"
+            return False, _("{signal}: watching {n} softphone names; error: {error}").format(
+                signal=self._label(), n=len(self._softphones), error=f"{type(e).__name__}: {e}")
         if not obs.softphones:
-            return True, f"{self.name}: no call, none of {len(self._softphones)} softphone names is running"
-        phones = ", ".join(f"{p.name} (pid {p.pid})" for p in obs.softphones)
-        state = "CALL" if obs.active else "no call"
-        return True, f"{self.name}: softphones {phones}; via {obs.mode}: {state} ({obs.evidence})"
+            return True, _("{signal}: no call, none of {n} softphone names is running").format(
+                signal=self._label(), n=len(self._softphones))
+        phones = ", ".join(_("{name} (pid {pid})").format(name=p.name, pid=p.pid) for p in obs.softphones)
+        state = _("CALL") if obs.active else _("no call")
+        return True, _("{signal}: softphones {phones}; via {mode}: {state} ({evidence})").format(
+            signal=self._label(), phones=phones, mode=obs.mode, state=state, evidence=obs.evidence)
+
+    def _label(self) -> str:
+        """self.name (which logs keep in English) in the reader's language."""
+        if self._mic is None:
+            return _("softphone+udp")
+        return _("softphone+microphone ({source})").format(source=self._mic.name)

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from trayagent.i18n import _
 from trayagent.platform.hotkey.spec import (  # noqa: F401 - the package's interface
     KEYS,
     MODIFIER_ORDER,
@@ -69,10 +70,10 @@ def probe(spec: str) -> str:
     """One line for `trayagent doctor`: which backend the hotkey would use, or why there is none.
     Does not register anything (a registration would compete with the running daemon's)."""
     if not spec.strip():
-        return "hotkey turned off (calls.hotkey is empty)"
+        return _("hotkey turned off (calls.hotkey is empty)")
     hotkey = parse_hotkey(spec)
     if sys.platform == "win32":
-        return f"hotkey {hotkey} via RegisterHotKey (Windows)"
+        return _("hotkey {hotkey} via RegisterHotKey (Windows)").format(hotkey=hotkey)
     if sys.platform.startswith("linux") or "bsd" in sys.platform:
         try:
             problem = x11_problem(os.environ)
@@ -81,6 +82,6 @@ def probe(spec: str) -> str:
             _pynput_keyboard()
             pynput_combo(hotkey)
         except HotkeyUnavailable as e:
-            return f"no global hotkey: {e}"
-        return f"hotkey {hotkey} via pynput (X11)"
-    return f"no global hotkey on {sys.platform}; use the tray menu or `trayagent call toggle`"
+            return _("no global hotkey: {reason}").format(reason=e)
+        return _("hotkey {hotkey} via pynput (X11)").format(hotkey=hotkey)
+    return _("no global hotkey on {platform}; use the tray menu or `trayagent call toggle`").format(platform=sys.platform)

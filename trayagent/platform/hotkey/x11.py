@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from trayagent.i18n import _
 from trayagent.platform.hotkey.spec import KEYS, MODIFIER_ORDER, Hotkey, HotkeyUnavailable, guarded
 
 
@@ -12,17 +13,18 @@ def pynput_combo(hotkey: Hotkey) -> str:
     names = {"ctrl": "<ctrl>", "alt": "<alt>", "shift": "<shift>", "win": "<cmd>"}
     key = KEYS[hotkey.key][1]
     if key is None:
-        raise HotkeyUnavailable(f"{hotkey.key} cannot be used as a hotkey on X11; choose f1-f20 or another key")
+        raise HotkeyUnavailable(_("{key} cannot be used as a hotkey on X11; choose f1-f20 or another key").format(
+            key=hotkey.key))
     return "+".join([names[m] for m in MODIFIER_ORDER if m in hotkey.modifiers] + [key])
 
 
 def x11_problem(env: Mapping[str, str]) -> str:
     """Why an X11 global hotkey cannot work in this session ("" when it can)."""
     if env.get("XDG_SESSION_TYPE") == "wayland" or (env.get("WAYLAND_DISPLAY") and not env.get("DISPLAY")):
-        return ("Wayland does not let apps register global hotkeys; add a keyboard shortcut in your "
-                "desktop settings that runs `trayagent call toggle`")
+        return _("Wayland does not let apps register global hotkeys; add a keyboard shortcut in your "
+                 "desktop settings that runs `trayagent call toggle`")
     if not env.get("DISPLAY"):
-        return "no X display (DISPLAY is not set)"
+        return _("no X display (DISPLAY is not set)")
     return ""
 
 
@@ -51,10 +53,10 @@ def _pynput_keyboard() -> Any:
         from pynput import keyboard  # noqa: PLC0415 - optional extra, and importing it needs a display
     except ImportError as e:
         if getattr(e, "name", None) == "pynput":
-            raise HotkeyUnavailable("pynput is not installed (pip install 'trayagent[x11]')") from None
-        raise HotkeyUnavailable(f"pynput cannot start: {e}") from None
+            raise HotkeyUnavailable(_("pynput is not installed (pip install 'trayagent[x11]')")) from None
+        raise HotkeyUnavailable(_("pynput cannot start: {error}").format(error=e)) from None
     except Exception as e:  # noqa: BLE001 - pynput raises various errors when its backend fails
-        raise HotkeyUnavailable(f"pynput cannot start: {e}") from None
+        raise HotkeyUnavailable(_("pynput cannot start: {error}").format(error=e)) from None
     return keyboard
 
 
