@@ -9,7 +9,8 @@ from trayagent import config
 # Names that stay as they are in Korean text: products, formats, the face detectors, "IT" (the department),
 # the systems and programs the call signals and the hotkey work through.
 NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML", "UTF", "Haar", "YuNet", "IT",
-         "UDP", "Windows", "Wayland", "Debian", "Ubuntu", "pactl", "pynput"}
+         "UDP", "Windows", "Wayland", "Debian", "Ubuntu", "pactl", "pynput",
+         "CP", "MB", "KB"}  # CP949 (Korean Windows text), file sizes
 # Settings keys ("camera.index") are typed as they are in every language; taken from config's table.
 SETTING_KEYS = sorted((f"{section}.{key}" for section, keys in config.SETTINGS.items() for key in keys),
                       key=len, reverse=True)

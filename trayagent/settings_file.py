@@ -43,10 +43,10 @@ def _decode(path: Path, data: bytes) -> str:
             try:
                 return data.decode(codec)
             except UnicodeDecodeError:
-                raise ConfigError(f"{path}: starts as {name} but is not valid {name}; "
-                                  "save it again as UTF-8") from None
+                raise ConfigError(_("{path}: starts as {encoding} but is not valid {encoding}; "
+                                    "save it again as UTF-8").format(path=path, encoding=name)) from None
     if b"\x00" in data:  # never in TOML text; every other character in UTF-16
-        raise ConfigError(f"{path}: looks like UTF-16 without a byte-order mark; save it as UTF-8")
+        raise ConfigError(_("{path}: looks like UTF-16 without a byte-order mark; save it as UTF-8").format(path=path))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -54,7 +54,7 @@ def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("cp949")
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: neither UTF-8 nor CP949 text; save it as UTF-8") from None
+        raise ConfigError(_("{path}: neither UTF-8 nor CP949 text; save it as UTF-8").format(path=path)) from None
 
 
 _NESTED = re.compile(r"^\s*([^=\n]{1,60}?)\s*=\s*(?:[\[{]\s*){32}", re.MULTILINE)
@@ -65,18 +65,20 @@ def read(path: Path) -> dict[str, Any]:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+        raise ConfigError(_("{path}: cannot read ({reason})").format(path=path, reason=e.strerror)) from None
     if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MB; a settings file is a few KB")
+        raise ConfigError(_("{path}: larger than {size} MB; a settings file is a few KB").format(
+            path=path, size=MAX_FILE_BYTES >> 20))
     text = _decode(path, data)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({_short(str(e), 120)[1:-1]})") from None
+        raise ConfigError(_("{path}: not valid TOML ({error})").format(path=path, error=_short(str(e), 120)[1:-1])) from None
     except RecursionError:
         m = _NESTED.search(text)
         where = f"{m.group(1).strip()}: " if m else ""
-        raise ConfigError(f"{path}: {where}values nested too deeply; settings are flat") from None
+        raise ConfigError(_("{path}: {where}values nested too deeply; settings are flat").format(
+            path=path, where=where)) from None
 
 
 def validated(path: Path, doc: dict[str, Any], problems: list[str],
@@ -115,9 +117,10 @@ def check_bands(values: dict[str, dict[str, Any]], path: Path, raise_error: bool
     calm, alert = values["stress"]["calm_below"], values["stress"]["alert_from"]
     if calm <= alert:
         return True
-    message = (f"{path}: stress.calm_below ({calm}) must not exceed stress.alert_from ({alert})")
+    message = _("{path}: stress.calm_below ({calm}) must not exceed stress.alert_from ({alert})").format(
+        path=path, calm=calm, alert=alert)
     if raise_error:
         raise ConfigError(message)
     assert problems is not None
-    problems.append(message + "; both stay as before")
+    problems.append(message + _("; both stay as before"))
     return False
