@@ -12,6 +12,7 @@ import pytest
 from tests.helpers import cli
 from tests.korean import NAMES
 from tests.korean import code_removed as _code_removed
+from tests.videos import make_set
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -63,3 +64,20 @@ def test_records_and_control_commands_speak_korean(korean):
         out = (r.stdout + r.stderr).strip()
         assert r.returncode == code, (args, out)
         assert HANGUL.search(out) and not _english(out, korean), (args, out)
+
+
+def test_evaluate_and_a_broken_setting_speak_korean(korean, tmp_path, publictest):
+    from trayagent.core.emotions import FER7
+
+    images, labels = publictest
+    faces = {name: list(images[labels == FER7.index(name)][:2]) for name in ("happy", "neutral", "sad")}
+    folder = make_set(tmp_path / "내 사진", faces)
+    r = cli("evaluate", str(folder))
+    assert r.returncode == 0 and HANGUL.search(r.stdout), r.stderr
+    assert not _english(r.stdout.replace(str(folder), ""), korean), _english(r.stdout, korean)
+    r = cli("evaluate", str(tmp_path / "없는 폴더"))
+    assert r.returncode == 1 and HANGUL.search(r.stderr) and not _english(r.stderr.replace(str(tmp_path), ""), korean)
+    (korean / "config.toml").write_text('[ui]\nlanguage = "ko"\n[camera]\nfps = 0\n', encoding="utf-8")
+    r = cli("doctor", "--no-camera")
+    [line] = [x for x in r.stdout.splitlines() if "camera.fps" in x]
+    assert line.startswith("[조치]") and not _english(line, korean), line
