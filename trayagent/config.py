@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from trayagent import paths
-from trayagent.i18n import N_, _
 from trayagent.core.stress import Thresholds
 from trayagent.core.visibility import VisibilityThresholds
+from trayagent.i18n import N_, _
 from trayagent.settings_file import ConfigError
 from trayagent.settings_file import check_bands as _check_bands
 from trayagent.settings_file import read as _read

@@ -19,7 +19,6 @@ from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import MAX_IMAGE_PIXELS
 from trayagent.perception.evaluate import NO_FACE, evaluate, per_person, read_images
 
-
 # The classes' names as the report shows them: the English is the name itself (as in the JSON).
 LABELS = {"angry": N_("angry"), "disgust": N_("disgust"), "fear": N_("fear"), "happy": N_("happy"),
           "sad": N_("sad"), "surprise": N_("surprise"), "neutral": N_("neutral"), "stress": N_("stress"),
