@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from trayagent import wording
 from trayagent.core.bands import sample_spans, time_in_bands
@@ -157,6 +157,9 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     strip.set_ylim(0, 1)
     strip.set_yticks([])
     strip.set_ylabel(_("face"), rotation=0, ha="right", va="center")
+    # Whole seconds at steps that read well as min:sec (1, 2, 3, 6, 10, 20, 30, 60 s...): a call of a
+    # few seconds would otherwise get ticks under a second apart, labelled 0:00 0:00 0:01.
+    strip.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, steps=[1, 2, 3, 6, 10]))
     strip.xaxis.set_major_formatter(FuncFormatter(mmss))
     strip.set_xlabel(_("time in call (min:sec)"))
     handles = [Patch(color=EMOTION_COLOURS[e], label=wording.emotion(e)) for e in PRODUCT4]
