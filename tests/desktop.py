@@ -31,10 +31,10 @@ def _stop(p: subprocess.Popen) -> None:
             p.wait()
 
 
-def _xvfb() -> tuple[subprocess.Popen, str]:
+def start_xvfb(width: int = 800, height: int = 600) -> tuple[subprocess.Popen, str]:
     """Xvfb on a free display; the display number is read up to its newline."""
     r, w = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
                             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     os.close(w)
@@ -55,7 +55,7 @@ def running_desktop():
     bus_pid = None
     try:
         for _ in range(3):
-            xvfb, display = _xvfb()
+            xvfb, display = start_xvfb()
             procs.append(xvfb)
             env["DISPLAY"] = f":{display}"
             if display and wait_for(lambda: subprocess.run(["xwininfo", "-root"], env=env,

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.wine import INSTDIR_WIN, PYTHON_WIN, Wine, require, wait_for, windows_path, wine64_available
+from tests.helpers import wait_for
+from tests.wine import INSTDIR_WIN, PYTHON_WIN, Wine, require, windows_path, wine64_available
 from tests.wine import setup_exe as built_setup_exe
 
 REPO = Path(__file__).resolve().parent.parent

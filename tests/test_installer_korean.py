@@ -21,7 +21,8 @@ import cv2
 import pytest
 
 from tests import videos
-from tests.wine import Desktop, Wine, korean_locale, require, setup_exe, wait_for, wine64_available
+from tests.helpers import wait_for
+from tests.wine import Desktop, Wine, korean_locale, require, setup_exe, wine64_available
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +167,7 @@ def test_a_call_over_the_named_pipe_with_the_korean_tray(korean, daemon, desktop
 
     # The menu, opened as an agent does (right click), screenshotted for a person to look at.
     desktop.xdotool("mousemove", str(icon[0]), str(icon[1]), "click", "3")
-    assert wait_for(lambda: _menu_open(desktop), timeout=20), "the tray menu did not open"
+    assert wait_for(lambda: _menu_open(desktop), timeout=20, step=0.5), "the tray menu did not open"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shot = desktop.screenshot(SCREENSHOTS / "tray-menu-ko.png")
     print(f"\ntray menu: {shot}")

@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.desktop import start_xvfb
+from tests.helpers import wait_for
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 INSTDIR_WIN = r"C:\Program Files\trayagent"
@@ -176,20 +179,9 @@ class Desktop:
     def __init__(self) -> None:
         require(all(shutil.which(t) for t in ("Xvfb", "trayer", "xdotool", "import", "xwininfo")),
                 "Xvfb, trayer, xdotool, imagemagick or x11-utils not installed")
-        self.procs: list[subprocess.Popen] = []
-        r, w = os.pipe()
-        self.procs.append(subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-screen", "0", f"{self.SIZE[0]}x{self.SIZE[1]}x24", "-nolisten", "tcp"],
-            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-        os.close(w)
-        number = b""
-        while not number.endswith(b"\n"):
-            chunk = os.read(r, 16)
-            if not chunk:
-                break
-            number += chunk
-        os.close(r)
-        self.display = ":" + number.decode().strip()
+        xvfb, number = start_xvfb(*self.SIZE)
+        self.procs: list[subprocess.Popen] = [xvfb]
+        self.display = ":" + number
         self.env = dict(os.environ, DISPLAY=self.display)
         self.procs.append(subprocess.Popen(
             ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
@@ -197,7 +189,7 @@ class Desktop:
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         assert wait_for(lambda: '"panel": ("panel" "trayer")' in subprocess.run(
             ["xwininfo", "-root", "-tree"], env=self.env, capture_output=True, text=True).stdout,
-            timeout=30), "trayer did not come up"
+            timeout=30, step=0.5), "trayer did not come up"
 
     def screenshot(self, path: Path) -> Path:
         subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True, timeout=60)
@@ -227,13 +219,3 @@ class Desktop:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-
-
-def wait_for(predicate, timeout: float = 30.0, step: float = 0.5):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return predicate()
