@@ -24,10 +24,17 @@ def _meta(model: onnx.ModelProto) -> dict[str, str]:
     return {p.key: p.value for p in model.metadata_props}
 
 
-def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str]) -> tuple[list, list, str]:
-    """The graph's nodes and initializers with every name but `keep` prefixed; and its output's new name."""
+def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str],
+              weights_prefix: str | None = None) -> tuple[list, list, str]:
+    """The graph's nodes and initializers with every name but `keep` prefixed; and its output's new
+    name. With `weights_prefix`, nodes refer to initializers under that prefix instead (another
+    pass's copy, shared)."""
+    weights = {init.name for init in graph.initializer}
+
     def name(n: str) -> str:
-        return n if (not n or n in keep) else prefix + n
+        if not n or n in keep:
+            return n
+        return (weights_prefix if weights_prefix is not None and n in weights else prefix) + n
 
     nodes = []
     for node in graph.node:
@@ -82,17 +89,13 @@ def ensemble(members: list[tuple[Path, bool]], out: Path) -> None:
     for i, (model, (_, mirror)) in enumerate(zip(models, members)):
         passes = []
         for j, source in enumerate([inp, flipped] if mirror else [inp]):
-            n, w, o = _prefixed(model.graph, f"m{i}p{j}/", {inp})
+            # the mirrored pass reads the first pass's weights, so they are stored once
+            n, w, o = _prefixed(model.graph, f"m{i}p{j}/", {inp}, weights_prefix=f"m{i}p0/")
             for node in n:
                 node.input[:] = [source if x == inp else x for x in node.input]
             nodes += n
             inits += w if j == 0 else []
             passes.append(o)
-        if mirror:  # the mirrored pass shares the first pass's weights
-            for node in nodes:
-                node.input[:] = [x.replace(f"m{i}p1/", f"m{i}p0/", 1) if x.startswith(f"m{i}p1/") and
-                                 any(x.replace(f"m{i}p1/", f"m{i}p0/", 1) == t.name for t in inits) else x
-                                 for x in node.input]
         mean_nodes, mean_inits = _mean(passes, f"m{i}/out")
         nodes += mean_nodes
         inits += mean_inits
