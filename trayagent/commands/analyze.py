@@ -101,7 +101,7 @@ def command(args) -> int:
 
     cfg = config_mod.load_or_defaults()  # a bad value is named on stderr and falls back alone
     perception = Perception(args.model or cfg["model.path"] or None,
-                            calibration=None if args.no_calibration else USER)
+                            calibration=None if args.no_calibration else USER, settings=cfg)
     result = analyze(Path(args.video), Path(args.out), args.fps, perception, cfg.thresholds, progress=not args.json,
                      visibility=cfg.visibility)
     print(json.dumps(result.as_dict(), indent=2) if args.json else result.text())

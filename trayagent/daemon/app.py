@@ -77,7 +77,7 @@ class App:
         i18n.use(cfg["ui.language"])
         menu = MenuModel(Messages(cfg["ui.language"]), self.post, self.autostart.state, cfg.thresholds)
         self.view = self._make_view(menu, PystrayView, HeadlessView)
-        self.controller = Controller(cfg, store, lambda: Perception(model), open_camera, self.view,
+        self.controller = Controller(cfg, store, lambda: Perception(model, settings=cfg), open_camera, self.view,
                                      _automatic_signal(cfg), actions=self._desktop_action)
         self.controller.problem = cfg.problem
         self.controller.recorder.problem = self._store_problem

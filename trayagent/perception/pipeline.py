@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from trayagent.core.stress import CallStats
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
 from trayagent.perception.visibility import measure
+
+if TYPE_CHECKING:
+    from trayagent.config import Config
 
 
 @dataclass(frozen=True)
@@ -49,20 +52,21 @@ class Perception:
 
     def __init__(self, model: Path | str | None = None, detector: FaceDetector | None = None,
                  classifier: EmotionClassifier | None = None,
-                 calibration: Calibration | Literal["user"] | None = USER) -> None:
+                 calibration: Calibration | Literal["user"] | None = USER, settings: Config | None = None) -> None:
         self.detector = detector or face_detector(video=True)
         self.classifier = classifier or EmotionClassifier(model)
+        self._settings = settings  # the caller's, so they are not read (and their problems said) twice
         self.calibration: Calibration | None = None
         if isinstance(calibration, str):  # USER, the only string it takes
             self.recalibrate()
         else:
             self.calibration = calibration
 
-    def recalibrate(self, cfg=None) -> Calibration | None:
+    def recalibrate(self) -> Calibration | None:
         """(Re)read the user's stored calibration, e.g. after `calibrate_from_frames` stored a new one."""
         from trayagent.perception.calibration import user_calibration
 
-        self.calibration = user_calibration(self.classifier, cfg)
+        self.calibration = user_calibration(self.classifier, self._settings)
         return self.calibration
 
     def observe(self, frame_bgr: np.ndarray) -> Observation:
