@@ -81,3 +81,27 @@ def test_evaluate_and_a_broken_setting_speak_korean(korean, tmp_path, publictest
     r = cli("doctor", "--no-camera")
     [line] = [x for x in r.stdout.splitlines() if "camera.fps" in x]
     assert line.startswith("[조치]") and not _english(line, korean), line
+
+
+def test_a_bad_hotkey_is_named_in_korean(korean):
+    from trayagent.platform.hotkey.spec import KEYS, MODIFIER_ALIASES
+
+    (korean / "config.toml").write_text('[ui]\nlanguage = "ko"\n[calls]\nhotkey = "ctrl+alt+nokey"\n', encoding="utf-8")
+    r = cli("doctor", "--no-camera")
+    [line] = [x for x in r.stdout.splitlines() if x.startswith("[조치] 단축키:")]
+    assert 'calls.hotkey = "ctrl+alt+nokey"' in line and '"nokey"' in line, line  # the value as typed
+    keys = "|".join(sorted({*KEYS, *MODIFIER_ALIASES, "nokey"}, key=len, reverse=True))
+    left = _english(re.sub(rf"(?<![A-Za-z])({keys})(?![A-Za-z])", "", line), korean)
+    assert HANGUL.search(line) and not left, f"English left in {line!r}: {left}"
+
+
+def test_a_settings_file_that_is_not_toml_says_where_in_korean(home):
+    """A Korean Windows user's broken config.toml: the language comes from the system, the place of
+    the mistake in Korean words."""
+    import os
+
+    (home / "config.toml").write_text('[ui\nlanguage = "ko"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANGUAGE")}
+    r = cli("doctor", "--no-camera", env={**env, "LC_MESSAGES": "ko_KR.UTF-8"})
+    [line] = [x for x in r.stdout.splitlines() if x.startswith("[조치] 설정:")]
+    assert "1번째 줄 4번째 글자" in line and not _english(line, home), line

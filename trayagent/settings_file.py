@@ -10,8 +10,9 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trayagent import os_errors
 from trayagent.core.errors import TrayagentError
-from trayagent.i18n import _
+from trayagent.i18n import _, current_language
 
 if TYPE_CHECKING:
     from trayagent.config import Setting
@@ -60,12 +61,30 @@ def _decode(path: Path, data: bytes) -> str:
 _NESTED = re.compile(r"^\s*([^=\n]{1,60}?)\s*=\s*(?:[\[{]\s*){32}", re.MULTILINE)
 
 
+_TOML_AT = re.compile(r"\(at line (\d+), column (\d+)\)$")
+
+
+def _toml_problem(e: tomllib.TOMLDecodeError) -> str:
+    """What tomllib found wrong. Its words are English ("Expected ']' at the end of a table
+    declaration (at line 1, column 9)"), kept for English readers; other languages get where it is
+    in their own words, all a reader needs to find the mistake."""
+    text = str(e)
+    if current_language() == "en":
+        return _short(text, 120)[1:-1]
+    m = _TOML_AT.search(text)
+    if m:
+        return _("at line {line}, column {column}").format(line=m[1], column=m[2])
+    if text.endswith("(at end of document)"):
+        return _("at the end of the file")
+    return _short(text, 120)[1:-1]  # a wording this Python's tomllib does not use
+
+
 def read(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as e:
-        raise ConfigError(_("{path}: cannot read ({reason})").format(path=path, reason=e.strerror)) from None
+        raise ConfigError(_("{path}: cannot read ({reason})").format(path=path, reason=os_errors.reason(e))) from None
     if len(data) > MAX_FILE_BYTES:
         raise ConfigError(_("{path}: larger than {size} MB; a settings file is a few KB").format(
             path=path, size=MAX_FILE_BYTES >> 20))
@@ -73,7 +92,7 @@ def read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(_("{path}: not valid TOML ({error})").format(path=path, error=_short(str(e), 120)[1:-1])) from None
+        raise ConfigError(_("{path}: not valid TOML ({error})").format(path=path, error=_toml_problem(e))) from None
     except RecursionError:
         m = _NESTED.search(text)
         where = f"{m.group(1).strip()}: " if m else ""

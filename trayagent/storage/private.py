@@ -14,6 +14,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
+from trayagent import os_errors
+from trayagent.i18n import _
+
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX; Windows has no user-made links to worry about here
 BINARY = getattr(os, "O_BINARY", 0)
 WINDOWS = os.name == "nt"
@@ -80,10 +83,10 @@ def is_link_error(e: OSError) -> bool:
 
 
 def describe(e: OSError) -> str:
-    """An OS error as a user reads it: a refused link says so."""
+    """An OS error on a data file as a user reads it: a refused link says so."""
     if is_link_error(e):
-        return "it is a link, and trayagent does not follow links in its data folder: remove the link"
-    return e.strerror or str(e)
+        return _("it is a link, and trayagent does not follow links in its data folder: remove the link")
+    return os_errors.reason(e)
 
 
 def sync_dir(path: Path) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from trayagent.config import ConfigError
+from trayagent.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ KEYS: dict[str, tuple[int, str | None]] = {
 # Keys rarely on a keyboard (macro pads) may stand alone; anything else alone would eat a normal key.
 ALONE_OK = frozenset(f"f{n}" for n in range(13, 25))
 
-EXAMPLES = 'e.g. "ctrl+alt+shift+s" or "ctrl+alt+f9"'
+EXAMPLES = ("ctrl+alt+shift+s", "ctrl+alt+f9")
 
 
 class HotkeyError(ConfigError):
@@ -54,30 +55,36 @@ def parse_hotkey(spec: str) -> Hotkey:
     is wrong with the calls.hotkey setting."""
 
     def bad(problem: str) -> HotkeyError:
-        return HotkeyError(f'calls.hotkey = "{spec}": {problem}; write modifiers ({", ".join(MODIFIER_ORDER)}) '
-                           f'and one key joined by "+", {EXAMPLES}')
+        # The setting's key, key names and the value as typed stay as they are in every language.
+        return HotkeyError(_('calls.hotkey = "{value}": {problem}; write modifiers ({modifiers}) and one key '
+                             'joined by "+", e.g. "{example}" or "{other}"').format(
+            value=spec, problem=problem, modifiers=", ".join(MODIFIER_ORDER), example=EXAMPLES[0],
+            other=EXAMPLES[1]))
 
     parts = [p.strip().lower() for p in spec.split("+")]
     if not spec.strip():
-        raise bad("no hotkey given (an empty calls.hotkey turns the hotkey off)")
+        raise bad(_("no hotkey given (an empty calls.hotkey turns the hotkey off)"))
     if any(not p for p in parts):
-        raise bad("an empty part between '+' signs")
+        raise bad(_("an empty part between '+' signs"))
     mods: set[str] = set()
     keys: list[str] = []
     for p in parts:
         if p in MODIFIER_ALIASES:
             m = MODIFIER_ALIASES[p]
             if m in mods:
-                raise bad(f'"{p}" appears twice')
+                raise bad(_('"{key}" appears twice').format(key=p))
             mods.add(m)
         elif p in KEYS:
             keys.append(p)
         else:
-            raise bad(f'unknown key "{p}" (keys: a-z, 0-9, f1-f24, {", ".join(_NAMED_KEYS)})')
-    if len(keys) != 1:
-        raise bad("no key after the modifiers" if not keys else f"more than one key ({', '.join(keys)})")
+            raise bad(_('unknown key "{key}" (keys: {keys})').format(
+                key=p, keys=", ".join(["a-z", "0-9", "f1-f24", *_NAMED_KEYS])))
+    if not keys:
+        raise bad(_("no key after the modifiers"))
+    if len(keys) > 1:
+        raise bad(_("more than one key ({keys})").format(keys=", ".join(keys)))
     if not mods and keys[0] not in ALONE_OK:
-        raise bad("a key without a modifier would be taken from every other program")
+        raise bad(_("a key without a modifier would be taken from every other program"))
     return Hotkey(frozenset(mods), keys[0])
 
 
