@@ -54,7 +54,8 @@ VIAddVersionKey /LANG=0 "LegalCopyright" "MIT License; bundles CPython (PSF Lice
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_UNPAGE_CONFIRM
 !insertmacro MUI_UNPAGE_INSTFILES
-!insertmacro MUI_LANGUAGE "English"
+!insertmacro MUI_LANGUAGE "English"  ; the first is the default for any other language
+!insertmacro MUI_LANGUAGE "Korean"
 
 Var PolicySrc     ; /POLICY= argument, full path, or ""
 Var DataDir       ; %ProgramData%\trayagent
@@ -62,6 +63,8 @@ Var Purge         ; uninstall: 1 if /PURGE
 Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
 Var Busy          ; StopRunning: a file of the runtime that a running process holds, or ""
 Var OldRuntime    ; install: 1 while the previous runtime waits in runtime.old for a rollback
+
+!include "strings.nsh"  ; (after the variables its messages name)
 
 ; ---------------------------------------------------------------------------------------------
 ; Shared by installer and uninstaller
@@ -76,11 +79,16 @@ Var OldRuntime    ; install: 1 while the previous runtime waits in runtime.old f
 
 ; Silent installs show no message box: errors also go to %TEMP%\trayagent-setup.log (for an
 ; installer running as SYSTEM: C:\Windows\Temp).
+; The log is UTF-16LE with a byte-order mark (what Notepad and PowerShell read without guessing), so
+; a Korean message reads the same whatever the machine's code page.
 !macro Log msg
   DetailPrint "${msg}"
   FileOpen $9 "$TEMP\trayagent-setup.log" a
-  FileSeek $9 0 END
-  FileWrite $9 "trayagent ${VERSION} setup: ${msg}$\r$\n"
+  FileSeek $9 0 END $8
+  ${If} $8 == 0
+    FileWriteWord $9 0xFEFF
+  ${EndIf}
+  FileWriteUTF16LE $9 "trayagent ${VERSION} setup: ${msg}$\r$\n"
   FileClose $9
 !macroend
 
@@ -90,12 +98,13 @@ Var OldRuntime    ; install: 1 while the previous runtime waits in runtime.old f
   SetErrorLevel ${code}
 !macroend
 
-; icacls with its exit code checked (nsExec pushes the code, or "error"/"timeout").
-!macro Icacls args what
+; icacls with its exit code checked (nsExec pushes the code, or "error"/"timeout"); failed: the
+; LangString that says what could not be done.
+!macro Icacls args failed
   nsExec::ExecToLog /TIMEOUT=120000 'icacls ${args}'
   Pop $0
   ${If} $0 != 0
-    !insertmacro Fail 4 "Could not ${what} (icacls: $0)."
+    !insertmacro Fail 4 "$(${failed}) (icacls: $0)."
     Abort
   ${EndIf}
 !macroend
@@ -104,7 +113,7 @@ Var OldRuntime    ; install: 1 while the previous runtime waits in runtime.old f
   UserInfo::GetAccountType
   Pop $0
   ${If} $0 != "admin"
-    !insertmacro Fail 740 "trayagent is installed for all users: run this as an administrator."
+    !insertmacro Fail 740 "$(NeedsAdmin)"
     Quit
   ${EndIf}
 !macroend
@@ -213,7 +222,7 @@ FunctionEnd
 
 Function ${un}StopRunning
   ${If} ${FileExists} "$INSTDIR\runtime\python.exe"
-    DetailPrint "Asking running trayagent instances to quit..."
+    DetailPrint "$(AskingToQuit)"
     ${If} ${FileExists} "$DataDir\*.*"
       FileOpen $1 "$DataDir\quit.request" w
       FileWrite $1 "trayagent setup ${VERSION}$\r$\n"
@@ -224,14 +233,14 @@ Function ${un}StopRunning
     Push ${QUIT_WAIT_S}
     Call ${un}WaitRuntimeFree
     ${If} $Busy != ""
-      DetailPrint "trayagent is still running after ${QUIT_WAIT_S} s: terminating it..."
+      DetailPrint "$(Terminating)"
       Call ${un}TerminateRuntime
       Push ${KILL_WAIT_S}
       Call ${un}WaitRuntimeFree
     ${EndIf}
     Delete "$DataDir\quit.request"
     ${If} $Busy != ""
-      !insertmacro Fail 2 "trayagent is still running ($Busy is in use): it did not quit within ${QUIT_WAIT_S} s and could not be ended. Quit it from its tray menu or sign its users out, then run this again. Nothing was changed."
+      !insertmacro Fail 2 "$(StillRunning)"
       Abort
     ${EndIf}
   ${EndIf}
@@ -298,7 +307,7 @@ FunctionEnd
 
 Function .onInit
   ${IfNot} ${RunningX64}
-    !insertmacro Fail 2 "trayagent needs 64-bit Windows."
+    !insertmacro Fail 2 "$(Needs64Bit)"
     Quit
   ${EndIf}
   SetRegView 64
@@ -311,9 +320,12 @@ Function .onInit
   Call PolicyArg
   Pop $PolicySrc
   ${If} $PolicySrc != ""
-    GetFullPathName $PolicySrc $PolicySrc
+    GetFullPathName $0 $PolicySrc  ; (empty for a file that is not there: then the path as given)
+    ${If} $0 != ""
+      StrCpy $PolicySrc $0
+    ${EndIf}
     ${IfNot} ${FileExists} $PolicySrc
-      !insertmacro Fail 3 "Policy file not found: $PolicySrc"
+      !insertmacro Fail 3 "$(PolicyNotFound)"
       Quit
     ${EndIf}
     ; Validate it with the app's own settings table (keys, types, ranges) using a minimal copy of
@@ -326,16 +338,28 @@ Function .onInit
     File "${STAGE}\runtime\python311._pth"
     File "${STAGE}\runtime\vcruntime140.dll"
     File "${STAGE}\runtime\vcruntime140_1.dll"
+    ; ctypes: the app asks Windows for the user interface language, to answer in it
+    File "${STAGE}\runtime\_ctypes.pyd"
+    File "${STAGE}\runtime\libffi-8.dll"
     SetOutPath "$PLUGINSDIR\py\Lib\site-packages"
     File /r /x "model" "${STAGE}\runtime\Lib\site-packages\trayagent"
     File /r "${STAGE}\runtime\Lib\site-packages\platformdirs"
-    nsExec::ExecToStack `"$PLUGINSDIR\py\python.exe" -I -c "import sys; from pathlib import Path; from trayagent import config; config.load(policy=Path(sys.argv[1]), user=Path(sys.argv[2]))" "$PolicySrc" "$PLUGINSDIR\no-user-config.toml"`
+    ; (It prints only the problem, in the language of the Windows user interface, as setup does.)
+    nsExec::ExecToStack `"$PLUGINSDIR\py\python.exe" -I -c "import sys; from pathlib import Path; from trayagent import config; sys.exit(config.policy_problem(Path(sys.argv[1])))" "$PolicySrc"`
     Pop $0
     Pop $1
     SetOutPath "$TEMP"
     RMDir /r "$PLUGINSDIR\py"
     ${If} $0 != 0
-      !insertmacro Fail 3 "Policy file $PolicySrc is not valid: $1"
+      ${Do}  ; the message's own line ending(s), which the log adds again
+        StrCpy $2 $1 1 -1
+        ${If} $2 != "$\n"
+        ${AndIf} $2 != "$\r"
+          ${Break}
+        ${EndIf}
+        StrCpy $1 $1 -1
+      ${Loop}
+      !insertmacro Fail 3 "$(PolicyInvalid)"
       Quit
     ${EndIf}
   ${EndIf}
@@ -371,7 +395,7 @@ Section "trayagent" SecMain
       Sleep 500
     ${Loop}
     ${If} $OldRuntime != 1
-      !insertmacro Fail 2 "Could not move $INSTDIR\runtime aside: a program still uses it. Close it and run this again. Nothing was changed."
+      !insertmacro Fail 2 "$(RuntimeInUse)"
       Abort
     ${EndIf}
   ${EndIf}
@@ -389,32 +413,31 @@ Section "trayagent" SecMain
   ; goes to Administrators too and keeps only what it inherits from the folder.
   ; Any icacls failure stops the install: a policy users can edit is no policy.
   CreateDirectory "$DataDir"
-  !insertmacro Icacls '"$DataDir" /setowner *S-1-5-32-544 /Q' "give $DataDir to Administrators"
-  !insertmacro Icacls '"$DataDir" /reset /Q' "reset the permissions of $DataDir"
-  !insertmacro Icacls '"$DataDir" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX /Q' \
-    "make $DataDir writable by administrators only"
+  !insertmacro Icacls '"$DataDir" /setowner *S-1-5-32-544 /Q' AclOwnFolder
+  !insertmacro Icacls '"$DataDir" /reset /Q' AclResetFolder
+  !insertmacro Icacls '"$DataDir" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX /Q' AclAdminsOnly
   SetOutPath "$DataDir"
   File "${STAGE}\policy.example.toml"
   ${If} $PolicySrc != ""
     System::Call 'kernel32::CopyFileW(w "$PolicySrc", w "$DataDir\policy.toml", i 0) i.r0'
     ${If} $0 == 0
-      !insertmacro Fail 3 "Could not copy $PolicySrc to $DataDir\policy.toml"
+      !insertmacro Fail 3 "$(PolicyCopyFailed)"
       Abort
     ${EndIf}
-    DetailPrint "Policy: $DataDir\policy.toml (from $PolicySrc)"
+    DetailPrint "$(PolicyCopied)"
   ${ElseIf} ${FileExists} "$DataDir\policy.toml"
-    DetailPrint "Policy: keeping $DataDir\policy.toml"
+    DetailPrint "$(PolicyKept)"
   ${EndIf}
   ; (never empty here: policy.example.toml is inside, so the wildcard matches)
-  !insertmacro Icacls '"$DataDir\*" /setowner *S-1-5-32-544 /T /Q' "give the files in $DataDir to Administrators"
-  !insertmacro Icacls '"$DataDir\*" /reset /T /Q' "reset the permissions of the files in $DataDir"
+  !insertmacro Icacls '"$DataDir\*" /setowner *S-1-5-32-544 /T /Q' AclOwnFiles
+  !insertmacro Icacls '"$DataDir\*" /reset /T /Q' AclResetFiles
   SetOutPath "$INSTDIR"
 
   ; Auto-start at sign-in for every user, without a console window.
   WriteRegStr HKLM "${RUNKEY}" "${APP}" '"$INSTDIR\runtime\pythonw.exe" -m trayagent run'
 
   CreateShortcut "$SMPROGRAMS\trayagent.lnk" "$INSTDIR\runtime\pythonw.exe" "-m trayagent run" \
-    "$INSTDIR\runtime\pythonw.exe" 0 SW_SHOWNORMAL "" "trayagent: stress at a glance during calls"
+    "$INSTDIR\runtime\pythonw.exe" 0 SW_SHOWNORMAL "" "$(ShortcutTip)"
 
   WriteRegStr HKLM "${REGKEY}" "InstallDir" "$INSTDIR"
   WriteRegStr HKLM "${REGKEY}" "Version" "${VERSION}"
@@ -445,9 +468,9 @@ Function .onInstFailed
     ClearErrors
     Rename "$INSTDIR\runtime.old" "$INSTDIR\runtime"
     ${If} ${Errors}
-      !insertmacro Log "Could not restore the previous version: it is in $INSTDIR\runtime.old."
+      !insertmacro Log "$(NotRestored)"
     ${Else}
-      !insertmacro Log "Setup failed: the previous version was restored."
+      !insertmacro Log "$(Restored)"
     ${EndIf}
   ${EndIf}
 FunctionEnd
@@ -509,7 +532,7 @@ Section "Uninstall"
       ExpandEnvStrings $2 $2
       ${If} $2 != ""
       ${AndIf} ${FileExists} "$2\AppData\Local\trayagent\*.*"
-        DetailPrint "Removing $2\AppData\Local\trayagent"
+        DetailPrint "$(RemovingUserData)"
         RMDir /r "$2\AppData\Local\trayagent"
       ${EndIf}
       IntOp $0 $0 + 1

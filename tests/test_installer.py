@@ -201,7 +201,8 @@ def test_nsis_script_compiles(tmp_path):
     stage_dir = tmp_path / "stage"
     rt = stage_dir / "runtime"
     for rel in ["python.exe", "pythonw.exe", "python311.dll", "python311.zip", "python311._pth",
-                "vcruntime140.dll", "vcruntime140_1.dll", "Lib/site-packages/trayagent/__init__.py",
+                "vcruntime140.dll", "vcruntime140_1.dll", "_ctypes.pyd", "libffi-8.dll",
+                "Lib/site-packages/trayagent/__init__.py",
                 "Lib/site-packages/trayagent/model/emotion.onnx",
                 "Lib/site-packages/platformdirs/__init__.py"]:
         (rt / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -253,8 +254,17 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
     # A policy the app would refuse fails the deployment before anything changes.
     bad = tmp_path / "bad.toml"
     bad.write_text("[privacy]\nretention_days = -5\n", encoding="utf-8")
+    wine.clear_setup_log()
     proc = wine.run(str(setup_exe), "/S", f"/POLICY={windows_path(bad)}")
     assert proc.returncode == 3, (proc.returncode, proc.stderr[-2000:])
+    # The log names the file and the value at fault in the app's own words, not a traceback.
+    log = wine.setup_log()
+    assert "The policy file is not valid:" in log and "privacy.retention_days = -5" in log, log
+    assert "Traceback" not in log and "\r\n\r\n" not in log, log
+    wine.clear_setup_log()
+    proc = wine.run(str(setup_exe), "/S", "/POLICY=nowhere.toml")
+    assert proc.returncode == 3, (proc.returncode, proc.stderr[-2000:])
+    assert "Policy file not found: nowhere.toml" in wine.setup_log()
     assert not instdir.exists()
     assert wine.reg_value(RUN_KEY, "trayagent") is None
 
@@ -358,22 +368,6 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
     assert not userdata.exists()
 
 
-def _setup_logs(wine: Wine) -> list[Path]:
-    """%TEMP%\\trayagent-setup.log, wherever this wine keeps the user's TEMP."""
-    return list(wine.user_dir().rglob("trayagent-setup.log"))
-
-
-def _clear_setup_log(wine: Wine) -> None:
-    for log in _setup_logs(wine):
-        log.unlink()
-
-
-def _setup_log(wine: Wine) -> str:
-    logs = _setup_logs(wine)
-    assert len(logs) == 1, f"setup wrote no log, or several: {logs}"
-    return logs[0].read_text(encoding="utf-8", errors="replace")
-
-
 def _nsi_define(name: str) -> int:
     m = re.search(rf"^!define {name} (\d+)", (REPO / "installer" / "trayagent.nsi").read_text(encoding="utf-8"), re.M)
     assert m, f"{name} not defined in trayagent.nsi"
@@ -434,7 +428,7 @@ def test_upgrade_over_a_program_that_cannot_be_ended_changes_nothing(wine: Wine)
     runtime = _installed(wine)
     kept = runtime / "Lib" / "site-packages" / "kept_from_installed_version.py"
     kept.write_text("")
-    _clear_setup_log(wine)
+    wine.clear_setup_log()
     other = wine.c / "users" / "Public" / "other"
     other.mkdir(exist_ok=True)
     shutil.copyfile(runtime / "python.exe", other / "python.exe")  # finds python311.dll on WINEPATH
@@ -447,7 +441,7 @@ def test_upgrade_over_a_program_that_cannot_be_ended_changes_nothing(wine: Wine)
         assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
         assert waited >= _nsi_define("QUIT_WAIT_S") + _nsi_define("KILL_WAIT_S")
         assert sleeper.poll() is None
-        message = _setup_log(wine)
+        message = wine.setup_log()
         assert "trayagent is still running" in message and "Nothing was changed" in message, message
         assert kept.is_file()  # the old runtime was neither replaced nor moved aside
         assert not runtime.with_name("runtime.old").exists()
@@ -483,7 +477,7 @@ def test_an_upgrade_that_fails_halfway_puts_the_installed_version_back(wine: Win
     runtime = _installed(wine)
     kept = runtime / "Lib" / "site-packages" / "kept_from_installed_version.py"
     kept.write_text("")
-    _clear_setup_log(wine)
+    wine.clear_setup_log()
     icacls = wine.c / "windows" / "system32" / "icacls.exe"
     builtin = icacls.read_bytes()
     shutil.copyfile(_failing_program(tmp_path, 5), icacls)
@@ -496,7 +490,7 @@ def test_an_upgrade_that_fails_halfway_puts_the_installed_version_back(wine: Win
         wine.env["WINEDLLOVERRIDES"] = overrides
         icacls.write_bytes(builtin)
     assert proc.returncode == 4, (proc.returncode, proc.stderr[-2000:])
-    message = _setup_log(wine)
+    message = wine.setup_log()
     assert "(icacls: 5)" in message and "the previous version was restored" in message, message
     assert kept.is_file()
     assert not runtime.with_name("runtime.old").exists()

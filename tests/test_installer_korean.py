@@ -83,6 +83,53 @@ def test_installs_for_a_korean_user(korean):
     assert proc.stdout.split() == [pinned["numpy"], pinned["onnxruntime"], pinned["pandas"]]
 
 
+
+def test_setup_speaks_korean(korean, desktop):
+    """On a Korean Windows, setup says what went wrong in Korean, in its window and its log, with the
+    app's own Korean reason for a policy it refuses; nothing installed is changed."""
+    folder_win = PROFILE_WIN + r"\Documents\정책"
+    unix(korean, folder_win).mkdir(parents=True, exist_ok=True)
+    bad_win = folder_win + r"\잘못된 정책.toml"
+    unix(korean, bad_win).write_text("[privacy]\nretention_days = -5\n", encoding="utf-8")
+    installed = unix(korean, r"C:\Program Files\trayagent\runtime\python.exe").stat().st_mtime_ns
+
+    korean.clear_setup_log()
+    proc = korean.install(setup_exe(), f"/POLICY={bad_win}", wait=False)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    log = korean.setup_log()
+    assert f"정책 파일이 올바르지 않습니다: {bad_win}: privacy.retention_days = -5은(는) 쓸 수 없습니다" in log, log
+    assert "Traceback" not in log and "not valid" not in log, log
+
+    korean.clear_setup_log()
+    missing_win = folder_win + r"\없는 정책.toml"
+    proc = korean.install(setup_exe(), f"/POLICY={missing_win}", wait=False)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert f"정책 파일을 찾을 수 없습니다: {missing_win}" in korean.setup_log()
+    assert unix(korean, r"C:\Program Files\trayagent\runtime\python.exe").stat().st_mtime_ns == installed
+
+
+def test_setup_window_is_korean(korean, desktop):
+    """Setup started by hand (not silently) opens its window in Korean: screenshotted for a person to
+    look at, then cancelled with Escape, which changes nothing."""
+    proc = subprocess.Popen(["wine", str(setup_exe())], env=korean.env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        def window() -> str:
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "trayagent .* 설치"],
+                                   env=desktop.env, capture_output=True, text=True)
+            return found.stdout.split()[0] if found.stdout.split() else ""
+
+        win = wait_for(window, timeout=120, step=1)
+        assert win, "no setup window titled in Korean"
+        time.sleep(2)  # its pages are drawn after the window maps
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        print(f"\nsetup window: {desktop.screenshot(SCREENSHOTS / 'setup-ko.png')}")
+        desktop.xdotool("windowfocus", "--sync", win, "key", "Escape")  # (no window manager)
+        assert proc.wait(60) == 1  # cancelled by the user
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
 def test_doctor_without_camera(korean):
     proc = korean.app("doctor", "--no-camera", "--json")
     checks = {c["name"]: c for c in json.loads(proc.stdout)}

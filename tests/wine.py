@@ -160,6 +160,22 @@ class Wine:
         assert len(users) == 1, users
         return users[0]
 
+    def setup_logs(self) -> list[Path]:
+        """%TEMP%\\trayagent-setup.log, wherever this wine keeps the user's TEMP."""
+        return list(self.user_dir().rglob("trayagent-setup.log"))
+
+    def clear_setup_log(self) -> None:
+        for log in self.setup_logs():
+            log.unlink()
+
+    def setup_log(self) -> str:
+        """What setup wrote to its log: UTF-16LE with a byte-order mark, whatever the code page."""
+        logs = self.setup_logs()
+        assert len(logs) == 1, f"setup wrote no log, or several: {logs}"
+        data = logs[0].read_bytes()
+        assert data[:2] == b"\xff\xfe", f"the setup log has no UTF-16LE byte-order mark: {data[:40]!r}"
+        return data.decode("utf-16")
+
     def install(self, setup: Path, *flags: str, wait: bool = True) -> subprocess.CompletedProcess:
         proc = self.run(str(setup), "/S", *flags)
         if wait:

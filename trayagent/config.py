@@ -245,6 +245,17 @@ def load(policy: Path | None = None, user: Path | None = None, *, strict_policy:
     return Config(values, frozenset(locked), tuple(problems + notes), tuple(sources), problem)
 
 
+def policy_problem(policy: Path) -> str | None:
+    """What is wrong with a policy file IT is about to deploy, in the user's language, or None when
+    the app would take it whole. Setup runs this before it changes anything (installer/trayagent.nsi);
+    the installing administrator's own settings have no say, so the user file is the empty null device."""
+    try:
+        load(policy=policy, user=Path(os.devnull))
+    except ConfigError as e:
+        return str(e)
+    return None
+
+
 def _toml_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
