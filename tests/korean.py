@@ -10,7 +10,8 @@ from trayagent import config
 # the systems and programs the call signals and the hotkey work through.
 NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML", "UTF", "Haar", "YuNet", "IT",
          "UDP", "Windows", "Wayland", "Debian", "Ubuntu", "pactl", "pynput",
-         "CP", "MB", "KB"}  # CP949 (Korean Windows text), file sizes
+         "CP", "MB", "KB", "GB",  # CP949 (Korean Windows text), file sizes
+         "FER"}  # FER2013, the data set the model learnt from
 # Settings keys ("camera.index") are typed as they are in every language; taken from config's table.
 SETTING_KEYS = sorted((f"{section}.{key}" for section, keys in config.SETTINGS.items() for key in keys),
                       key=len, reverse=True)
@@ -25,3 +26,14 @@ def code_removed(s: str) -> str:
     for key in SETTING_KEYS:
         s = re.sub(rf"(?<![A-Za-z0-9_.]){re.escape(key)}(?![A-Za-z0-9_])", "", s)
     return s
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def english_left(text: str, home) -> set[str]:
+    """Latin words a Korean reader would meet in `text`, less paths (`home` and any absolute one)
+    and what stays as typed."""
+    text = text.replace(str(home), "")
+    text = re.sub(r"(?:[A-Za-z]:)?[\\/][^\s,;()]+", "", text)  # other absolute paths (the model, the package)
+    return {w for w in re.findall(r"[A-Za-z]{2,}", code_removed(text))} - NAMES - {"gray", "bgr", "rgb"}

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from tests import videos
 from tests.helpers import cli as run_cli
+from tests.korean import HANGUL, english_left
 from trayagent import paths
 from trayagent.core.calibration import Baseline, Calibration, CalibrationError, Reference, apply, log_probs
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
@@ -124,6 +126,40 @@ def test_calibrate_from_photos_stores_numbers_only_for_the_user_alone(tmp_path, 
     shown = run_cli("calibrate", "--show")
     assert shown.returncode == 0 and "applies to the model in use" in shown.stdout
     assert run_cli("calibrate", "--reset").returncode == 0 and not path.exists()
+
+
+def test_every_refusal_says_what_to_do_in_korean(tmp_path):
+    """Each rule of core.calibration.refusal, as a Korean reader is told it (the tray's notification,
+    `trayagent calibrate`), and a damaged or foreign baseline file likewise."""
+    from trayagent import i18n
+    from trayagent.perception.calibration import validate
+
+    reference = Reference(tuple(np.log([0.05, 0.5, 0.3, 0.15])), (0.5,) * 4, "test")
+    good = _baseline(reference.logp)
+    cases = {"faces": (replace(good, faces=1), 0), "in view": (good, 100),
+             "dark": (replace(good, brightness=10.0), 20), "contrast": (replace(good, contrast=5.0), 20),
+             **{c: (_baseline(np.add(reference.logp, np.eye(4)[PRODUCT4.index(c)])), 20)
+                for c in ("happy", "stress", "surprise")}}
+    (tmp_path / "damaged.json").write_text("{not json")
+    foreign = good.as_dict() | {"classes": ["a", "b", "c", "d"]}
+    (tmp_path / "foreign.json").write_text(json.dumps(foreign))
+    i18n.use("ko")
+    try:
+        told = []
+        for baseline, frames in cases.values():
+            with pytest.raises(CalibrationError) as e:
+                validate(baseline, reference, frames, min_faces=10)
+            told.append(str(e.value))
+        for name in ("damaged.json", "foreign.json"):
+            with pytest.raises(CalibrationError) as e:
+                store.load(tmp_path / name)
+            told.append(str(e.value).replace(str(tmp_path), ""))
+    finally:
+        i18n.use("auto")
+    assert len(set(told)) == len(told) == len(cases) + 2  # one rule each, none the same
+    for text in told:
+        assert HANGUL.search(text) and not english_left(text, tmp_path), text
+    validate(good, reference, 20, min_faces=10)  # and a relaxed face in good light passes
 
 
 def test_bad_calibrations_are_refused_and_keep_the_stored_one(tmp_path, model_faces):

@@ -10,24 +10,15 @@ import re
 import pytest
 
 from tests.helpers import cli
-from tests.korean import NAMES
-from tests.korean import code_removed as _code_removed
+from tests.korean import HANGUL
+from tests.korean import english_left as _english
 from tests.videos import make_set
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 @pytest.fixture
 def korean(home):
     (home / "config.toml").write_text('[ui]\nlanguage = "ko"\n', encoding="utf-8")
     return home
-
-
-def _english(text: str, home) -> set[str]:
-    """Latin words a Korean reader would meet, less paths and what stays as typed."""
-    text = text.replace(str(home), "")
-    text = re.sub(r"(?:[A-Za-z]:)?[\\/][^\s,;()]+", "", text)  # other absolute paths (the model, the package)
-    return {w for w in re.findall(r"[A-Za-z]{2,}", _code_removed(text))} - NAMES - {"gray", "bgr", "rgb"}
 
 
 def test_doctor_speaks_korean(korean):
@@ -105,3 +96,22 @@ def test_a_settings_file_that_is_not_toml_says_where_in_korean(home):
     r = cli("doctor", "--no-camera", env={**env, "LC_MESSAGES": "ko_KR.UTF-8"})
     [line] = [x for x in r.stdout.splitlines() if x.startswith("[조치] 설정:")]
     assert "1번째 줄 4번째 글자" in line and not _english(line, home), line
+
+
+def test_refusals_from_the_library_speak_korean(korean, tmp_path):
+    """Errors raised below the commands reach a Korean reader whole: the command channel's (no
+    daemon), a video's, the graph's output format, and doctor's model and calibration lines."""
+    r = cli("call", "start")
+    assert r.returncode == 1 and r.stderr.startswith("trayagent: 오류: ") and not _english(r.stderr, korean), r.stderr
+    for args in (("analyze", str(tmp_path / "없는 통화.mp4")), ("graph", "--today", "--out", str(tmp_path / "a.xyz"))):
+        r = cli(*args)
+        out = re.sub(r"\.[a-z]+\b", "", r.stderr.replace(args[-1], ""))  # the path and file types as typed
+        assert r.returncode == 1 and HANGUL.search(out) and not _english(out, korean), (args, out)
+    (korean / "config.toml").write_text(f'[ui]\nlanguage = "ko"\n[model]\npath = "{tmp_path.as_posix()}"\n',
+                                        encoding="utf-8")
+    (korean / "calibration.json").write_text("{damaged", encoding="utf-8")
+    r = cli("doctor", "--no-camera")
+    lines = [x for x in r.stdout.splitlines() if x.startswith(("[조치] 모델:", "[조치] 얼굴 맞추기:"))]
+    assert len(lines) == 2, r.stdout
+    for line in lines:
+        assert not _english(line.replace(str(tmp_path), ""), korean), line

@@ -9,10 +9,9 @@ import re
 
 import pytest
 
+from tests.korean import HANGUL
 from trayagent import i18n, os_errors, settings_file
 from trayagent.config import ConfigError
-
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ TEXT: dict[str, str] = {
     "hint_dark": N_("Your face is too dark to read: light from the front helps"),
     "hint_backlit": N_("A window or lamp behind you makes your face dark: light from the front helps"),
     "error": N_("Problem: {problem}"),
+    "recording_stopped": N_("recording stopped: {problem}"),
     "start_call": N_("Start call"),
     "end_call": N_("End call"),
     "todays_calls": N_("Today's calls"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from trayagent import wording
+from trayagent import os_errors, wording
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample
@@ -70,7 +70,7 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise TrayagentError(_("--out {path}: cannot make the folder ({reason})").format(
-            path=out_dir, reason=e.strerror)) from None
+            path=out_dir, reason=os_errors.reason(e))) from None
     csv_path = out_dir / f"{video.stem}.csv"
     csv_path.unlink(missing_ok=True)
     start = datetime.now().astimezone()

@@ -118,7 +118,7 @@ def _camera(index: int, backend: str) -> Check:
 
 
 def _data() -> Check:
-    from trayagent.storage.private import make_private_dir
+    from trayagent.storage.private import describe, make_private_dir
 
     folder = paths.data_dir()
     try:
@@ -127,7 +127,7 @@ def _data() -> Check:
         probe.write_text("ok")
         probe.unlink()
     except OSError as e:
-        return Check("data folder", False, _("{folder}: not writable ({reason})").format(folder=folder, reason=e.strerror),
+        return Check("data folder", False, _("{folder}: not writable ({reason})").format(folder=folder, reason=describe(e)),
                      _("free disk space or fix the folder's permissions"))
     return Check("data folder", True, str(folder))
 
@@ -177,12 +177,12 @@ def _hotkey(cfg) -> Check:
 
 def _daemon() -> Check:
     from trayagent.daemon import ipc
+    from trayagent.daemon.ipc_address import AddressTooLong
 
     try:
         where = ipc.check_address()
     except TrayagentError as e:  # the daemon would refuse to start: say why here too
-        return Check("daemon", False, str(e).split(": set ")[0],
-                     _("set TRAYAGENT_HOME to a shorter folder, or XDG_RUNTIME_DIR to your private runtime folder"))
+        return Check("daemon", False, getattr(e, "problem", str(e)), _(AddressTooLong.FIX))
     try:
         reply = ipc.send({"cmd": "status"}, timeout_s=3)
     except TrayagentError:

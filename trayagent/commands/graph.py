@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from trayagent import config as config_mod
-from trayagent import paths, wording
+from trayagent import os_errors, paths, wording
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Thresholds
@@ -81,8 +81,8 @@ def _out_path(fig, out: Path, name: str) -> Path:
         return out.with_name(out.name + ".png")
     formats = fig.canvas.get_supported_filetypes()
     if out.suffix[1:].lower() not in formats:
-        raise TrayagentError(f"--out {out}: cannot write {out.suffix} files; use one of "
-                             + ", ".join(f".{f}" for f in sorted(formats)))
+        raise TrayagentError(_("--out {path}: cannot write {suffix} files; use one of {formats}").format(
+            path=out, suffix=out.suffix, formats=", ".join(f".{f}" for f in sorted(formats))))
     return out
 
 
@@ -94,7 +94,8 @@ def _present(fig, title: str, name: str, args, store: CallStore | None = None, d
             out = _out_path(fig, out, name)
             graphs.save(fig, out)
         except OSError as e:
-            raise TrayagentError(f"--out {out}: cannot write ({e.strerror})") from None
+            raise TrayagentError(_("--out {path}: cannot write ({reason})").format(
+                path=out, reason=os_errors.reason(e))) from None
         print(_("wrote {path}").format(path=out))
         return 0
     entries = []

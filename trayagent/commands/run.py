@@ -15,6 +15,7 @@ from trayagent import config, paths
 from trayagent.core.errors import TrayagentError
 from trayagent.daemon import logs
 from trayagent.daemon.app import App, instance_lock
+from trayagent.i18n import _
 from trayagent.messages import Messages
 from trayagent.storage.private import describe
 
@@ -31,14 +32,16 @@ def command(args) -> int:
         return 0
     except OSError as e:
         where = paths.runtime_dir() / "instance.lock"
-        raise TrayagentError(f"cannot start: {where}: cannot take the instance lock ({describe(e)}); it must be a "
-                             "file trayagent can write: remove what is there and start again") from None
+        raise TrayagentError(_("cannot start: {path}: cannot take the instance lock ({reason}); it must be a file "
+                               "trayagent can write: remove what is there and start again").format(
+            path=where, reason=describe(e))) from None
     try:
         return App(args.camera, args.model, tray=not args.no_tray).run()
     except TrayagentError:
         raise
     except Exception as e:  # unforeseen: still one line, the details in the log
         log.exception("could not start")
-        raise TrayagentError(f"cannot start: {type(e).__name__}: {e} (details in {paths.log_dir()})") from None
+        raise TrayagentError(_("cannot start: {error} (details in {folder})").format(
+            error=f"{type(e).__name__}: {e}", folder=paths.log_dir())) from None
     finally:
         lock.release()

@@ -91,7 +91,8 @@ class Baseline:
 
     @staticmethod
     def from_dict(d: dict) -> Baseline:
-        """A baseline from its stored form; CalibrationError when anything is missing or odd."""
+        """A baseline from its stored form; ValueError when anything is missing or odd (storage.baseline
+        says so to the user)."""
         try:
             classes = tuple(d["classes"])
             logp = tuple(float(v) for v in d["logp"])
@@ -99,11 +100,10 @@ class Baseline:
                          float(d["brightness"]), float(d["contrast"]), str(d.get("source", "camera")),
                          classes, int(d["format"]))
         except (KeyError, TypeError, ValueError) as e:
-            raise CalibrationError(f"stored baseline is damaged ({e}); run `trayagent calibrate` again") from None
+            raise ValueError(f"stored baseline is damaged ({e})") from None
         if b.format != FORMAT or classes != PRODUCT4 or len(logp) != len(PRODUCT4) \
                 or not all(np.isfinite(logp)) or b.faces < 1:
-            raise CalibrationError("stored baseline is from another trayagent version or damaged; "
-                                   "run `trayagent calibrate` again")
+            raise ValueError("stored baseline is from another trayagent version or damaged")
         return b
 
 
@@ -143,30 +143,23 @@ def apply(probs4: np.ndarray, baseline: Baseline, reference: Reference, strength
     return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
-def validate(baseline: Baseline, reference: Reference, frames: int, min_faces: int) -> None:
-    """Refuse a baseline that would calibrate badly, saying what to do instead."""
+def refusal(baseline: Baseline, reference: Reference, frames: int, min_faces: int) -> tuple[str, dict] | None:
+    """The first rule a baseline breaks, as (rule, the numbers that show it), or None when it would
+    calibrate well. Rules: "faces" (too few), "in view" (a face in too few of the frames), "dark",
+    "contrast", and a held expression, named by its class ("happy", "stress", "surprise").
+    perception.calibration says it in the reader's words, with what to do instead."""
     if baseline.faces < min_faces:
-        raise CalibrationError(
-            f"only {baseline.faces} face{'s' if baseline.faces != 1 else ''} found (at least {min_faces} needed): "
-            "sit facing the camera, about an arm's length away, and try again")
+        return "faces", {"n": baseline.faces, "needed": min_faces}
     if min_faces > MIN_FACES_PHOTOS and frames and baseline.faces < MIN_FOUND_SHARE_VIDEO * frames:
-        raise CalibrationError(
-            f"a face was found in only {baseline.faces} of {frames} frames: keep your face in view, "
-            "facing the camera, for the whole time and try again")
+        return "in view", {"faces": baseline.faces, "frames": frames}
     if baseline.brightness < MIN_BRIGHTNESS:
-        raise CalibrationError(
-            f"your face is too dark (brightness {baseline.brightness:.0f} of 255, at least {MIN_BRIGHTNESS:.0f} "
-            "needed): turn on a light in front of you, not behind, and try again")
+        return "dark", {"brightness": baseline.brightness, "needed": MIN_BRIGHTNESS}
     if baseline.contrast < MIN_CONTRAST:
-        raise CalibrationError(
-            f"your face shows too little contrast ({baseline.contrast:.0f}, at least {MIN_CONTRAST:.0f} needed): "
-            "light your face from the front, avoid a bright window behind you, and try again")
+        return "contrast", {"contrast": baseline.contrast, "needed": MIN_CONTRAST}
     d = np.asarray(baseline.logp) - np.asarray(reference.logp)
     worst = max((c for c in ("happy", "stress", "surprise")),
                 key=lambda c: d[PRODUCT4.index(c)] - reference.limits[PRODUCT4.index(c)])
     i = PRODUCT4.index(worst)
     if d[i] > reference.limits[i]:
-        looks = {"happy": "smiling", "stress": "frowning or tense", "surprise": "surprised"}[worst]
-        raise CalibrationError(
-            f"your face looked {looks}, not relaxed ({worst} {d[i]:+.2f} against a typical neutral face, "
-            f"at most {reference.limits[i]:+.2f}): relax your face -- no smile, no frown -- and try again")
+        return worst, {"value": float(d[i]), "limit": float(reference.limits[i])}
+    return None

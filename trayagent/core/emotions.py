@@ -33,6 +33,14 @@ FOLDER_ALIASES: dict[str, str] = {
 }
 
 
+class UnknownLabel(ValueError):
+    """A model's class name that is neither a FER2013 emotion nor one of PRODUCT4."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"label {label!r} is neither a FER2013 emotion nor a product class")
+        self.label = label
+
+
 def grouping_matrix(labels: Sequence[str]) -> np.ndarray:
     """Matrix M (len(labels) x 4) with probs4 = probs @ M; works for 7-class and 4-class label sets."""
     import numpy as np  # here, not at the top: `trayagent call start` must start fast
@@ -41,7 +49,7 @@ def grouping_matrix(labels: Sequence[str]) -> np.ndarray:
     for i, label in enumerate(labels):
         product = label if label in PRODUCT4 else GROUP.get(label)
         if product is None:
-            raise ValueError(f"label {label!r} is neither a FER2013 emotion nor a product class")
+            raise UnknownLabel(label)
         m[i, PRODUCT4.index(product)] = 1.0
     return m
 

@@ -22,9 +22,10 @@ from trayagent import __version__, config, i18n, paths
 from trayagent.core.errors import TrayagentError
 from trayagent.daemon import ipc
 from trayagent.daemon.commands import Command, parse_request
+from trayagent.i18n import _
 from trayagent.platform import autostart, desktop, launch, session_end
 from trayagent.storage.calls import CallStore, RecordingError
-from trayagent.storage.private import make_private_dir
+from trayagent.storage.private import describe, make_private_dir
 
 log = logging.getLogger("trayagent")
 
@@ -41,7 +42,7 @@ def camera_source(arg: str | None, cfg: config.Config) -> int | Path:
         return int(arg)
     path = Path(arg)
     if not path.is_file():
-        raise TrayagentError(f"--camera {arg}: neither a camera index nor a video file")
+        raise TrayagentError(_("--camera {value}: neither a camera index nor a video file").format(value=arg))
     from trayagent.perception.frames import check_video
 
     check_video(path)  # refused now, not at the first call
@@ -103,8 +104,8 @@ class App:
                 session.stop()
             log.info("trayagent stopped")
         if self._failure is not None:  # not a clean stop: say why, and exit so a supervisor sees it
-            raise TrayagentError(f"stopped: the controller failed 3 times ({self._failure}); details in "
-                                 f"{paths.log_dir()}")
+            raise TrayagentError(_("stopped: the controller failed {n} times ({error}); details in {folder}").format(
+                n=3, error=self._failure, folder=paths.log_dir()))
         return 0
 
     def post(self, command: Command, **kw: Any) -> None:
@@ -159,8 +160,8 @@ class App:
             self._store_problem = str(e)
             log.error("%s", e)
         except OSError as e:
-            raise TrayagentError(f"cannot start: {paths.data_dir()}: cannot use the data folder "
-                                 f"({e.strerror}); free disk space or fix the folder's permissions") from None
+            raise TrayagentError(_("cannot start: {path}: cannot use the data folder ({reason}); free disk space or "
+                                   "fix the folder's permissions").format(path=paths.data_dir(), reason=describe(e))) from None
         return store
 
     def _make_view(self, menu, pystray_view, headless_view):

@@ -39,6 +39,7 @@ from trayagent.daemon.ipc_address import (
     check_address,
 )
 from trayagent.daemon.ipc_message import MAX_DEPTH, parse_message
+from trayagent.i18n import _
 
 # Also the channel's names, for its clients and tests: one import for all of it.
 __all__ = ["MAX_DEPTH", "PIPE_NAME", "CommandServer", "NoReply", "NotRunning", "_address", "_read_key",
@@ -106,7 +107,7 @@ class CommandServer:
             try:
                 Path(address).unlink(missing_ok=True)  # left by a crash; the instance lock says we own it
             except OSError as e:
-                raise _start_problem(address, "cannot replace the command socket", e) from None
+                raise _start_problem(address, _("cannot replace the command socket"), e) from None
         self._key = _new_key()
         try:
             # On Windows the first pipe instance is made with FILE_FLAG_FIRST_PIPE_INSTANCE
@@ -117,11 +118,12 @@ class CommandServer:
             self._listener = Listener(address, self._family, backlog=MAX_CLIENTS)
         except PermissionError as e:
             if self._family == "AF_PIPE":
-                raise TrayagentError(f"cannot start: the command pipe {address} already exists, made by another "
-                                     "process; trayagent does not share it: start trayagent again") from None
-            raise _start_problem(address, "cannot open the command channel", e) from None
+                raise TrayagentError(_("cannot start: the command pipe {address} already exists, made by another "
+                                       "process; trayagent does not share it: start trayagent again").format(
+                    address=address)) from None
+            raise _start_problem(address, _("cannot open the command channel"), e) from None
         except OSError as e:
-            raise _start_problem(address, "cannot open the command channel", e) from None
+            raise _start_problem(address, _("cannot open the command channel"), e) from None
         if self._family == "AF_UNIX":
             os.chmod(address, 0o600)
         self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
@@ -209,31 +211,34 @@ def send(request: dict, timeout_s: float = REPLY_TIMEOUT_S, connect_timeout_s: f
     t.start()
     t.join(connect_timeout_s)
     if t.is_alive():
-        raise TrayagentError(f"trayagent did not answer in time (no handshake within {connect_timeout_s:.0f} s); "
-                             "if it stays stuck, end it in the task manager and start it again")
+        raise TrayagentError(_("trayagent did not answer in time (no handshake within {seconds} s); if it stays "
+                               "stuck, end it in the task manager and start it again").format(
+            seconds=f"{connect_timeout_s:.0f}"))
     error = got.get("error")
     if isinstance(error, EOFError):
-        raise TrayagentError("trayagent closed the connection before answering (busy with many requests?); "
-                             "try again") from None
+        raise TrayagentError(_("trayagent closed the connection before answering (busy with many requests?); "
+                               "try again")) from None
     if isinstance(error, OSError):
-        raise NotRunning("trayagent is not running") from None
-    if error is not None:  # a stale key from a crashed daemon fails authentication
-        raise NotRunning(f"trayagent is not running ({error})") from None
+        raise NotRunning(_("trayagent is not running")) from None
+    if isinstance(error, AuthenticationError):  # a stale key from a crashed daemon
+        raise NotRunning(_("trayagent is not running (its command key did not match)")) from None
+    if error is not None:
+        raise NotRunning(_("trayagent is not running ({error})").format(error=error)) from None
     conn = got["conn"]
     with conn:
         try:
             conn.send_bytes(json.dumps(request).encode())
             if not conn.poll(timeout_s):
-                raise TrayagentError(f"trayagent did not answer within {timeout_s:.0f} s; the request may still "
-                                     "be carried out: see `trayagent status`")
+                raise TrayagentError(_("trayagent did not answer within {seconds} s; the request may still be "
+                                       "carried out: see `trayagent status`").format(seconds=f"{timeout_s:.0f}"))
             body = conn.recv_bytes(MAX_REPLY)
         except (EOFError, OSError):
-            raise NoReply("trayagent closed the connection without answering (it may have stopped): "
-                          "see `trayagent status`") from None
+            raise NoReply(_("trayagent closed the connection without answering (it may have stopped): "
+                            "see `trayagent status`")) from None
     try:
         reply = json.loads(body)
     except (ValueError, RecursionError):
         reply = None
     if not isinstance(reply, dict):
-        raise TrayagentError("trayagent answered with something unreadable")
+        raise TrayagentError(_("trayagent answered with something unreadable"))
     return reply

@@ -13,11 +13,24 @@ from pathlib import Path
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import N_, _
 from trayagent.storage.private import describe, make_private_dir, open_private
 
 
 class NotRunning(TrayagentError):
     pass
+
+
+class AddressTooLong(TrayagentError):
+    """The data folder's path is too long for a Unix socket. `problem` says so without the fix
+    (doctor gives the fix a line of its own)."""
+
+    FIX = N_("set TRAYAGENT_HOME to a shorter folder, or XDG_RUNTIME_DIR to your private runtime folder")
+
+    def __init__(self, sock: Path, size: int) -> None:
+        self.problem = _("the data folder's path is too long for the command channel ({path} is {size} bytes, "
+                         "a Unix socket allows {limit})").format(path=sock, size=size, limit=paths.SOCKET_PATH_MAX)
+        super().__init__(_("{problem}: {fix}").format(problem=self.problem, fix=_(self.FIX)))
 
 
 def _address(new: bool = False) -> tuple[str, str]:
@@ -29,9 +42,7 @@ def _address(new: bool = False) -> tuple[str, str]:
     sock = paths.command_socket()
     size = len(os.fsencode(sock))
     if size > paths.SOCKET_PATH_MAX:
-        raise TrayagentError(f"the data folder's path is too long for the command channel ({sock} is {size} bytes, "
-                             f"a Unix socket allows {paths.SOCKET_PATH_MAX}): set TRAYAGENT_HOME to a shorter "
-                             "folder, or XDG_RUNTIME_DIR to your private runtime folder")
+        raise AddressTooLong(sock, size)
     return str(sock), "AF_UNIX"
 
 
@@ -44,11 +55,19 @@ def _key_file() -> Path:
     return paths.runtime_dir() / "command.key"
 
 
-def _start_problem(path: Path | str, what: str, e: OSError) -> TrayagentError:
-    hint = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
-            errno.EACCES: "make the folder writable for your user", errno.EROFS: "use a writable data folder",
-            errno.EISDIR: "remove that folder"}.get(e.errno or 0, "")
-    return TrayagentError(f"cannot start: {path}: {what} ({describe(e)})" + (f"; {hint} and start again" if hint else ""))
+# What to do about the commonest reasons the daemon cannot make its command channel.
+_START_HINTS = {errno.ENOSPC: N_("free some disk space and start again"),
+                getattr(errno, "EDQUOT", errno.ENOSPC): N_("free some disk space and start again"),
+                errno.EACCES: N_("make the folder writable for your user and start again"),
+                errno.EROFS: N_("use a writable data folder and start again"),
+                errno.EISDIR: N_("remove that folder and start again")}
+
+
+def _start_problem(path: Path | str, cannot: str, e: OSError) -> TrayagentError:
+    """`cannot` says what failed (translated), the OS error why, and the hint what to do."""
+    message = _("cannot start: {path}: {problem} ({reason})").format(path=path, problem=cannot, reason=describe(e))
+    hint = _START_HINTS.get(e.errno or 0)
+    return TrayagentError(_("{problem}; {fix}").format(problem=message, fix=_(hint)) if hint else message)
 
 
 def _new_key() -> bytes:
@@ -59,7 +78,7 @@ def _new_key() -> bytes:
         with open_private(_key_file(), "x") as f:
             f.write(key.hex())
     except OSError as e:
-        raise _start_problem(_key_file(), "cannot write the command key", e) from None
+        raise _start_problem(_key_file(), _("cannot write the command key"), e) from None
     return key
 
 
@@ -78,7 +97,7 @@ def _new_pipe_name() -> str:
         with open_private(_pipe_file(), "x") as f:
             f.write(name)
     except OSError as e:
-        raise TrayagentError(f"cannot start: {_pipe_file()}: cannot write the command pipe's name ({e.strerror})") from None
+        raise _start_problem(_pipe_file(), _("cannot write the command pipe's name"), e) from None
     return name
 
 
@@ -100,9 +119,9 @@ def _pipe_name() -> str:
     try:
         name = _pipe_file().read_text(encoding="ascii").strip()
     except (OSError, ValueError):
-        raise NotRunning("trayagent is not running") from None
+        raise NotRunning(_("trayagent is not running")) from None
     if not PIPE_NAME.fullmatch(name):
-        raise NotRunning(f"trayagent is not running ({_pipe_file()} does not hold a pipe name)")
+        raise NotRunning(_("trayagent is not running ({path} does not hold a pipe name)").format(path=_pipe_file()))
     return name
 
 
@@ -110,4 +129,4 @@ def _read_key() -> bytes:
     try:
         return bytes.fromhex(_key_file().read_text().strip())
     except (OSError, ValueError):
-        raise NotRunning("trayagent is not running") from None
+        raise NotRunning(_("trayagent is not running")) from None

@@ -8,7 +8,8 @@ import sys
 import threading
 from logging.handlers import RotatingFileHandler
 
-from trayagent import paths
+from trayagent import os_errors, paths
+from trayagent.i18n import _
 from trayagent.storage.private import make_private_dir
 
 
@@ -23,10 +24,11 @@ class _LogFile(RotatingFileHandler):
             return
         _LogFile._told = True
         exc = sys.exc_info()[1]
-        why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        why = os_errors.reason(exc) if isinstance(exc, OSError) else str(exc) or type(exc).__name__
         if sys.stderr is not None:
             try:
-                print(f"trayagent: cannot write the log {self.baseFilename} ({why})", file=sys.stderr)
+                print(_("trayagent: cannot write the log {path} ({reason})").format(path=self.baseFilename, reason=why),
+                      file=sys.stderr)
             except Exception:
                 pass
 
@@ -41,7 +43,8 @@ def setup(verbose: bool = False) -> None:
         handler.setFormatter(fmt)
         root.addHandler(handler)
     except OSError as e:
-        print(f"trayagent: cannot write the log in {paths.log_dir()} ({e.strerror})", file=sys.stderr)
+        print(_("trayagent: cannot write the log in {folder} ({reason})").format(
+            folder=paths.log_dir(), reason=os_errors.reason(e)), file=sys.stderr)
     if sys.stderr is not None and sys.stderr.isatty():
         # In a terminal the start-up greeting says what is going on; after it only warnings show
         # (the log file keeps everything; --verbose shows it all here too).

@@ -111,7 +111,7 @@ class Recorder:
                 call.writer.write(sample)
             except RecordingError as e:
                 if call.recording:  # keep the daemon and the live index; tell the user now
-                    self.problem = f"recording stopped: {e}"
+                    self.problem = self.text("recording_stopped", problem=e)
                     log.error("%s; recording stopped until writing works again", e)
                 call.recording, call.retry_at = False, t + RECORDING_RETRY_S
             else:

@@ -21,9 +21,10 @@ from trayagent.core.calibration import (
     CalibrationError,
     Reference,
     mean_log_probs,
-    validate,
+    refusal,
 )
 from trayagent.core.emotions import PRODUCT4
+from trayagent.i18n import N_, _, ngettext
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import crop
 
@@ -101,6 +102,38 @@ def measure(frames: Iterable[np.ndarray], perception, source: str = "camera") ->
                         float(np.mean(bright)) if bright else 0.0, float(np.mean(contrast)) if contrast else 0.0,
                         source)
     return baseline, n
+
+
+# What to do when a baseline breaks a rule of core.calibration.refusal, with its numbers.
+_REFUSALS = {
+    "in view": N_("a face was found in only {faces} of {frames} frames: keep your face in view, facing the camera, "
+                  "for the whole time and try again"),
+    "dark": N_("your face is too dark (brightness {brightness:.0f} of 255, at least {needed:.0f} needed): turn on a "
+               "light in front of you, not behind, and try again"),
+    "contrast": N_("your face shows too little contrast ({contrast:.0f}, at least {needed:.0f} needed): light your "
+                   "face from the front, avoid a bright window behind you, and try again"),
+    "happy": N_("your face looked smiling, not relaxed (happy {value:+.2f} against a typical neutral face, at most "
+                "{limit:+.2f}): relax your face -- no smile, no frown -- and try again"),
+    "stress": N_("your face looked frowning or tense, not relaxed (stress {value:+.2f} against a typical neutral "
+                 "face, at most {limit:+.2f}): relax your face -- no smile, no frown -- and try again"),
+    "surprise": N_("your face looked surprised, not relaxed (surprise {value:+.2f} against a typical neutral face, "
+                   "at most {limit:+.2f}): relax your face -- no smile, no frown -- and try again"),
+}
+
+
+def validate(baseline: Baseline, reference: Reference, frames: int, min_faces: int) -> None:
+    """Refuse a baseline that would calibrate badly (CalibrationError), saying what to do instead."""
+    refused = refusal(baseline, reference, frames, min_faces)
+    if refused is None:
+        return
+    rule, numbers = refused
+    if rule == "faces":
+        raise CalibrationError(ngettext(
+            "only {n} face found (at least {needed} needed): sit facing the camera, about an arm's length away, "
+            "and try again",
+            "only {n} faces found (at least {needed} needed): sit facing the camera, about an arm's length away, "
+            "and try again", numbers["n"]).format(**numbers))
+    raise CalibrationError(_(_REFUSALS[rule]).format(**numbers))
 
 
 def calibrate_from_frames(frames: Iterable[np.ndarray], perception, source: str = "camera",

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent import paths
-from trayagent.core.emotions import FER7, PRODUCT4, grouping_matrix
+from trayagent import os_errors, paths
+from trayagent.core.emotions import FER7, PRODUCT4, UnknownLabel, grouping_matrix
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import _
 from trayagent.perception.cv import cv2
 
 
@@ -56,11 +57,12 @@ COLORS = ("gray", "rgb", "bgr")
 
 def _metadata_json(meta: dict[str, str], key: str, path: Path):
     if key not in meta:
-        raise ModelError(f"{path}: model has no {key!r} metadata (see models/README.md for what a model must carry)")
+        raise ModelError(_("{path}: model has no {key} metadata (see {readme} for what a model must carry)").format(
+            path=path, key=repr(key), readme="models/README.md"))
     try:
         return json.loads(meta[key])
     except (json.JSONDecodeError, RecursionError):
-        raise ModelError(f"{path}: model metadata {key!r} is not valid JSON") from None
+        raise ModelError(_("{path}: model metadata {key} is not valid JSON").format(path=path, key=repr(key))) from None
 
 
 def _short(value: object) -> str:
@@ -71,17 +73,20 @@ def _short(value: object) -> str:
 def _labels(meta: dict[str, str], path: Path) -> tuple[str, ...]:
     labels = _metadata_json(meta, "labels", path)
     if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
-        raise ModelError(f"{path}: model metadata 'labels' must be a list of class names, not {_short(labels)}")
+        raise ModelError(_("{path}: model metadata {key} must be a list of class names, not {value}").format(
+            path=path, key="'labels'", value=_short(labels)))
     repeated = sorted({x for x in labels if labels.count(x) > 1})
     if repeated:
-        raise ModelError(f"{path}: model metadata 'labels' names {', '.join(map(repr, repeated))} more than once")
+        raise ModelError(_("{path}: model metadata {key} names {names} more than once").format(
+            path=path, key="'labels'", names=", ".join(map(repr, repeated))))
     return tuple(labels)
 
 
 def _number(pre: dict, key: str, default: float, path: Path) -> float:
     value = pre.get(key, default)
     if type(value) not in (int, float) or not math.isfinite(value):
-        raise ModelError(f"{path}: preprocessing {key!r} must be a finite number, not {_short(value)}")
+        raise ModelError(_("{path}: preprocessing {key} must be a finite number, not {value}").format(
+            path=path, key=repr(key), value=_short(value)))
     return float(value)
 
 
@@ -90,26 +95,29 @@ def _preprocessing(meta: dict[str, str], path: Path) -> Preprocessing:
     refused when it loads, never at the first face of a call."""
     pre = _metadata_json(meta, "preprocessing", path)
     if not isinstance(pre, dict):
-        raise ModelError(f"{path}: model metadata 'preprocessing' must be a JSON object, not {_short(pre)}")
+        raise ModelError(_("{path}: model metadata {key} must be a JSON object, not {value}").format(
+            path=path, key="'preprocessing'", value=_short(pre)))
     size = pre.get("size")
     if (not isinstance(size, list) or len(size) != 2
             or not all(type(v) is int and 8 <= v <= 1024 for v in size)):
-        raise ModelError(f"{path}: preprocessing 'size' must be [height, width] in pixels (8 to 1024), "
-                         f"not {_short(size)}")
+        raise ModelError(_("{path}: preprocessing {key} must be [height, width] in pixels ({lo} to {hi}), "
+                           "not {value}").format(path=path, key="'size'", lo=8, hi=1024, value=_short(size)))
     color = pre.get("color")
     if color not in COLORS:
-        raise ModelError(f"{path}: preprocessing 'color' must be one of {', '.join(map(repr, COLORS))}, "
-                         f"not {_short(color)}")
+        raise ModelError(_("{path}: preprocessing {key} must be one of {choices}, not {value}").format(
+            path=path, key="'color'", choices=", ".join(map(repr, COLORS)), value=_short(color)))
     equalize = pre.get("equalize")
     if equalize not in (None, "hist"):
-        raise ModelError(f"{path}: unknown preprocessing equalize {_short(equalize)} (known: \"hist\")")
+        raise ModelError(_("{path}: unknown preprocessing {key} {value} (known: {known})").format(
+            path=path, key="equalize", value=_short(equalize), known='"hist"'))
     if equalize and color != "gray":
-        raise ModelError(f"{path}: preprocessing equalize \"hist\" needs a gray model")
+        raise ModelError(_("{path}: preprocessing {key} {value} needs a gray model").format(
+            path=path, key="equalize", value='"hist"'))
     scale, mean, std = (_number(pre, "scale", 1.0, path), _number(pre, "mean", 0.0, path),
                         _number(pre, "std", 1.0, path))
     if scale == 0 or std == 0:
-        raise ModelError(f"{path}: preprocessing {'scale' if scale == 0 else 'std'} is 0: every face would "
-                         "look the same to the model")
+        raise ModelError(_("{path}: preprocessing {key} is 0: every face would look the same to the model").format(
+            path=path, key="scale" if scale == 0 else "std"))
     return Preprocessing((size[0], size[1]), color, scale, mean, std, equalize)
 
 
@@ -131,16 +139,18 @@ class EmotionClassifier:
     def __init__(self, path: Path | str | None = None, threads: int = 1) -> None:
         path = Path(path) if path else paths.shipped_model()
         if not path.exists():
-            raise ModelError(f"{path}: model file not found")
+            raise ModelError(_("{path}: model file not found").format(path=path))
         if not path.is_file():
-            raise ModelError(f"{path}: model path is not a file")
+            raise ModelError(_("{path}: model path is not a file").format(path=path))
         try:  # read by Python and handed over as bytes: no native library ever opens a user's path
             with path.open("rb") as f:
                 data = f.read(MAX_MODEL_BYTES + 1)
         except OSError as e:
-            raise ModelError(f"{path}: cannot read the model ({e.strerror})") from None
+            raise ModelError(_("{path}: cannot read the model ({reason})").format(
+                path=path, reason=os_errors.reason(e))) from None
         if len(data) > MAX_MODEL_BYTES:
-            raise ModelError(f"{path}: larger than {MAX_MODEL_BYTES >> 30} GB; not an emotion model")
+            raise ModelError(_("{path}: larger than {size} GB; not an emotion model").format(
+                path=path, size=MAX_MODEL_BYTES >> 30))
         ort = _onnxruntime()
 
         opts = ort.SessionOptions()
@@ -151,30 +161,33 @@ class EmotionClassifier:
             self._session = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises several unrelated types for a bad file
             first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-            raise ModelError(f"{path}: not a usable ONNX model ({first})") from None
+            raise ModelError(_("{path}: not a usable ONNX model ({error})").format(path=path, error=first)) from None
         meta = dict(self._session.get_modelmeta().custom_metadata_map)
         labels = _labels(meta, path)
         try:
             self._group = grouping_matrix(labels)
-        except ValueError as e:
-            raise ModelError(f"{path}: {e}") from None
+        except UnknownLabel as e:
+            raise ModelError(_("{path}: label {label} is neither a FER2013 emotion nor a product class").format(
+                path=path, label=repr(e.label))) from None
         pre = _preprocessing(meta, path)
         output = meta.get("output", "probabilities")
         if output not in ("probabilities", "logits"):
-            raise ModelError(f"{path}: model metadata 'output' must be \"probabilities\" or \"logits\", "
-                             f"not {_short(output)}")
+            raise ModelError(_("{path}: model metadata {key} must be {one} or {other}, not {value}").format(
+                path=path, key="'output'", one='"probabilities"', other='"logits"', value=_short(output)))
         inp = self._session.get_inputs()
         if len(inp) != 1 or len(inp[0].shape) != 4:
-            raise ModelError(f"{path}: expected one 4-D image input (N, C, H, W), found "
-                             f"{[tuple(i.shape) for i in inp]}")
-        _, c, h, w = inp[0].shape
+            raise ModelError(_("{path}: expected one 4-D image input (N, C, H, W), found {inputs}").format(
+                path=path, inputs=[tuple(i.shape) for i in inp]))
+        _batch, c, h, w = inp[0].shape
         channels = 1 if pre.color == "gray" else 3
         if c != channels or h != pre.size[0] or w != pre.size[1]:
-            raise ModelError(f"{path}: input shape {tuple(inp[0].shape)} does not match its metadata "
-                             f"({channels} channels, {pre.size[0]}x{pre.size[1]})")
+            raise ModelError(_("{path}: input shape {shape} does not match its metadata ({channels} channels, "
+                               "{size})").format(path=path, shape=tuple(inp[0].shape), channels=channels,
+                                                 size=f"{pre.size[0]}x{pre.size[1]}"))
         out = self._session.get_outputs()[0]
         if out.shape[-1] != len(labels):
-            raise ModelError(f"{path}: output has {out.shape[-1]} classes but metadata names {len(labels)}")
+            raise ModelError(_("{path}: output has {n} classes but metadata names {labels}").format(
+                path=path, n=out.shape[-1], labels=len(labels)))
         self._input = inp[0].name
         self.info = ModelInfo(path, labels, pre, output == "probabilities", meta)
         self._probe()
@@ -189,9 +202,11 @@ class EmotionClassifier:
             probs = self.predict([ramp, np.full((h, w), 128, np.uint8)])
         except Exception as e:  # onnxruntime's own error types
             first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-            raise ModelError(f"{self.info.path}: the model fails on a test face ({first})") from None
+            raise ModelError(_("{path}: the model fails on a test face ({error})").format(
+                path=self.info.path, error=first)) from None
         if probs.shape != (2, len(self.info.labels)) or not np.isfinite(probs).all():
-            raise ModelError(f"{self.info.path}: the model gives NaN or infinite outputs on a test face")
+            raise ModelError(_("{path}: the model gives NaN or infinite outputs on a test face").format(
+                path=self.info.path))
 
     def prepare(self, face_bgr_or_gray: np.ndarray) -> np.ndarray:
         """One face crop (BGR or grey, any size) as the model's (C, H, W) float32 input."""

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from trayagent import paths
+from trayagent import os_errors, paths
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import N_, _
 from trayagent.perception.cv import cv2
 
 
@@ -37,17 +38,18 @@ class Box:
         return math.degrees(math.atan2(by - ay, bx - ax))
 
 
-def _read(path: Path, what: str) -> bytes:
+def _read(path: Path, cannot_read: str) -> bytes:
     """Model files are read by Python and handed to OpenCV as bytes: OpenCV's own file opening
-    fails on non-ASCII paths on Windows (a Korean user name puts Hangul in every per-user path)."""
+    fails on non-ASCII paths on Windows (a Korean user name puts Hangul in every per-user path).
+    `cannot_read` is the message (with {path} and {reason}) for a file that cannot be read."""
     try:
         return Path(path).read_bytes()
     except OSError as e:
-        raise TrayagentError(f"{path}: cannot read the {what} ({e.strerror})") from None
+        raise TrayagentError(_(cannot_read).format(path=path, reason=os_errors.reason(e))) from None
 
 
 def load_cascade(path: Path) -> cv2.CascadeClassifier:
-    text = _read(path, "face-detection cascade").decode("utf-8", "replace")
+    text = _read(path, N_("{path}: cannot read the face-detection cascade ({reason})")).decode("utf-8", "replace")
     cascade = cv2.CascadeClassifier()
     try:
         storage = cv2.FileStorage(text, cv2.FILE_STORAGE_READ | cv2.FILE_STORAGE_MEMORY)
@@ -55,7 +57,7 @@ def load_cascade(path: Path) -> cv2.CascadeClassifier:
     except cv2.error:
         ok = False
     if not ok or cascade.empty():
-        raise TrayagentError(f"{path}: cannot load the face-detection cascade")
+        raise TrayagentError(_("{path}: cannot load the face-detection cascade").format(path=path))
     return cascade
 
 
@@ -84,12 +86,12 @@ class YuNet:
 
     def __init__(self, model: Path | None = None, work_width: int = 320, min_face: float = 0.12) -> None:
         path = model or paths.yunet_file()
-        data = np.frombuffer(_read(path, "YuNet face detector"), np.uint8)
+        data = np.frombuffer(_read(path, N_("{path}: cannot read the YuNet face detector ({reason})")), np.uint8)
         try:
             self._net = cv2.FaceDetectorYN.create("onnx", data, np.zeros(0, np.uint8), (work_width, work_width),
                                                   self.SCORE, 0.3, 20)
         except cv2.error:
-            raise TrayagentError(f"{path}: cannot load the YuNet face detector") from None
+            raise TrayagentError(_("{path}: cannot load the YuNet face detector").format(path=path)) from None
         self.work_width = work_width
         self.min_face = min_face
         self._size: tuple[int, int] | None = None
@@ -116,7 +118,7 @@ class YuNet:
         if size != self._size:
             self._net.setInputSize(size)
             self._size = size
-        _, faces = self._net.detect(small)
+        _found, faces = self._net.detect(small)
         if faces is None:
             return None
         faces = faces[faces[:, 3] * self.BOX_TO_HAAR[2] >= smallest]

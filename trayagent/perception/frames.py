@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from trayagent import os_errors
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import _
 from trayagent.perception.cv import cv2
 
 
@@ -33,16 +35,16 @@ def open_video(path: Path) -> tuple[cv2.VideoCapture, float]:
     path = Path(path)
     try:
         if not path.exists():
-            raise VideoError(f"{path}: no such file")
+            raise VideoError(_("{path}: no such file").format(path=path))
         if not path.is_file():
-            raise VideoError(f"{path}: not a file")
+            raise VideoError(_("{path}: not a file").format(path=path))
         with path.open("rb") as f:
             f.read(1)
     except OSError as e:  # a name too long, a folder that cannot be entered
-        raise VideoError(f"{path}: cannot read ({e.strerror})") from None
+        raise VideoError(_("{path}: cannot read ({reason})").format(path=path, reason=os_errors.reason(e))) from None
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
-        raise VideoError(f"{path}: not a video OpenCV can decode")
+        raise VideoError(_("{path}: not a video OpenCV can decode").format(path=path))
     fps = cap.get(cv2.CAP_PROP_FPS)
     return cap, fps if fps and 0 < fps < 1000 else 0.0
 
@@ -88,7 +90,7 @@ class VideoFrames:
                 yielded += 1
                 yield Frame(t, image)
             if yielded == 0:
-                raise VideoError(f"{self.path}: no decodable frames (empty, corrupt or not a video)")
+                raise VideoError(_("{path}: no decodable frames (empty, corrupt or not a video)").format(path=self.path))
         finally:
             cap.release()
 
@@ -100,7 +102,7 @@ def video_frames(path: Path, fps: float | None = None) -> VideoFrames:
 def check_video(path: Path) -> None:
     """Refuse, now, a video that cannot stand in for a camera: no file, not a video, or no frame
     that decodes (`run --camera VIDEO` would otherwise fail at the first call)."""
-    for _ in VideoFrames(path):
+    for _frame in VideoFrames(path):
         return
 
 
@@ -127,7 +129,8 @@ class LatestFrameReader:
             self._cap = cv2.VideoCapture(int(source), BACKENDS[backend])
             if not self._cap.isOpened():
                 self._cap.release()
-                raise CameraError(f"camera {source}: cannot open (unplugged, or in use by another app)")
+                raise CameraError(_("camera {index}: cannot open (unplugged, or in use by another app)").format(
+                    index=source))
         self._warmup_until = clock() + (0.0 if self._is_file else warmup_s)
         self._lock = threading.Lock()  # a capture is not thread-safe: grab and retrieve take turns
         self._seq = 0
@@ -151,7 +154,7 @@ class LatestFrameReader:
             if not ok:
                 misses += 1
                 if misses >= 20:  # ~1 s of nothing: unplugged or taken by another app
-                    self._failed = f"camera {self.source}: stopped delivering frames"
+                    self._failed = _("camera {index}: stopped delivering frames").format(index=self.source)
                     return
                 self._stop.wait(0.05)
                 continue
@@ -175,7 +178,7 @@ class LatestFrameReader:
                         self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                         pos = 0
             if bad_run > max(count or 0, MAX_MISSES_IN_ROW) + 1:
-                self._failed = f"{self.source}: no decodable frames"
+                self._failed = _("{path}: no decodable frames").format(path=self.source)
                 return
             self._stop.wait(1.0 / self._file_fps)
 

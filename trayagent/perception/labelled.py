@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trayagent import os_errors
 from trayagent.core.emotions import FOLDER_ALIASES
 from trayagent.core.errors import TrayagentError
 from trayagent.i18n import _
@@ -33,7 +34,7 @@ def scan(root: Path) -> LabelledSet:
             raise LabelledSetError(_("{root}: not a folder (expected one sub-folder per emotion)").format(root=root))
         folders = sorted(p for p in root.iterdir() if p.is_dir())
     except OSError as e:  # a name too long, a folder that cannot be entered
-        raise LabelledSetError(_("{root}: cannot list folder ({error})").format(root=root, error=e.strerror)) from None
+        raise LabelledSetError(_("{root}: cannot list folder ({error})").format(root=root, error=os_errors.reason(e))) from None
     for folder in folders:
         label = FOLDER_ALIASES.get(folder.name.lower())
         if label is None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def open_path(path: Path) -> None:
     try:
         subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
-        raise TrayagentError(f"cannot open {path}: no '{opener}' on this system") from None
+        raise TrayagentError(_("cannot open {path}: no {program} on this system").format(
+            path=path, program=f"'{opener}'")) from None
 
 
 def quiet_notify(title: str, body: str) -> None:

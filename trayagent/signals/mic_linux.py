@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Callable
 from typing import Any
 
+from trayagent import os_errors
 from trayagent.i18n import _
 from trayagent.signals.mic import MicReading, MicUser
 
@@ -41,7 +42,7 @@ def run_pactl(args: list[str], timeout: float = TIMEOUT_S) -> str:
     except subprocess.TimeoutExpired:
         raise PactlFailed(_("pactl did not answer within {timeout} s").format(timeout=f"{timeout:g}")) from None
     except OSError as e:
-        raise PactlFailed(_("cannot run pactl ({reason})").format(reason=e.strerror)) from None
+        raise PactlFailed(_("cannot run pactl ({reason})").format(reason=os_errors.reason(e))) from None
     if done.returncode != 0:
         err = (done.stderr or done.stdout).strip().splitlines()
         first = err[0] if err else f"exit status {done.returncode}"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
-from trayagent import paths
+from trayagent import os_errors, paths
 from trayagent.core.calibration import Baseline, CalibrationError
+from trayagent.i18n import _
 from trayagent.storage.private import make_private_dir, open_private
+
+log = logging.getLogger(__name__)
 
 
 def save(baseline: Baseline, path: Path | None = None) -> Path:
@@ -22,7 +26,8 @@ def save(baseline: Baseline, path: Path | None = None) -> Path:
             f.write("\n")
         os.replace(tmp, path)
     except OSError as e:
-        raise CalibrationError(f"{path}: cannot store the calibration ({e.strerror})") from None
+        raise CalibrationError(_("{path}: cannot store the calibration ({reason})").format(
+            path=path, reason=os_errors.reason(e))) from None
     return path
 
 
@@ -30,16 +35,23 @@ def load(path: Path | None = None) -> Baseline | None:
     """The stored baseline, None when there is none; CalibrationError when it is damaged."""
     path = path or paths.baseline_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as e:
-        raise CalibrationError(f"{path}: cannot read the calibration ({e.strerror})") from None
+        raise CalibrationError(_("{path}: cannot read the calibration ({reason})").format(
+            path=path, reason=os_errors.reason(e))) from None
     try:
-        return Baseline.from_dict(json.loads(text))
-    except (json.JSONDecodeError, AttributeError):
-        raise CalibrationError(f"{path}: damaged calibration file; run `trayagent calibrate --reset`, "
-                               "then calibrate again") from None
+        doc = json.loads(data)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested without end
+        raise CalibrationError(_("{path}: damaged calibration file; run `trayagent calibrate --reset`, "
+                                 "then calibrate again").format(path=path)) from None
+    try:
+        return Baseline.from_dict(doc)
+    except (ValueError, AttributeError) as e:
+        log.warning("%s: %s", path, e)
+        raise CalibrationError(_("{path}: the calibration is from another trayagent version or damaged; run "
+                                 "`trayagent calibrate` again").format(path=path)) from None
 
 
 def delete(path: Path | None = None) -> bool:

@@ -16,6 +16,7 @@ from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample, Visibility
 from trayagent.core.stress import CallStats
+from trayagent.i18n import _
 from trayagent.storage import rows
 from trayagent.storage.private import describe, make_private_dir, open_private_fd, open_read
 from trayagent.storage.rows import Damage, csv_line, fmt, number, parse, parse_time, read_rows
@@ -84,14 +85,16 @@ class CallWriter:
         except FileExistsError:
             raise  # new_call takes the next name
         except OSError as e:
-            raise RecordingError(f"{path}: cannot write the call record ({describe(e)})") from None
+            raise RecordingError(_("{path}: cannot write the call record ({reason})").format(
+                path=path, reason=describe(e))) from None
         self._fd = fd
         try:
             if os.fstat(fd).st_size == 0:
                 rows.write_all(fd, csv_line(SAMPLE_COLUMNS))
         except OSError as e:
             self.close()
-            raise RecordingError(f"{path}: cannot write the call record ({describe(e)})") from None
+            raise RecordingError(_("{path}: cannot write the call record ({reason})").format(
+                path=path, reason=describe(e))) from None
 
     def write(self, s: Sample) -> None:
         data = csv_line(sample_row(s))
@@ -104,7 +107,8 @@ class CallWriter:
             rows.write_all(self._fd, data)
         except OSError as e:
             self._unfinished = self._unfinished if getattr(e, "written", 0) == 0 else True
-            raise RecordingError(f"{self.path}: cannot write the call record ({describe(e)})") from None
+            raise RecordingError(_("{path}: cannot write the call record ({reason})").format(
+                path=self.path, reason=describe(e))) from None
         self._unfinished = False
         self._undo.append((s.time, size, replace(self.stats), self._last))
         self.stats.add(s.stress, s.face, s.visibility)
@@ -121,7 +125,8 @@ class CallWriter:
         try:
             os.ftruncate(self._fd, size)
         except OSError as e:
-            raise RecordingError(f"{self.path}: cannot take back the rows after the call's end ({describe(e)})") from None
+            raise RecordingError(_("{path}: cannot take back the rows after the call's end ({reason})").format(
+                path=self.path, reason=describe(e))) from None
         dropped = sum(1 for u in self._undo if u[0] >= when)
         while self._undo and self._undo[-1][0] >= when:
             self._undo.pop()
@@ -150,7 +155,8 @@ def read_samples(path: Path) -> Iterator[Sample]:
     try:
         f = open_read(path)
     except OSError as e:
-        raise TrayagentError(f"{path}: cannot read the call record ({describe(e)})") from None
+        raise TrayagentError(_("{path}: cannot read the call record ({reason})").format(
+            path=path, reason=describe(e))) from None
     damage = Damage(path)
     with f:
         lines = read_rows(f, damage)
@@ -173,7 +179,8 @@ def read_samples(path: Path) -> Iterator[Sample]:
             good += 1
             yield sample
         if columns is SAMPLE_COLUMNS and tuple(header[:3]) != SAMPLE_COLUMNS[:3] and good == 0:
-            raise TrayagentError(f"{path}: not a trayagent call record (header {','.join(header)[:80]!r})")
+            raise TrayagentError(_("{path}: not a trayagent call record (header {header})").format(
+                path=path, header=repr(",".join(header)[:80])))
     damage.report()
 
 

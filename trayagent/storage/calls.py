@@ -18,8 +18,10 @@ from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
+from trayagent import os_errors
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
+from trayagent.i18n import _
 from trayagent.storage.callfile import (
     CALL_ID,
     SAMPLE_COLUMNS,
@@ -54,8 +56,8 @@ class CallStore:
 
     def _check_folder(self) -> None:
         if self.dir.is_symlink():
-            raise RecordingError(f"{self.dir}: it is a link, and trayagent keeps calls only in its own "
-                                 "folder: remove the link")
+            raise RecordingError(_("{path}: it is a link, and trayagent keeps calls only in its own folder: "
+                                   "remove the link").format(path=self.dir))
 
     def new_call(self, start: datetime) -> CallWriter:
         self._check_folder()
@@ -68,7 +70,7 @@ class CallStore:
                 return CallWriter(self.call_path(call_id), call_id, start, exclusive=True)
             except FileExistsError:  # made meanwhile, or a link planted there: take the next name
                 continue
-        raise RecordingError(f"{self.dir}: no free name for a call starting {base}")
+        raise RecordingError(_("{path}: no free name for a call starting {start}").format(path=self.dir, start=base))
 
     # ---- the index (storage/index.py) -----------------------------------------------------------
     def calls(self) -> list[CallSummary]:
@@ -130,14 +132,14 @@ class CallStore:
         graphs = self.data_dir / "graphs"
         for folder in (self.dir, graphs):
             if folder.is_symlink():
-                problems.append(f"{folder} is a link, not followed (remove the link yourself)")
+                problems.append(_("{path} is a link, not followed (remove the link yourself)").format(path=folder))
                 continue
             if not folder.exists():
                 continue
             try:
                 entries = sorted(folder.iterdir())
             except OSError as e:
-                problems.append(f"{folder}: {e.strerror}")
+                problems.append(f"{folder}: {os_errors.reason(e)}")
                 continue
             for p in entries:
                 is_call = folder == self.dir and p.suffix == ".csv"
@@ -150,22 +152,24 @@ class CallStore:
                     else:
                         p.unlink()
                 except OSError as e:
-                    problems.append(f"{p}: {e.strerror}")
+                    problems.append(f"{p}: {os_errors.reason(e)}")
                     continue
                 deleted += is_call
             try:
                 folder.rmdir()
             except OSError as e:
                 if not problems:
-                    problems.append(f"{folder}: {e.strerror}")
+                    problems.append(f"{folder}: {os_errors.reason(e)}")
         for path in (self.index_path, self.index_path.with_suffix(".tmp")):
             try:
                 path.unlink(missing_ok=True)
             except OSError as e:
-                problems.append(f"{path}: {e.strerror}")
+                problems.append(f"{path}: {os_errors.reason(e)}")
         if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise TrayagentError(f"deleted {deleted} of {total} calls; could not delete {problems[0]}{more}")
+            problem = problems[0] if len(problems) == 1 else _("{problem} (and {n} more)").format(
+                problem=problems[0], n=len(problems) - 1)
+            raise TrayagentError(_("deleted {deleted} of {total} calls; could not delete {problem}").format(
+                deleted=deleted, total=total, problem=problem))
         return deleted
 
     def recover(self, skip: Iterable[str] = frozenset(), min_call_s: float = 0.0) -> list[CallSummary]:

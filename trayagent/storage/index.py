@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
+from trayagent.i18n import _
 from trayagent.storage import rows
 from trayagent.storage.callfile import CALL_ID, RecordingError
 from trayagent.storage.private import describe, make_private_dir, open_private_fd, open_read, sync_dir
@@ -61,8 +62,8 @@ class CallIndex:
         except FileNotFoundError:
             return _Index([], False, False)
         except OSError as e:
-            raise TrayagentError(f"{self.path}: cannot read the calls index ({describe(e)}); "
-                                 "make it a file your user can read and write") from None
+            raise TrayagentError(_("{path}: cannot read the calls index ({reason}); make it a file your user can "
+                                   "read and write").format(path=self.path, reason=describe(e))) from None
         damage = Damage(self.path)
         out: dict[str, CallSummary] = {}
         current = False
@@ -111,7 +112,8 @@ class CallIndex:
             finally:
                 os.close(fd)
         except OSError as e:
-            raise RecordingError(f"{self.path}: cannot update the calls index ({describe(e)})") from None
+            raise RecordingError(_("{path}: cannot update the calls index ({reason})").format(
+                path=self.path, reason=describe(e))) from None
 
     def rewrite(self, keep: list[CallSummary]) -> None:
         """Replace the index atomically and durably: a crash or power cut mid-way leaves the old
@@ -131,7 +133,8 @@ class CallIndex:
             sync_dir(self.path.parent)
         except OSError as e:
             tmp.unlink(missing_ok=True)
-            raise RecordingError(f"{self.path}: cannot rewrite the calls index ({describe(e)})") from None
+            raise RecordingError(_("{path}: cannot rewrite the calls index ({reason})").format(
+                path=self.path, reason=describe(e))) from None
 
     def repair(self) -> bool:
         """Rewrite a damaged index without its damage (at start, before `recover` adds back from the
