@@ -115,3 +115,10 @@ def test_refusals_from_the_library_speak_korean(korean, tmp_path):
     assert len(lines) == 2, r.stdout
     for line in lines:
         assert not _english(line.replace(str(tmp_path), ""), korean), line
+
+
+def test_a_value_the_policy_sets_is_named_in_korean(korean):
+    (korean / "policy.toml").write_text("[privacy]\nretention_days = 30\n", encoding="utf-8")
+    (korean / "config.toml").write_text('[ui]\nlanguage = "ko"\n[privacy]\nretention_days = 10\n', encoding="utf-8")
+    [line] = [x for x in cli("doctor", "--no-camera").stdout.splitlines() if x.startswith("[정상] 설정:")]
+    assert "privacy.retention_days" in line and not _english(line, korean), line

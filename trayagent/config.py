@@ -204,7 +204,8 @@ def load(policy: Path | None = None, user: Path | None = None, *, strict_policy:
     problems: list[str] = []  # a value refused: shown in the tray, doctor says FIX
     sources = []
     if not policy_given and env_policy and Path(env_policy) != policy:
-        notes.append(f"TRAYAGENT_POLICY is ignored: your organisation's policy {policy} applies")
+        notes.append(_("{variable} is ignored: your organisation's policy {policy} applies").format(
+            variable="TRAYAGENT_POLICY", policy=policy))
     if os.path.lexists(policy):
         sources.append(policy)
         policy_problems: list[str] = []
@@ -232,8 +233,8 @@ def load(policy: Path | None = None, user: Path | None = None, *, strict_policy:
         before = {s: dict(t) for s, t in values.items()}
         for (s, k), v in _validated(user, doc, problems, SETTINGS).items():
             if (s, k) in locked:
-                notes.append(f"{user}: {s}.{k} is set by your organisation's policy ({policy}); "
-                             "your value is ignored")
+                notes.append(_("{path}: {key} is set by your organisation's policy ({policy}); your value is "
+                               "ignored").format(path=user, key=f"{s}.{k}", policy=policy))
                 continue
             values[s][k] = v
         if not _check_bands(values, user, raise_error=False, problems=problems):
