@@ -21,7 +21,7 @@ SID = "S-1-5-21-3623811015-3361044348-30300820-1013"
 
 
 class FakeIcacls:
-    def __init__(self, fail_with: tuple[int, bytes] | None = None) -> None:
+    def __init__(self, fail_with: tuple[int, bytes | str] | None = None) -> None:
         self.calls: list[list[str]] = []
         self.fail_with = fail_with
 
@@ -129,3 +129,22 @@ def test_the_installer_checks_every_icacls_and_takes_the_policy_folder_back():
     copy = nsi.index('CopyFileW(w "$PolicySrc"')
     inside = [nsi.index(f"!insertmacro Icacls '\"$DataDir\\*\" {s}") for s in ("/setowner", "/reset")]
     assert all(i > copy for i in inside)  # after policy.toml is in place, whoever made it first
+
+
+def test_a_recording_that_cannot_be_made_private_says_why_in_korean(tmp_path, icacls):
+    """A Korean reader is told what icacls refused (Windows' own words, in the language of Windows), not
+    a bare "permission denied"."""
+    from trayagent import i18n
+
+    icacls.fail_with = (5, "액세스가 거부되었습니다.\r\n")  # as text: its code page is not this test's concern
+    store = CallStore(tmp_path / "data")
+    from datetime import datetime
+
+    i18n.use("ko")
+    try:
+        with pytest.raises(RecordingError) as e:
+            store.new_call(datetime.now().astimezone())
+    finally:
+        i18n.use("auto")
+    assert str(e.value).endswith(": 통화 기록을 쓸 수 없습니다 (icacls이(가) 나만 볼 수 있게 만들지 못했습니다 "
+                                 "(종료 코드 5: 액세스가 거부되었습니다.))"), str(e.value)

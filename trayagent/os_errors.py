@@ -31,6 +31,11 @@ _REASONS = {
     errno.EBUSY: _IN_USE,
     **({errno.EDQUOT: N_("the disk quota is used up")} if hasattr(errno, "EDQUOT") else {}),  # not on Windows
 }
+class Explained(OSError):
+    """An OSError whose strerror trayagent wrote itself, in the reader's language (a folder it could
+    not make private): `reason` gives it as it is."""
+
+
 # Windows reports a file another program holds open as EACCES; its own code tells the two apart.
 _WINDOWS_REASONS = {32: _IN_USE, 33: _IN_USE}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
 
@@ -38,7 +43,7 @@ _WINDOWS_REASONS = {32: _IN_USE, 33: _IN_USE}  # ERROR_SHARING_VIOLATION, ERROR_
 def reason(e: OSError) -> str:
     """A short reason to put in parentheses after what failed: "(permission denied)", "(권한이 없음)"."""
     system = e.strerror or str(e) or type(e).__name__
-    if current_language() == "en":
+    if current_language() == "en" or isinstance(e, Explained):
         return system
     text = _WINDOWS_REASONS.get(getattr(e, "winerror", None) or 0) or _REASONS.get(e.errno or 0)
     return _(text) if text else system

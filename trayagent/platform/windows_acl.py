@@ -15,10 +15,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from trayagent.i18n import _
+from trayagent.os_errors import Explained
+
 Runner = Callable[[Sequence[str]], subprocess.CompletedProcess]
 
 
-class AclError(PermissionError):
+class AclError(Explained, PermissionError):
     """A folder that should be private could not be made so. An OSError, so every caller that
     reports a folder it cannot write names this too."""
 
@@ -81,16 +84,17 @@ def make_user_only(path: Path, run: Runner | None = None, sid: Callable[[], str]
     try:
         who = sid()
     except OSError as e:
-        raise AclError(errno.EACCES, f"cannot tell which account this is, so it was not made private ({e})",
-                       str(path)) from None
+        raise AclError(errno.EACCES, _("cannot tell which account this is, so it was not made private ({error})").format(
+            error=e), str(path)) from None
     try:
         proc = run(private_acl_args(path, who))
     except (OSError, subprocess.SubprocessError) as e:
-        raise AclError(errno.EACCES, f"cannot run icacls to make it private ({e})", str(path)) from None
+        raise AclError(errno.EACCES, _("cannot run {program} to make it private ({error})").format(
+            program="icacls", error=e), str(path)) from None
     if proc.returncode != 0:
-        said = _text(proc.stderr) or _text(proc.stdout) or "no message"
-        raise AclError(errno.EACCES, f"icacls could not make it private (exit code {proc.returncode}: {said})",
-                       str(path))
+        said = _text(proc.stderr) or _text(proc.stdout) or _("no message")
+        raise AclError(errno.EACCES, _("{program} could not make it private (exit code {code}: {said})").format(
+            program="icacls", code=proc.returncode, said=said), str(path))
 
 
 def _text(out: bytes | str | None) -> str:
