@@ -159,10 +159,24 @@ class PystrayView:
             log.warning("tray shut down with an error: %s", e)
 
     def stop(self) -> None:
+        _close_open_menu(self.icon)
         self.icon.stop()
 
 
 WM_RBUTTONUP = 0x0205  # the notification pystray's win32 icon answers with its menu
+WM_CANCELMODE = 0x001F
+
+
+def _close_open_menu(icon) -> None:
+    """Close a win32 menu left open (the agent walked away from it, or never clicked off it) before
+    pystray's stop: the menu's own message loop takes the quit message meant for pystray's loop (under
+    wine it is lost, and the daemon kept running after it had closed its call). WM_CANCELMODE to the
+    menu's owner is how another thread ends a menu; with no menu open it does nothing."""
+    owner = getattr(icon, "_menu_hwnd", None)
+    if sys.platform == "win32" and owner:
+        import ctypes
+
+        ctypes.windll.user32.PostMessageW(owner, WM_CANCELMODE, 0, 0)  # type: ignore[attr-defined]
 
 
 def _refresh_on_open(icon) -> bool:
