@@ -41,6 +41,18 @@ def test_crash_mid_call_is_closed_out_at_the_next_start(camera_video, home):
         proc.wait(20)
 
 
+def test_a_hotkey_that_cannot_be_understood_shows_in_the_tray(camera_video, home):
+    (home / "config.toml").write_text('[calls]\nhotkey = "ctrl+alt+nokey"\n')
+    proc = start_daemon("--camera", str(camera_video))
+    try:
+        s = status()
+        assert s["look"] == "problem" and 'calls.hotkey = "ctrl+alt+nokey": unknown key "nokey"' in s["status"], s
+        assert json.loads(cli("call", "start", "--json").stdout)["camera_open"]  # calls still work by command
+        cli("call", "end")
+    finally:
+        cli("stop")
+        proc.wait(20)
+
 def test_broken_settings_run_on_defaults_and_say_so(camera_video, home):
     (home / "config.toml").write_text("[camera]\nfps = 'lots'\n")
     proc = start_daemon("--camera", str(camera_video))

@@ -83,7 +83,8 @@ class App:
         self.controller.problem = cfg.problem
         self.controller.recorder.problem = self._store_problem
         server = ipc.CommandServer(self._remote)
-        hotkey = _start_hotkey(cfg["calls.hotkey"], lambda: self.post(Command.TOGGLE))
+        hotkey, hotkey_problem = _start_hotkey(cfg["calls.hotkey"], lambda: self.post(Command.TOGGLE))
+        self.controller.problem = self.controller.problem or hotkey_problem
         self._greet(isinstance(self.view, PystrayView), self.controller.signal, hotkey and cfg["calls.hotkey"],
                     source)
         worker = threading.Thread(target=self._supervise, name="controller", daemon=True)
@@ -227,14 +228,20 @@ def _automatic_signal(cfg: config.Config):
 
 
 def _start_hotkey(spec: str, callback):
+    """The running hotkey (or None), and a problem for the tray when the setting itself is wrong: like
+    any bad setting, the agent should hear of it, not only the log. A hotkey another program holds, or
+    a desktop without global hotkeys, is only logged (doctor explains it)."""
     if not spec:
-        return None
+        return None, None
     try:
-        from trayagent.platform.hotkey import start_hotkey
+        from trayagent.platform.hotkey import HotkeyError, start_hotkey
     except ImportError:
-        return None
+        return None, None
     try:
-        return start_hotkey(spec, callback)
+        return start_hotkey(spec, callback), None
+    except HotkeyError as e:
+        log.warning("%s", e)
+        return None, str(e)
     except Exception as e:
         log.warning("global hotkey %s unavailable: %s", spec, e)
-        return None
+        return None, None
