@@ -78,3 +78,13 @@ def test_a_face_detector_that_cannot_be_found_is_named_with_the_right_fix(tmp_pa
     check = doctor_mod._cascade()
     assert not check.ok and "haarcascade_frontalface_default.xml: cannot read the face-detection cascade" in check.detail
     assert "reinstall trayagent" in check.fix and str(data) in check.fix
+
+
+def test_no_daemon_on_windows_is_not_something_to_fix(home, monkeypatch):
+    """On Windows only a running daemon writes its pipe's name: none there means not running, which is
+    fine, not a command channel that cannot be made."""
+    from trayagent.commands import doctor as doctor_mod
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    check = doctor_mod._daemon()
+    assert check.ok and check.detail.startswith("not running") and not check.fix, check

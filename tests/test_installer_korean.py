@@ -136,6 +136,7 @@ def test_doctor_without_camera(korean):
     assert proc.returncode == (0 if all(c["ok"] for c in checks.values()) else 1), proc.stderr[-3000:]
     assert checks["data folder"]["detail"] == DATA_WIN
     assert checks["model"]["detail"].startswith(r"C:\Program Files\trayagent\runtime")
+    assert checks["daemon"]["ok"] and checks["daemon"]["detail"].startswith("실행 중이 아님"), checks["daemon"]
 
 
 def test_doctor_reports_a_failing_call_signal_as_something_to_fix(korean):

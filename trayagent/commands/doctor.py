@@ -177,17 +177,19 @@ def _hotkey(cfg) -> Check:
 
 def _daemon() -> Check:
     from trayagent.daemon import ipc
-    from trayagent.daemon.ipc_address import AddressTooLong
+    from trayagent.daemon.ipc_address import AddressTooLong, NotRunning
 
+    not_running = _("not running (start it with `trayagent run` or from the Start menu)")
     try:
         where = ipc.check_address()
+    except NotRunning:  # Windows: only a running daemon names its pipe
+        return Check("daemon", True, not_running)
     except TrayagentError as e:  # the daemon would refuse to start: say why here too
         return Check("daemon", False, getattr(e, "problem", str(e)), _(AddressTooLong.FIX))
     try:
         reply = ipc.send({"cmd": "status"}, timeout_s=3)
     except TrayagentError:
-        return Check("daemon", True, _("not running (start it with `trayagent run` or from the Start menu); "
-                                       "its command channel: {where}").format(where=where))
+        return Check("daemon", True, _("{state}; its command channel: {where}").format(state=not_running, where=where))
     return Check("daemon", True, _("running: {status}").format(status=reply.get("status")))
 
 
