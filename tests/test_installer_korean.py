@@ -84,7 +84,7 @@ def test_installs_for_a_korean_user(korean):
 
 
 
-def test_setup_speaks_korean(korean, desktop):
+def test_setup_speaks_korean(korean):
     """On a Korean Windows, setup says what went wrong in Korean, in its window and its log, with the
     app's own Korean reason for a policy it refuses; nothing installed is changed."""
     folder_win = PROFILE_WIN + r"\Documents\정책"
@@ -129,6 +129,7 @@ def test_setup_window_is_korean(korean, desktop):
     finally:
         if proc.poll() is None:
             proc.kill()
+
 
 def test_doctor_without_camera(korean):
     proc = korean.app("doctor", "--no-camera", "--json")
