@@ -31,6 +31,8 @@ _REASONS = {
     errno.EBUSY: _IN_USE,
     **({errno.EDQUOT: N_("the disk quota is used up")} if hasattr(errno, "EDQUOT") else {}),  # not on Windows
 }
+
+
 class Explained(OSError):
     """An OSError whose strerror trayagent wrote itself, in the reader's language (a folder it could
     not make private): `reason` gives it as it is."""
