@@ -249,6 +249,7 @@ def test_analyze_applies_it_and_says_so(tmp_path, model_faces):
     a, b, c = (json.loads(x.stdout) for x in (plain, mine, off))
     assert b["calibrated"] is True and c["calibrated"] is False and c["emotions"] == a["emotions"]
     assert b["emotions"]["stress"] <= a["emotions"]["stress"] and b["emotions"] != a["emotions"]
+
     def probs(d: dict) -> list[str]:
         return [r["p_stress"] for r in _rows(Path(d["csv"])) if r["face"] == "1"]
 

@@ -53,6 +53,7 @@ def test_a_hotkey_that_cannot_be_understood_shows_in_the_tray(camera_video, home
         cli("stop")
         proc.wait(20)
 
+
 def test_broken_settings_run_on_defaults_and_say_so(camera_video, home):
     (home / "config.toml").write_text("[camera]\nfps = 'lots'\n")
     proc = start_daemon("--camera", str(camera_video))

@@ -34,6 +34,7 @@ from trayagent.platform.hotkey import (
 
 # --- parsing calls.hotkey ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spec, mods, key", [
     ("ctrl+alt+shift+s", {"ctrl", "alt", "shift"}, "s"),
     (" Control + ALT + S ", {"ctrl", "alt"}, "s"),

@@ -23,6 +23,8 @@ from trayagent import i18n, paths, wording
 
 PACKAGE = Path(trayagent.__file__).parent
 KO_PO = paths.catalogue("ko")
+
+
 def _fields(s: str) -> set[str]:
     return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(s) if f}
 

@@ -231,6 +231,8 @@ def wine(tmp_path_factory) -> Wine:
 
 RUN_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run"
 UNINSTALL_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\trayagent"
+
+
 def _uninstall(wine: Wine, *flags: str) -> None:
     instdir = wine.c / "Program Files" / "trayagent"
     proc = wine.run(INSTDIR_WIN + r"\uninstall.exe", "/S", *flags)

@@ -83,7 +83,6 @@ def test_installs_for_a_korean_user(korean):
     assert proc.stdout.split() == [pinned["numpy"], pinned["onnxruntime"], pinned["pandas"]]
 
 
-
 def test_setup_speaks_korean(korean):
     """On a Korean Windows, setup says what went wrong in Korean, in its window and its log, with the
     app's own Korean reason for a policy it refuses; nothing installed is changed."""

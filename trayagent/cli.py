@@ -56,6 +56,7 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=_lazy("trayagent.commands.evaluate"))
 
+
 def _daemon_commands(sub: argparse._SubParsersAction) -> None:
     """The daemon and its controls: run, call, pause, resume, status, stop."""
     p = sub.add_parser("run", help="start the tray daemon (one per user)")
@@ -86,6 +87,7 @@ def _daemon_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stop", help="stop the running daemon (an open call is closed out first)")
     p.set_defaults(func=_lazy("trayagent.commands.control", "stop_command"))
 
+
 def _record_commands(sub: argparse._SubParsersAction) -> None:
     """The recorded calls: calls, graph, export."""
     p = sub.add_parser("calls", help="list a day's calls (default: today)")
@@ -111,6 +113,7 @@ def _record_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", metavar="YYYY-MM-DD", help="last day (default: today)")
     p.add_argument("--out", metavar="FILE.csv|FILE.json", help="write here (default: CSV to the screen)")
     p.set_defaults(func=_lazy("trayagent.commands.export"))
+
 
 def _upkeep_commands(sub: argparse._SubParsersAction) -> None:
     """Set-up and upkeep: doctor, delete-data, bench, autostart."""
