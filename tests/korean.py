@@ -10,7 +10,7 @@ from trayagent import config
 # the systems and programs the call signals and the hotkey work through.
 NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML", "UTF", "Haar", "YuNet", "IT",
          "UDP", "Windows", "Wayland", "Debian", "Ubuntu", "pactl", "pynput",
-         "CP", "MB", "KB", "GB",  # CP949 (Korean Windows text), file sizes
+         "CP", "MB", "KB", "GB", "CPU",  # CP949 (Korean Windows text), file sizes, the processor
          "FER"}  # FER2013, the data set the model learnt from
 # Settings keys ("camera.index") are typed as they are in every language; taken from config's table.
 SETTING_KEYS = sorted((f"{section}.{key}" for section, keys in config.SETTINGS.items() for key in keys),
@@ -18,9 +18,10 @@ SETTING_KEYS = sorted((f"{section}.{key}" for section, keys in config.SETTINGS.i
 
 
 def code_removed(s: str) -> str:
-    """Text less what stays as typed in every language: placeholders, `commands`, --options, dates,
-    settings keys, environment variables."""
-    for pattern in (r"\{[^}]*\}", r"`[^`]*`", r"--[a-z][a-z-]*", r"YYYY-MM-DD", r"(?<!\w)\.(csv|json|onnx|png|jpg)\b",
+    """Text less what stays as typed in every language: placeholders ({name}, and argparse's %(name)s
+    and %s), `commands`, --options, dates, settings keys, environment variables."""
+    for pattern in (r"\{[^}]*\}", r"%(\([a-z_]+\))?[sdr]", r"`[^`]*`", r"--[a-z][a-z-]*", r"YYYY-MM-DD",
+                    r"(?<!\w)\.(csv|json|onnx|png|jpg|avi|mp4)(?![A-Za-z0-9])",  # "VIDEO.png를": a particle may follow
                     r"Ctrl\+C", r"(?<![A-Za-z0-9_])[A-Z]+(_[A-Z]+)+(?![A-Za-z0-9_])"):  # last: TRAYAGENT_HOME
         s = re.sub(pattern, "", s)
     for key in SETTING_KEYS:

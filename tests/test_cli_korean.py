@@ -1,7 +1,8 @@
 """The CLI in Korean (`ui.language = "ko"`): doctor's checks and advice, `calls`, `status`, `autostart`,
-`calibrate` and `delete-data` leave no English sentence of their own; what stays as typed is named in
-tests/test_i18n.py (paths, settings keys, `commands`, --options, product names), including the details other
-modules write into doctor's lines (the call signals' and the hotkey's probes)."""
+`calibrate`, `delete-data`, every `--help` and argparse's errors leave no English sentence of their own;
+what stays as typed is named in tests/korean.py (paths, settings keys, `commands`, --options, product
+names), including the details other modules write into doctor's lines (the call signals' and the hotkey's
+probes), and here for argparse (command and argument names, metavars, choices)."""
 
 from __future__ import annotations
 
@@ -122,3 +123,93 @@ def test_a_value_the_policy_sets_is_named_in_korean(korean):
     (korean / "config.toml").write_text('[ui]\nlanguage = "ko"\n[privacy]\nretention_days = 10\n', encoding="utf-8")
     [line] = [x for x in cli("doctor", "--no-camera").stdout.splitlines() if x.startswith("[정상] 설정:")]
     assert "privacy.retention_days" in line and not _english(line, korean), line
+
+
+def _typed_words() -> str:
+    """A regex of the words argparse shows as they are typed: command names, argument names and
+    metavars (COMMAND, VIDEO, OUT, ...) and choices, taken from the parser itself; and the emotion
+    folder names `evaluate` reads."""
+    import argparse
+
+    from trayagent.cli import build_parser
+    from trayagent.core.emotions import FER7
+
+    words: set[str] = set(FER7)
+    parsers = [build_parser()]
+    while parsers:
+        for action in parsers.pop()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            shown = action.metavar or (action.dest.upper() if action.option_strings else action.dest)
+            for value in (shown, *(action.choices or ())):
+                words |= set(re.findall(r"[A-Za-z]+", value or ""))
+    return rf"(?<![A-Za-z])({'|'.join(sorted(words, key=len, reverse=True))})(?![A-Za-z])"
+
+
+def _english_in_cli_text(text: str, home) -> set[str]:
+    """English left in argparse's output, less what stays as typed; "README: Export" names a
+    section of the English README."""
+    return _english(re.sub(_typed_words(), "", text.replace("README: Export", "")), home)
+
+
+def _commands() -> list[str]:
+    import argparse
+
+    from trayagent.cli import build_parser
+
+    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(sub.choices)
+
+
+@pytest.mark.parametrize("command", [None, *_commands()])
+def test_help_speaks_korean(korean, command):
+    r = cli(*([command] if command else []), "--help")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"사용법: trayagent{' ' + command if command else ''} [-h]"), r.stdout
+    assert "\n옵션:\n" in r.stdout and "이 도움말을 보여 주고 끝냅니다" in r.stdout, r.stdout
+    left = _english_in_cli_text(r.stdout, korean)
+    assert not left, f"English left in `{command} --help`: {left}\n{r.stdout}"
+
+
+@pytest.mark.parametrize("args, said", [
+    (("analyze",), "trayagent analyze: 오류: 다음 인수가 필요합니다: video"),
+    (("분석",), "trayagent: 오류: 인수 COMMAND: 잘못된 선택: '분석'"),
+    (("call", "시작"), "trayagent call: 오류: 인수 action: 잘못된 선택: '시작'"),
+    (("status", "--bogus"), "trayagent: 오류: 알 수 없는 인수: --bogus"),
+    (("graph", "--out"), "trayagent graph: 오류: 인수 --out: 값이 하나 있어야 합니다"),
+    (("graph", "--da", "1"), "trayagent graph: 오류: 모호한 옵션: --da"),
+    (("calls", "--days", "x"), "trayagent calls: 오류: 인수 --days: 'x'은(는) 올바른 숫자가 아닙니다"),
+    (("pause", "x"), "trayagent pause: 오류: 인수 minutes: 'x'은(는) 숫자가 아닙니다"),
+    (("pause", "0"), "trayagent pause: 오류: 인수 minutes: 0은(는) 0보다 크고 1000보다 작아야 합니다"),
+    (("calls", "--json=네"), "trayagent calls: 오류: 인수 --json: 값을 받지 않는 옵션입니다: '네'"),
+])
+def test_argument_errors_speak_korean(korean, args, said):
+    r = cli(*args)
+    assert r.returncode == 2 and r.stderr.startswith("사용법: trayagent"), r.stderr
+    last = r.stderr.splitlines()[-1]
+    assert last.startswith(said), last
+    assert not _english_in_cli_text(r.stderr, korean), (args, r.stderr)
+
+
+def test_help_and_errors_in_english_are_unchanged(home):
+    import os
+
+    (home / "config.toml").write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
+    wide = {**os.environ, "COLUMNS": "200"}  # argparse wraps to the terminal: one help to a line
+    out = cli("--help", env=wide).stdout.splitlines()
+    assert out[:3] == ["usage: trayagent [-h] [--version] COMMAND ...", "",
+                       "Per-call stress at a glance: webcam expression -> stress index, in the tray."]
+    for line in ("positional arguments:", "options:", "  -h, --help   show this help message and exit",
+                 "  --version    show program's version number and exit",
+                 "    export     your own calls over a range of days, as CSV or JSON (README: Export)",
+                 "Start with `trayagent run`; `trayagent doctor` checks the set-up."):
+        assert line in out
+    out = cli("evaluate", "--help", env=wide).stdout.splitlines()
+    assert "  dir                 folder with sub-folders named angry, disgust, fear, happy, sad, surprise, " \
+           "neutral" in out, out
+    out = cli("analyze", "--help", env=wide).stdout.splitlines()
+    assert "  --out OUT         folder for VIDEO.csv and VIDEO.png (default: here)" in out, out
+    r = cli("analyze", env=wide)
+    assert r.stderr.splitlines()[-1] == "trayagent analyze: error: the following arguments are required: video"
+    r = cli("pause", "0", env=wide)
+    assert r.stderr.splitlines()[-1] == "trayagent pause: error: argument minutes: 0 must be above 0 and below 1000"

@@ -29,6 +29,20 @@ def _fields(s: str) -> set[str]:
     return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(s) if f}
 
 
+# argparse's own messages (listed in trayagent/cli.py) have %-style placeholders, which
+# string.Formatter does not see: %(name)s by name, %s in order.
+_PERCENT = re.compile(r"%(?:\(([a-z_]+)\))?[sdr]")
+# ... except the type in "invalid %(type)s value", Python's name for it (int, float), which a translation
+# leaves out (see cli.py); argparse fills the message from a dict, so an unused name is no error.
+_PERCENT_LEFT_OUT = {"invalid %(type)s value: %(value)r": {"type"}}
+
+
+def _percent_fields(s: str) -> tuple[int, set[str]]:
+    """How many unnamed %s, and the names of the %(name)s."""
+    found = [m[1] for m in _PERCENT.finditer(s)]
+    return found.count(None), {name for name in found if name}
+
+
 def _catalogue():
     with KO_PO.open("rb") as f:
         return read_po(f, locale="ko")
@@ -70,6 +84,8 @@ def test_translation_keeps_the_placeholders_and_reads_korean(entry):
             assert _fields(msgstr) <= _fields(msgid) | extra, msgstr
         else:
             assert _fields(msgstr) == _fields(msgid), (msgid, msgstr)
+        unnamed, names = _percent_fields(msgid)
+        assert _percent_fields(msgstr) == (unnamed, names - _PERCENT_LEFT_OUT.get(msgid, set())), (msgid, msgstr)
         # Untranslated: Latin words left outside placeholders and names.
         bare = _code_removed(msgstr)
         latin = {w for w in re.findall(r"[A-Za-z]{2,}", bare)} - NAMES
