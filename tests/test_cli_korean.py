@@ -149,7 +149,7 @@ def _typed_words() -> str:
 def _english_in_cli_text(text: str, home) -> set[str]:
     """English left in argparse's output, less what stays as typed; "README: Export" names a
     section of the English README."""
-    return _english(re.sub(_typed_words(), "", text.replace("README: Export", "")), home)
+    return _english(re.sub(_typed_words(), "", re.sub(r"README:\s+Export", "", text)), home)
 
 
 def _commands() -> list[str]:
@@ -213,3 +213,21 @@ def test_help_and_errors_in_english_are_unchanged(home):
     assert r.stderr.splitlines()[-1] == "trayagent analyze: error: the following arguments are required: video"
     r = cli("pause", "0", env=wide)
     assert r.stderr.splitlines()[-1] == "trayagent pause: error: argument minutes: 0 must be above 0 and below 1000"
+
+
+def test_korean_help_fits_the_terminal(korean):
+    """A Hangul syllable takes two columns on a terminal: Korean help is wrapped to the screen's width,
+    not to its number of characters, and the usage's lines stay under its first argument."""
+    import os
+    import unicodedata
+
+    def columns(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    for args in (("--help",), ("evaluate", "--help"), ("graph", "--help"), ("calls", "--help")):
+        lines = cli(*args, env={**os.environ, "COLUMNS": "60"}).stdout.splitlines()
+        wide = [line for line in lines if columns(line) > 60]
+        assert not wide, (args, wide)
+        first = lines[0].index("[-h]")
+        continued = [line for line in lines[1:lines.index("")]]
+        assert all(columns(lines[0][:first]) == len(line) - len(line.lstrip()) for line in continued), lines

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
+from typing import Any
 
 from trayagent import __version__
 from trayagent.core.emotions import FER7
@@ -12,7 +14,7 @@ from trayagent.i18n import N_, _
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="trayagent", description=_("Per-call stress at a glance: webcam expression -> stress index, in the tray."),
         epilog=_("Start with `trayagent run`; `trayagent doctor` checks the set-up."))
     # argparse's own default for this help is not marked for translation (Python 3.11): given here.
@@ -143,6 +145,59 @@ def _upkeep_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("autostart", help=_("start trayagent when you log in"))
     p.add_argument("action", choices=["enable", "disable", "status"])
     p.set_defaults(func=_lazy("trayagent.commands.autostart"))
+
+
+def _columns(text: str) -> int:
+    """The columns `text` takes on a terminal: a Hangul syllable (any wide character) takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` columns, broken between words as Korean is; a word wider
+    than that gets a line of its own."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _columns(lines[-1]) + 1 + _columns(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's layout measured in screen columns: argparse wraps text by its number of characters,
+    which runs Korean twice as wide as it should past the terminal's edge. Text of narrow characters
+    only is left to argparse, so English is laid out as before."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        if _columns(text) == len(text):
+            return super()._split_lines(text, width)
+        return _wrap(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if _columns(text) == len(text):
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in _wrap(text, width - len(indent)))
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None) -> str:
+        # argparse indents the lines after the first by the prefix's length, and "사용법: " is wider
+        # than that: those lines move right by the difference, so all are wrapped that much narrower.
+        shown = _("usage: ") if prefix is None else prefix
+        extra = _columns(shown) - len(shown)
+        self._width -= extra
+        try:
+            text = super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
+        return text.replace("\n ", "\n" + " " * extra + " ")
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose help is laid out by _Formatter; add_subparsers makes its commands' parsers of the
+    same class."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(formatter_class=_Formatter, **kwargs)
 
 
 def _positive_float(text: str) -> float:
