@@ -229,5 +229,5 @@ def test_korean_help_fits_the_terminal(korean):
         wide = [line for line in lines if columns(line) > 60]
         assert not wide, (args, wide)
         first = lines[0].index("[-h]")
-        continued = [line for line in lines[1:lines.index("")]]
+        continued = lines[1:lines.index("")]
         assert all(columns(lines[0][:first]) == len(line) - len(line.lstrip()) for line in continued), lines
