@@ -398,6 +398,15 @@ def _sleeper(wine: Wine, python: str, **env: str) -> subprocess.Popen:
     return proc
 
 
+def _timed_upgrade(wine: Wine, what: str) -> tuple[subprocess.CompletedProcess, float]:
+    """Setup run silently over the installed version, and the seconds it took (printed as `what`)."""
+    t0 = time.monotonic()
+    proc = wine.run(str(built_setup_exe()), "/S", timeout=600)
+    waited = time.monotonic() - t0
+    print(f"\n{what}: {waited:.0f} s")
+    return proc, waited
+
+
 @pytest.mark.slow
 def test_upgrade_over_an_instance_that_will_not_quit_ends_it(wine: Wine):
     """An instance that ignores every request to quit: setup waits QUIT_WAIT_S for it, then ends it
@@ -407,10 +416,7 @@ def test_upgrade_over_an_instance_that_will_not_quit_ends_it(wine: Wine):
     kept.write_text("")
     sleeper = _sleeper(wine, PYTHON_WIN)
     try:
-        t0 = time.monotonic()
-        proc = wine.run(str(built_setup_exe()), "/S", timeout=600)
-        waited = time.monotonic() - t0
-        print(f"\nupgrade over an instance that would not quit: {waited:.0f} s")
+        proc, waited = _timed_upgrade(wine, "upgrade over an instance that would not quit")
         assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
         assert sleeper.poll() is not None, "the instance was not ended"
         assert waited >= _nsi_define("QUIT_WAIT_S")
@@ -436,10 +442,7 @@ def test_upgrade_over_a_program_that_cannot_be_ended_changes_nothing(wine: Wine)
     shutil.copyfile(runtime / "python.exe", other / "python.exe")  # finds python311.dll on WINEPATH
     sleeper = _sleeper(wine, r"C:\users\Public\other\python.exe", WINEPATH=INSTDIR_WIN + r"\runtime")
     try:
-        t0 = time.monotonic()
-        proc = wine.run(str(built_setup_exe()), "/S", timeout=600)
-        waited = time.monotonic() - t0
-        print(f"\nupgrade refused after {waited:.0f} s")
+        proc, waited = _timed_upgrade(wine, "upgrade refused after")
         assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
         assert waited >= _nsi_define("QUIT_WAIT_S") + _nsi_define("KILL_WAIT_S")
         assert sleeper.poll() is None
