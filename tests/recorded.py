@@ -15,6 +15,7 @@ from trayagent.storage.calls import CallStore
 CALM = [("neutral", 40), ("happy", 20), ("neutral", 30)]
 TENSE = [("neutral", 20), ("stress", 60), (None, 24), ("stress", 30), ("neutral", 20)]  # reaches "high"
 MIXED = [("neutral", 10), ("stress", 20), ("surprise", 10), ("happy", 20)]  # only "raised"
+BLIND = [(None, 76)]  # the camera never saw the face: not measured, never calm
 
 
 def record_call(store: CallStore, start: datetime, phases, fps: float = 2.0) -> CallSummary:

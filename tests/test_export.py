@@ -8,11 +8,11 @@ import io
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 
-from tests.recorded import record_week
+from tests.recorded import BLIND, record_call, record_week
 from trayagent import cli, paths
 from trayagent.commands.export import EXPORT_COLUMNS
 from trayagent.storage.calls import CallStore, read_samples
@@ -40,8 +40,17 @@ def test_csv_has_a_row_per_call_in_the_range(recorded, capsys):
     assert [r["id"] for r in rows] == [c.id for c in expected]
     for r, c in zip(rows, expected):
         assert float(r["peak"]) == pytest.approx(c.peak, abs=1e-4)
-        bands = float(r["calm_s"]) + float(r["elevated_s"]) + float(r["alert_s"])
+        bands = sum(float(r[k]) for k in ("calm_s", "elevated_s", "alert_s", "unmeasured_s"))
         assert bands == pytest.approx(c.duration_s + 0.5, abs=0.15)  # the last moment lasts one step
+
+
+def test_a_call_whose_face_was_never_seen_exports_as_unmeasured_not_calm(home, capsys):
+    blind = record_call(CallStore(paths.data_dir()), datetime.combine(LAST, time(10)).astimezone(), BLIND)
+    code, out, _ = run(capsys, "export", "--to", LAST.isoformat())
+    row = next(r for r in csv.DictReader(io.StringIO(out)) if r["id"] == blind.id)
+    assert (row["calm_s"], row["elevated_s"], row["alert_s"]) == ("0.0", "0.0", "0.0")
+    assert float(row["unmeasured_s"]) == pytest.approx(blind.duration_s + 0.5, abs=0.15)
+    assert (row["peak"], row["mean"], row["final"]) == ("", "", "")
 
 
 def test_json_carries_every_moment_and_the_file_is_private(recorded, capsys, tmp_path):

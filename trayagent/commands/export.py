@@ -16,27 +16,33 @@ from pathlib import Path
 from trayagent import config as config_mod
 from trayagent import paths
 from trayagent.commands.graph import parse_day
-from trayagent.core.bands import time_in_bands
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
+from trayagent.core.measured import measure
 from trayagent.core.stress import Band, Thresholds
+from trayagent.core.visibility import VisibilityThresholds
 from trayagent.i18n import _, ngettext
 from trayagent.storage.calls import CallStore, read_samples
 from trayagent.storage.private import describe, open_private
 
 FORMAT_VERSION = 1
 EXPORT_COLUMNS = ("id", "start", "end", "duration_s", "samples", "faces", "peak", "mean", "final", "calibrated",
-                  "seen", "calm_s", "elevated_s", "alert_s")
+                  "seen", "calm_s", "elevated_s", "alert_s", "unmeasured_s")
 
 
-def export_calls(store: CallStore, first: date, last: date, thresholds: Thresholds) -> list[dict]:
+def export_calls(store: CallStore, first: date, last: date, thresholds: Thresholds,
+                 seen: VisibilityThresholds = VisibilityThresholds()) -> list[dict]:
+    """Band seconds count measured time only; a call not measured has no peak, mean or final."""
     out = []
     day = first
     while day <= last:
         for c in store.calls_on(day):
             samples = list(read_samples(store.call_path(c.id)))
-            bands = time_in_bands(samples, thresholds)
-            row = c.as_dict() | {f"{b.value}_s": round(bands[b], 1) for b in Band}
+            m = measure(samples, thresholds, seen)
+            row = c.as_dict() | {f"{b.value}_s": round(m.bands[b], 1) for b in Band}
+            row["unmeasured_s"] = round(m.unmeasured_s, 1)
+            if not m.measured:
+                row |= {"peak": None, "mean": None, "final": None}
             row["moments"] = [{"time": s.time.isoformat(timespec="milliseconds"), "emotion": s.emotion,
                                "stress": round(s.stress, 6),
                                "probs": None if s.probs is None else dict(zip(PRODUCT4, (round(p, 6) for p in s.probs)))}
@@ -51,7 +57,7 @@ def as_csv(calls: list[dict]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(EXPORT_COLUMNS)
     for c in calls:
-        w.writerow([int(c[k]) if k == "calibrated" else c[k] for k in EXPORT_COLUMNS])
+        w.writerow([int(c[k]) if k == "calibrated" else "" if c[k] is None else c[k] for k in EXPORT_COLUMNS])
     return buf.getvalue()
 
 
@@ -71,8 +77,9 @@ def command(args) -> int:
     kind = out.suffix.lower() if out else ".csv"
     if kind not in (".csv", ".json"):
         raise TrayagentError(_("--out {path}: name a .csv or a .json file").format(path=out))
-    thresholds = config_mod.load_or_defaults().thresholds
-    calls = export_calls(CallStore(paths.data_dir()), first, last, thresholds)
+    cfg = config_mod.load_or_defaults()
+    thresholds = cfg.thresholds
+    calls = export_calls(CallStore(paths.data_dir()), first, last, thresholds, cfg.visibility)
     text = as_json(calls, first, last, thresholds) if kind == ".json" else as_csv(calls)
     if out is None:
         sys.stdout.write(text)
