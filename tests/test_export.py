@@ -90,3 +90,24 @@ def test_summary_json_gives_the_weeks_numbers(recorded, capsys):
     assert max(d["peak"] for d in days if d["peak"] is not None) == pytest.approx(max(c.peak for c in recorded))
     code, out, _ = run(capsys, "calls", "--summary", "--json", "--days", "3", "--date", LAST.isoformat())
     assert len(json.loads(out)) == 3
+
+
+def test_a_blind_call_is_not_calm_in_calls_or_the_summary(home, capsys):
+    store = CallStore(paths.data_dir())
+    seen = record_call(store, datetime.combine(LAST, time(9)).astimezone(), [("neutral", 40), ("stress", 40)])
+    blind = record_call(store, datetime.combine(LAST, time(10)).astimezone(), BLIND)
+    _code, out, _ = run(capsys, "calls", "--json", "--date", LAST.isoformat())
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows[blind.id]["measured"] is False
+    assert (rows[blind.id]["peak"], rows[blind.id]["mean"], rows[blind.id]["final"]) == (None, None, None)
+    assert rows[seen.id]["measured"] is True and rows[seen.id]["peak"] == pytest.approx(seen.peak, abs=1e-4)
+    _code, out, _ = run(capsys, "calls", "--date", LAST.isoformat())
+    line = next(x for x in out.splitlines() if x.startswith(blind.id))
+    assert "not measured" in line and "0.00" not in line
+    _code, out, _ = run(capsys, "calls", "--summary", "--json", "--days", "1", "--date", LAST.isoformat())
+    (day,) = json.loads(out)
+    assert sum(day["bands_s"].values()) == pytest.approx(seen.duration_s + 0.5, abs=0.15)  # the seen call only
+    assert day["unmeasured_s"] == pytest.approx(blind.duration_s + 0.5, abs=0.15)
+    assert day["mean"] == pytest.approx(seen.mean, abs=1e-4)  # the blind call's zeros do not lower it
+    _code, out, _ = run(capsys, "calls", "--summary", "--days", "1", "--date", LAST.isoformat())
+    assert "not measured 38 s" in out

@@ -31,9 +31,10 @@ def with_samples(store: CallStore, calls: list[CallSummary]) -> list[tuple[CallS
     return [(c, list(read_samples(store.call_path(c.id)))) for c in calls]
 
 
-def week(store: CallStore, last: date, n: int, thresholds: Thresholds) -> list[DayTotals]:
+def week(store: CallStore, last: date, n: int, thresholds: Thresholds,
+         seen: VisibilityThresholds = VisibilityThresholds()) -> list[DayTotals]:
     """The n days ending with `last`, oldest first."""
-    return [day_totals(d, with_samples(store, store.calls_on(d)), thresholds) for d in days_ending(last, n)]
+    return [day_totals(d, with_samples(store, store.calls_on(d)), thresholds, seen) for d in days_ending(last, n)]
 
 
 def call_graph(store: CallStore, call_id: str, thresholds: Thresholds,
@@ -58,7 +59,8 @@ def graph_command(args) -> int:
         if not 1 <= n <= 366:
             raise TrayagentError(_("--days {n}: use a number of days from 1 to 366").format(n=n))
         last = parse_day(args.date)
-        fig = graphs.week_figure(week(store, last, n, thresholds), thresholds)
+        seen = config_mod.load_or_defaults().visibility
+        fig = graphs.week_figure(week(store, last, n, thresholds, seen), thresholds)
         return _present(fig, fig.axes[0].get_title() or _("This week"), f"week-{last}", args)
     if args.call_id:
         fig, title, summary = call_graph(store, args.call_id, thresholds, config_mod.load_or_defaults().visibility)

@@ -9,6 +9,7 @@ from trayagent import config as config_mod
 from trayagent import paths, wording
 from trayagent.commands.graph import parse_day, week
 from trayagent.core.errors import TrayagentError
+from trayagent.core.measured import call_measured
 from trayagent.i18n import _, ngettext
 from trayagent.storage.calls import CallStore
 
@@ -25,7 +26,7 @@ def calls_command(args) -> int:
     day = parse_day(args.date)
     found = store().calls_on(day, touching=True)  # a call across midnight under both days
     if args.json:
-        print(json.dumps([_local(c.as_dict(), c) for c in found], indent=2))
+        print(json.dumps([_local(_figures(c), c) for c in found], indent=2))
         return 0
     if not found:
         print(_("No calls on {day}.").format(day=wording.day(day, year=True)))
@@ -36,10 +37,18 @@ def calls_command(args) -> int:
     for c in found:
         start = c.start.astimezone()  # this machine's time zone, whatever the call was recorded in
         begun = wording.clock(start) if start.date() == day else f"{start:%m-%d} {wording.clock(start)}"
-        cells = (c.id, begun, wording.duration(c.duration_s), str(c.samples),
-                 str(c.faces), wording.index(c.peak), wording.index(c.mean), wording.index(c.final))
-        print(" ".join(wording.pad(cell, w, right) for cell, (_n, w, right) in zip(cells, columns)))
+        measured = call_measured(c)
+        figures = (wording.index(c.peak), wording.index(c.mean), wording.index(c.final)) if measured else ("-",) * 3
+        cells = (c.id, begun, wording.duration(c.duration_s), str(c.samples), str(c.faces), *figures)
+        line = " ".join(wording.pad(cell, w, right) for cell, (_n, w, right) in zip(cells, columns))
+        print(line if measured else f"{line}  {_('not measured')}")
     return 0
+
+
+def _figures(c) -> dict:
+    """A call not measured (core/measured.py) has no peak, mean or final: null, never a calm 0."""
+    row = c.as_dict() | {"measured": call_measured(c)}
+    return row if row["measured"] else row | {"peak": None, "mean": None, "final": None}
 
 
 def _local(row: dict, c) -> dict:
@@ -53,7 +62,8 @@ def _summary(args) -> int:
     n = 7 if args.days is None else args.days
     if not 1 <= n <= 366:
         raise TrayagentError(_("--days {n}: use a number of days from 1 to 366").format(n=n))
-    days = week(store(), parse_day(args.date), n, config_mod.load_or_defaults().thresholds)
+    cfg = config_mod.load_or_defaults()
+    days = week(store(), parse_day(args.date), n, cfg.thresholds, cfg.visibility)
     if args.json:
         print(json.dumps([d.as_dict() for d in days], indent=2))
         return 0
@@ -61,11 +71,15 @@ def _summary(args) -> int:
         if not d.calls:
             print(wording.pad(wording.day(d.day), 15) + _("no calls"))
             continue
-        bands = " · ".join(f"{wording.band(b.value)} {wording.duration(s)}" for b, s in d.bands.items() if s >= 1)
+        times = [f"{wording.band(b.value)} {wording.duration(s)}" for b, s in d.bands.items() if s >= 1]
+        if d.unmeasured >= 1:
+            times.append(f"{_('not measured')} {wording.duration(d.unmeasured)}")
+        figures = (_("not measured") if d.peak is None or d.mean is None else
+                   _("highest {index}").format(index=wording.index(d.peak)) + ", "
+                   + _("mean {index}").format(index=wording.index(d.mean)))
         print(wording.pad(wording.day(d.day), 15)
-              + ngettext("{n} call", "{n} calls", d.calls).format(n=d.calls) + ", "
-              + _("highest {index}").format(index=wording.index(d.peak or 0.0)) + ", "
-              + _("mean {index}").format(index=wording.index(d.mean or 0.0)) + f" ({bands})")
+              + ngettext("{n} call", "{n} calls", d.calls).format(n=d.calls) + ", " + figures
+              + f" ({' · '.join(times)})")
     return 0
 
 

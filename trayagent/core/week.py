@@ -1,5 +1,6 @@
 """A stretch of days at a glance: per day, how many calls, how long in each band, peak and mean.
-Pure: the caller reads the calls and their samples."""
+Band time, peak and mean count measured time and calls only (core/measured.py); the rest is
+`unmeasured`. Pure: the caller reads the calls and their samples."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from trayagent.core.bands import time_in_bands
+from trayagent.core.measured import measure
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Band, Thresholds
+from trayagent.core.visibility import VisibilityThresholds
 
 
 @dataclass(frozen=True)
@@ -18,12 +20,14 @@ class DayTotals:
     calls: int = 0
     seconds: float = 0.0  # on calls
     bands: dict[Band, float] = field(default_factory=lambda: {b: 0.0 for b in Band})  # seconds in each
-    peak: float | None = None  # the day's highest index; None without calls
-    mean: float | None = None  # mean index over the day's calls, weighted by their samples
+    unmeasured: float = 0.0  # seconds on calls when the face was not seen well enough
+    peak: float | None = None  # the day's highest index over measured calls; None without one
+    mean: float | None = None  # mean index over the day's measured calls, weighted by their samples
 
     def as_dict(self) -> dict:
         return {"date": self.day.isoformat(), "calls": self.calls, "seconds": round(self.seconds, 1),
                 "bands_s": {b.value: round(s, 1) for b, s in self.bands.items()},
+                "unmeasured_s": round(self.unmeasured, 1),
                 "peak": None if self.peak is None else round(self.peak, 4),
                 "mean": None if self.mean is None else round(self.mean, 4)}
 
@@ -33,15 +37,18 @@ def days_ending(last: date, n: int) -> list[date]:
 
 
 def day_totals(day: date, calls: Iterable[tuple[CallSummary, Sequence[Sample]]],
-               thresholds: Thresholds) -> DayTotals:
-    n, seconds, peak, weighted, samples = 0, 0.0, None, 0.0, 0
+               thresholds: Thresholds, seen: VisibilityThresholds = VisibilityThresholds()) -> DayTotals:
+    n, seconds, unmeasured, peak, weighted, samples = 0, 0.0, 0.0, None, 0.0, 0
     bands = {b: 0.0 for b in Band}
     for summary, rows in calls:
         n += 1
         seconds += summary.duration_s
-        peak = summary.peak if peak is None else max(peak, summary.peak)
-        weighted += summary.mean * summary.samples
-        samples += summary.samples
-        for b, s in time_in_bands(rows, thresholds).items():
+        m = measure(rows, thresholds, seen)
+        unmeasured += m.unmeasured_s
+        for b, s in m.bands.items():
             bands[b] += s
-    return DayTotals(day, n, seconds, bands, peak, weighted / samples if samples else None)
+        if m.measured:
+            peak = summary.peak if peak is None else max(peak, summary.peak)
+            weighted += summary.mean * summary.samples
+            samples += summary.samples
+    return DayTotals(day, n, seconds, bands, unmeasured, peak, weighted / samples if samples else None)
