@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from trayagent.core.callstate import Reading
-from trayagent.daemon.status import TrayStatus
+from trayagent.core.tray_status import TrayStatus
 from trayagent.perception.frames import CameraError
 from trayagent.platform.registry import REG_BINARY, TYPE_NAMES, RegValue
 from trayagent.signals.processes import ProcessInfo

@@ -256,7 +256,7 @@ def test_a_busy_controller_withdraws_what_it_did_not_do(rig):
 def test_a_command_taken_late_answers_with_what_happened(rig, monkeypatch):
     import time
 
-    from trayagent.daemon.commands import Command
+    from trayagent.core.requests import Command
 
     ctl, clock, cam, view, signal, store = rig
 

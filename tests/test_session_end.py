@@ -13,7 +13,7 @@ import time
 
 from tests import videos
 from trayagent import config
-from trayagent.daemon.commands import Command
+from trayagent.core.requests import Command
 from trayagent.daemon.controller import Controller
 from trayagent.platform import session_end
 from trayagent.platform.session_end import (

@@ -7,9 +7,9 @@ import json
 from filelock import Timeout
 
 from trayagent.core.errors import TrayagentError
+from trayagent.core.requests import Command, request
 from trayagent.daemon import ipc
 from trayagent.daemon.app import instance_lock
-from trayagent.daemon.commands import Command, request
 from trayagent.i18n import _
 
 

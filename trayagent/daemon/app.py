@@ -20,8 +20,9 @@ from filelock import FileLock
 
 from trayagent import __version__, config, i18n, paths
 from trayagent.core.errors import TrayagentError
+from trayagent.core.requests import Command, parse_request
+from trayagent.core.tray_status import refusal
 from trayagent.daemon import ipc
-from trayagent.daemon.commands import Command, parse_request
 from trayagent.i18n import _
 from trayagent.platform import autostart, desktop, launch, session_end
 from trayagent.storage.calls import CallStore, RecordingError
@@ -118,7 +119,7 @@ class App:
         try:
             command, kw = parse_request(message)
         except ValueError as e:
-            return {"ok": False, "error": str(e)}
+            return refusal(str(e))
         return self.controller.ask(command, **kw)
 
     def _desktop_action(self, command: Command, kw: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """The daemon's controller: call state, camera only during calls, sampling, recording, tray status.
 
 It runs on its own thread and takes work from one queue: tray clicks, the hotkey and `trayagent
-call|stop` only post commands (daemon.commands.Command) here. Time and the OS (camera, signals,
+call|stop` only post commands (core.requests.Command) here. Time and the OS (camera, signals,
 tray, desktop actions) come in through arguments, so tests run it headless with fakes and a fake
 clock.
 """
@@ -21,12 +21,14 @@ from trayagent import paths
 from trayagent.config import Config
 from trayagent.core.callstate import CallStateMachine, Reading, Reason, State, Timing, Transition
 from trayagent.core.errors import TrayagentError
+from trayagent.core.requests import DESKTOP, Command
+from trayagent.core.tray_status import TrayStatus, refusal, reply
+from trayagent.daemon.asked import Asked
 from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import FrameReader
-from trayagent.daemon.commands import DESKTOP, Asked, Command
 from trayagent.daemon.gaps import GapWatch
 from trayagent.daemon.recorder import Call, Recorder
-from trayagent.daemon.status import CallFacts, TrayStatus, tray_status
+from trayagent.daemon.status import CallFacts, tray_status
 from trayagent.messages import Messages
 from trayagent.perception.pipeline import Perception
 from trayagent.storage.calls import CallStore
@@ -101,11 +103,11 @@ class Controller:
         except queue.Empty:
             pass
         if asked.withdraw():
-            return {"ok": False, "error": "the daemon is busy; nothing was done, try again"}
+            return refusal("the daemon is busy; nothing was done, try again")
         try:
             return asked.reply.get(timeout=self.ANSWER_WAIT_S)
         except queue.Empty:
-            return {"ok": False, "error": "the daemon is still carrying this out; see `trayagent status`"}
+            return refusal("the daemon is still carrying this out; see `trayagent status`")
 
     # ---- the loop (controller thread) ------------------------------------------------------------
     def run(self) -> None:
@@ -129,7 +131,7 @@ class Controller:
                         result = self.handle(command, **kw)
                     except Exception as e:  # one bad command must not end the daemon
                         log.exception("command %s failed", command)
-                        result = {"ok": False, "error": str(e)}
+                        result = refusal(str(e))
                     if asked is not None:
                         asked.reply.put(result)
             self.tick()
@@ -159,7 +161,7 @@ class Controller:
         else:
             self._METHODS[command](self, **kw)
         self._publish()
-        return {"ok": True, **self.status_dict()}
+        return self.answer()
 
     # ---- the commands ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -320,12 +322,9 @@ class Controller:
             self._last_status = status
             self.view.show(status)
 
-    def status_dict(self) -> dict:
-        s = self._last_status or self.status()
-        return {"state": "call" if s.in_call else "paused" if s.paused else "idle", "look": s.look,
-                "status": s.line, "index": s.index,
-                "call_id": self.call.writer.id if self.call else None,
-                "camera_open": bool(self.call and self.call.camera.is_open)}
+    def answer(self) -> dict:
+        return reply(self._last_status or self.status(), self.call.writer.id if self.call else None,
+                     bool(self.call and self.call.camera.is_open))
 
 
 def _since_process_start() -> float:

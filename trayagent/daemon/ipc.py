@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from trayagent.core.errors import TrayagentError
+from trayagent.core.tray_status import refusal
 from trayagent.daemon.ipc_address import (
     PIPE_NAME,
     NotRunning,
@@ -177,12 +178,12 @@ class CommandServer:
             request = parse_message(body)
         except ValueError as e:
             log.warning("bad command: %s", e)
-            return {"ok": False, "error": f"bad request: {e}"}
+            return refusal(f"bad request: {e}")
         try:
             return self._handle(request)
         except Exception as e:
             log.exception("command failed")
-            return {"ok": False, "error": str(e) or type(e).__name__}
+            return refusal(str(e) or type(e).__name__)
 
     def close(self) -> None:
         # accept() may not wake on close on every platform; the serving thread is a daemon thread,

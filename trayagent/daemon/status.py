@@ -1,31 +1,17 @@
-"""What the tray shows, built from the daemon's state. Pure: the controller gathers the facts."""
+"""What the tray shows (core/tray_status.py), built from the daemon's state. Pure: the controller gathers the facts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from trayagent import wording
 from trayagent.core import durations
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import Thresholds
+from trayagent.core.tray_status import TrayStatus
 from trayagent.core.visibility import Seen
 from trayagent.messages import Messages
-
-Look = Literal["calm", "elevated", "alert", "idle", "paused", "problem", "unseen"]  # ui.icons draws each
-
-
-@dataclass(frozen=True)
-class TrayStatus:
-    """Everything the tray shows; the tray redraws only what changed."""
-
-    look: Look
-    line: str  # the menu's status line and the tooltip
-    in_call: bool = False
-    paused: bool = False
-    index: float | None = None
-    today: tuple[CallSummary, ...] = field(default=())
 
 
 @dataclass(frozen=True)

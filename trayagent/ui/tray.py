@@ -10,9 +10,9 @@ import time
 from collections.abc import Callable
 
 from trayagent import wording
+from trayagent.core.requests import Command
 from trayagent.core.stress import Thresholds
-from trayagent.daemon.commands import Command
-from trayagent.daemon.status import TrayStatus
+from trayagent.core.tray_status import TrayStatus
 from trayagent.messages import Messages
 from trayagent.platform.desktop import quiet_notify
 from trayagent.ui import icons

@@ -1,9 +1,9 @@
-"""The daemon's commands: one vocabulary for the tray menu, the hotkey and the command channel."""
+"""What the daemon can be asked: one vocabulary for the tray menu, the hotkey and the command
+channel, and the command channel's request message. Pure: the daemon carries requests out, the
+tray and the CLI only name them."""
 
 from __future__ import annotations
 
-import queue
-import threading
 from enum import Enum
 from typing import Any
 
@@ -55,27 +55,3 @@ def parse_request(message: Any) -> tuple[Command, dict[str, Any]]:
             raise ValueError("pause minutes must be a number above 0 and below 1000")
         kw["minutes"] = minutes
     return command, kw
-
-
-class Asked:
-    """A command someone waits on through the command channel: either the controller takes it or
-    the asker withdraws it after waiting too long, never both, so a reply always says what happened."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._state = "queued"
-        self.reply: queue.Queue[dict] = queue.Queue(maxsize=1)
-
-    def take(self) -> bool:
-        with self._lock:
-            if self._state == "withdrawn":
-                return False
-            self._state = "taken"
-            return True
-
-    def withdraw(self) -> bool:
-        with self._lock:
-            if self._state == "queued":
-                self._state = "withdrawn"
-                return True
-            return False

@@ -1,0 +1,37 @@
+"""What the tray shows, and the command channel's reply, which carries the same status.
+
+Pure values: the daemon builds them (daemon/status.py), the tray draws them (ui/tray.py) and
+`trayagent status` prints the reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from trayagent.core.records import CallSummary
+
+Look = Literal["calm", "elevated", "alert", "idle", "paused", "problem", "unseen"]  # ui.icons draws each
+
+
+@dataclass(frozen=True)
+class TrayStatus:
+    """Everything the tray shows; the tray redraws only what changed."""
+
+    look: Look
+    line: str  # the menu's status line and the tooltip
+    in_call: bool = False
+    paused: bool = False
+    index: float | None = None
+    today: tuple[CallSummary, ...] = field(default=())
+
+
+def reply(status: TrayStatus, call_id: str | None, camera_open: bool) -> dict[str, Any]:
+    """The command channel's answer to a request it carried out: the status as it now stands."""
+    return {"ok": True, "state": "call" if status.in_call else "paused" if status.paused else "idle",
+            "look": status.look, "status": status.line, "index": status.index, "call_id": call_id,
+            "camera_open": camera_open}
+
+
+def refusal(error: str) -> dict[str, Any]:
+    """The command channel's answer when nothing (or not all) was done, and why."""
+    return {"ok": False, "error": error}
