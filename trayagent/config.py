@@ -17,6 +17,7 @@ from trayagent import paths
 from trayagent.core.stress import Thresholds
 from trayagent.core.visibility import VisibilityThresholds
 from trayagent.i18n import N_, _
+from trayagent.platform import policy_owner
 from trayagent.settings_file import ConfigError
 from trayagent.settings_file import check_bands as _check_bands
 from trayagent.settings_file import read as _read
@@ -207,6 +208,8 @@ def load(policy: Path | None = None, user: Path | None = None, *, strict_policy:
         notes.append(_("{variable} is ignored: your organisation's policy {policy} applies").format(
             variable="TRAYAGENT_POLICY", policy=policy))
     if os.path.lexists(policy):
+        if not policy_given and policy == paths.machine_policy_file():
+            policy_owner.check(policy)  # IT's policy only: a user's stand-in (TRAYAGENT_POLICY) is their own
         sources.append(policy)
         policy_problems: list[str] = []
         refused: list[str] = []  # values refused (not unknown keys): their keys stay locked at the default

@@ -33,7 +33,7 @@ def _config() -> Check:
         cfg = config_mod.load(strict_policy=False)
     except config_mod.ConfigError as e:  # the policy cannot be read: the daemon runs on defaults
         return Check("settings", False, _("{error}; running on the default settings").format(error=e),
-                     _("ask IT to save the policy again as UTF-8"))
+                     getattr(e, "fix", None) or _("ask IT to save the policy again as UTF-8"))
     if cfg.problem:
         return Check("settings", False, "; ".join(cfg.warnings),
                      _("correct the named key (the rest of your settings still apply), or delete the file "
