@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import wait_for
-from trayagent.config import ConfigError
+from trayagent.core.errors import TrayagentError
 from trayagent.platform import hotkey as hk
 from trayagent.platform.hotkey import (
     HOTKEY_ID,
@@ -66,7 +66,7 @@ def test_invalid_hotkeys_say_what_is_wrong_and_how_to_write_one(spec, problem):
         parse_hotkey(spec)
     msg = str(e.value)
     assert f'calls.hotkey = "{spec}"' in msg and problem in msg and "ctrl+alt+shift+s" in msg
-    assert isinstance(e.value, ConfigError)  # reported like any other bad setting
+    assert isinstance(e.value, TrayagentError)  # one line, no traceback; the daemon shows it in the tray
 
 
 def test_empty_spec_turns_the_hotkey_off_and_a_bad_one_is_an_error():

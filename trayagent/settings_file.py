@@ -1,6 +1,5 @@
-"""Reading one settings file as Windows editors save it (size, encoding, TOML, nesting) and checking
-its values against the settings table (config.SETTINGS): each refused section, key or value costs
-that one setting and says so in one line."""
+"""Reading one settings file as Windows editors save it (size, encoding, TOML, nesting): its text
+decoded and parsed, nothing checked against the settings (settings_schema.py does that)."""
 
 from __future__ import annotations
 
@@ -8,27 +7,16 @@ import codecs
 import re
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from trayagent import os_errors
-from trayagent.core.errors import TrayagentError
+from trayagent.core.errors import ConfigError
 from trayagent.i18n import _, current_language
+from trayagent.wording import short
 
-if TYPE_CHECKING:
-    from trayagent.config import Setting
-
-
-class ConfigError(TrayagentError):
-    pass
-
+__all__ = ["MAX_FILE_BYTES", "ConfigError", "read"]
 
 MAX_FILE_BYTES = 16 << 20  # settings files are a few KB; far bigger is a mistake, not settings
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """A value as the user wrote it, cut so that a 10 MB value still gives a one-line message."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit - 10]}... ({len(text)} characters)"
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
@@ -70,13 +58,13 @@ def _toml_problem(e: tomllib.TOMLDecodeError) -> str:
     in their own words, all a reader needs to find the mistake."""
     text = str(e)
     if current_language() == "en":
-        return _short(text, 120)[1:-1]
+        return short(text, 120)[1:-1]
     m = _TOML_AT.search(text)
     if m:
         return _("at line {line}, column {column}").format(line=m[1], column=m[2])
     if text.endswith("(at end of document)"):
         return _("at the end of the file")
-    return _short(text, 120)[1:-1]  # a wording this Python's tomllib does not use
+    return short(text, 120)[1:-1]  # a wording this Python's tomllib does not use
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -98,48 +86,3 @@ def read(path: Path) -> dict[str, Any]:
         where = f"{m.group(1).strip()}: " if m else ""
         raise ConfigError(_("{path}: {where}values nested too deeply; settings are flat").format(
             path=path, where=where)) from None
-
-
-def validated(path: Path, doc: dict[str, Any], problems: list[str],
-              settings: dict[str, dict[str, Setting]],
-              refused: list[str] | None = None) -> dict[tuple[str, str], Any]:
-    """The valid settings of a file; each refused section, key or value adds one line to `problems`
-    (the lines about refused values also to `refused`, when given)."""
-    out = {}
-    for section, table in doc.items():
-        if section not in settings:
-            problems.append(_("{path}: unknown section [{section}]; known: {known}").format(
-                path=path, section=_short(section)[1:-1], known=", ".join(settings)))
-            continue
-        if not isinstance(table, dict):
-            problems.append(_("{path}: [{section}] must be a table of settings").format(path=path, section=section))
-            continue
-        for key, value in table.items():
-            setting = settings[section].get(key)
-            if setting is None:
-                problems.append(_("{path}: unknown key {key}; [{section}] has {known}").format(
-                    path=path, key=f"{section}.{_short(key)[1:-1]}", section=section,
-                    known=", ".join(settings[section])))
-            elif not setting.check(value):
-                line = _("{path}: {key} = {value} is not allowed; use {allowed}").format(
-                    path=path, key=f"{section}.{key}", value=_short(value), allowed=setting.allowed.words())
-                problems.append(line)
-                if refused is not None:
-                    refused.append(line)
-            else:
-                out[(section, key)] = float(value) if type(setting.default) is float else value
-    return out
-
-
-def check_bands(values: dict[str, dict[str, Any]], path: Path, raise_error: bool,
-                 problems: list[str] | None = None) -> bool:
-    calm, alert = values["stress"]["calm_below"], values["stress"]["alert_from"]
-    if calm <= alert:
-        return True
-    message = _("{path}: stress.calm_below ({calm}) must not exceed stress.alert_from ({alert})").format(
-        path=path, calm=calm, alert=alert)
-    if raise_error:
-        raise ConfigError(message)
-    assert problems is not None
-    problems.append(message + _("; both stay as before"))
-    return False

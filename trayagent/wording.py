@@ -32,6 +32,12 @@ def index(value: float) -> str:
     return "0.00" if rounded == 0 else f"{rounded:+.2f}"
 
 
+def level(value: float) -> str:
+    """The index as shown to the person (tray, graphs): 0.42, never below 0. The index itself may dip
+    under 0 after calm moments (Table 3); a negative level reads as a puzzle, not as calmer."""
+    return f"{max(0.0, round(value, 2)):.2f}"
+
+
 def duration(seconds: float, language: str | None = None) -> str:
     """A length of time, exact to the second under an hour: 45 s, 4 min 7 s, 1 h 5 min."""
     t = _t(language)
@@ -91,3 +97,9 @@ def band(name: str, language: str | None = None) -> str:
 
 def emotion(name: str, language: str | None = None) -> str:
     return _t(language).gettext(EMOTIONS[name])
+
+
+def short(value: object, limit: int = 60) -> str:
+    """A value as the user wrote it (repr), cut so that a 10 MB value still gives a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 10]}... ({len(text)} characters)"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from trayagent.config import ConfigError
+from trayagent.core.errors import TrayagentError
 from trayagent.i18n import _
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ ALONE_OK = frozenset(f"f{n}" for n in range(13, 25))
 EXAMPLES = ("ctrl+alt+shift+s", "ctrl+alt+f9")
 
 
-class HotkeyError(ConfigError):
+class HotkeyError(TrayagentError):
     """calls.hotkey cannot be understood."""
 
 

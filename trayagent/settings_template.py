@@ -1,0 +1,49 @@
+"""The settings files trayagent writes: every setting commented out at its default, for the user's
+first run and for IT's policy template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trayagent.settings_table import SETTINGS
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return repr(v)
+
+
+def _template(header: list[str]) -> str:
+    """Every setting, commented out at its default, under a header saying how the file is used."""
+    lines = [*header, ""]
+    for section, keys in SETTINGS.items():
+        lines.append(f"[{section}]")
+        for key, s in keys.items():
+            lines.append(f"# {s.comment} Allowed: {s.allowed}.")
+            lines.append(f"# {key} = {_toml_value(s.default)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def default_text() -> str:
+    """The user file written at first run."""
+    return _template(["# trayagent settings. Uncomment a line to change it. Keys your organisation's policy",
+                      "# sets cannot be changed here. Restart trayagent after editing."])
+
+
+def policy_template() -> str:
+    """The machine policy template the installer puts beside policy.toml."""
+    return _template([
+        "# trayagent machine policy template, installed as %ProgramData%\\trayagent\\policy.example.toml.",
+        "#",
+        "# To enforce settings on every account of this PC, save a copy as policy.toml in the same folder",
+        "# (or pass /POLICY=path\\to\\policy.toml to the installer) and uncomment the keys to enforce.",
+        "# A key set in policy.toml wins over the user's own settings and cannot be changed by users;",
+        "# keys left commented stay under each user's control, starting from the default shown.",
+        "# The installer rewrites this template on every install and never touches policy.toml unless",
+        "# given /POLICY=. trayagent reads the policy when it starts."])
