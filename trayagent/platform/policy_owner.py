@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from trayagent import os_errors
+from trayagent.core.errors import ConfigError
 from trayagent.i18n import _
-from trayagent.settings_file import ConfigError
 
 SYSTEM = "S-1-5-18"
 ADMINISTRATORS = "S-1-5-32-544"
