@@ -84,8 +84,9 @@ def test_the_call_is_told_in_a_sentence(store, korean):
     by_phase = {c.samples: (c, s) for c, s in calls}
     tense = by_phase[sum(n for _, n in TENSE)]
     sentence = graphs.call_sentence(tense[1], TH)
-    high_s = sum(1 for s in tense[1] if s.stress >= TH.alert_from) / 2
-    assert sentence == f"스트레스가 {round(high_s / 60)}분 동안 높았습니다." or sentence.endswith("초 동안 높았습니다.")
+    high_s = sum(1 for s in tense[1] if s.face and s.stress >= TH.alert_from) / 2  # measured moments only
+    assert round(high_s) == 40  # the last moment stands for one step
+    assert sentence == "스트레스가 40초 동안 높았습니다. 카메라가 통화 시간의 84% 동안 얼굴을 잘 보았습니다."
     i18n.use("en")
     assert graphs.call_sentence(tense[1], TH).startswith("Stress stayed high for ")
     calm = by_phase[sum(n for _, n in CALM)]
@@ -102,12 +103,14 @@ def test_the_week_adds_up_to_the_recorded_calls(store):
         calls = store.calls_on(d.day)
         assert d.calls == len(calls)
         assert d.seconds == pytest.approx(sum(c.duration_s for c in calls))
-        # every sample stands for half a second: the bands share the day's time on calls (+ one step each)
-        assert sum(d.bands.values()) == pytest.approx(d.seconds + 0.5 * d.calls)
+        # every sample stands for half a second: the bands and the time not measured share the day's
+        # time on calls (+ one step each); a moment without a face is not measured, never in a band
+        assert sum(d.bands.values()) + d.unmeasured == pytest.approx(d.seconds + 0.5 * d.calls)
         if calls:
             assert d.peak == max(c.peak for c in calls)
             samples = [s for c in calls for s in read_samples(store.call_path(c.id))]
             assert d.mean == pytest.approx(sum(s.stress for s in samples) / len(samples), abs=1e-4)  # index: 4 places
-            assert d.bands[Band.ALERT] == pytest.approx(sum(0.5 for s in samples if s.stress >= TH.alert_from))
+            assert d.bands[Band.ALERT] == pytest.approx(sum(0.5 for s in samples if s.face and s.stress >= TH.alert_from))
+            assert d.unmeasured == pytest.approx(sum(0.5 for s in samples if not s.face))
         else:
             assert d.peak is None and d.mean is None

@@ -69,7 +69,8 @@ def graph_command(args) -> int:
     if not args.today:
         raise TrayagentError(_("name a call (see `trayagent calls`), or use --today or --week"))
     day = parse_day(args.date)
-    fig = graphs.day_figure(with_samples(store, store.calls_on(day)), day, thresholds)
+    fig = graphs.day_figure(with_samples(store, store.calls_on(day)), day, thresholds,
+                            visibility=config_mod.load_or_defaults().visibility)
     return _present(fig, fig.axes[0].get_title() or wording.day(day, year=True), f"day-{day}", args,
                     store, day, thresholds)
 
@@ -102,8 +103,8 @@ def _present(fig, title: str, name: str, args, store: CallStore | None = None, d
         return 0
     entries = []
     if store is not None and day is not None:
-        entries = [graph_window.CallEntry(graphs.call_label(c), graphs.BAND_DOTS[thresholds.band(c.peak).value], c.id)
-                   for c in store.calls_on(day)]
+        entries = [graph_window.CallEntry(graphs.call_label(c, thresholds), graphs.band_colour(c, thresholds), c.id)
+                   for c in reversed(store.calls_on(day))]  # newest first, as in the tray's menu
 
     def open_call(call_id: str):
         figure, new_title, _summary = call_graph(store, call_id, thresholds,  # type: ignore[arg-type]

@@ -7,20 +7,22 @@ tray opens graphs in a child process (`trayagent graph`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from trayagent import wording
-from trayagent.core.bands import sample_spans, time_in_bands
+from trayagent.core.bands import highest_band, sample_spans
 from trayagent.core.durations import mmss
 from trayagent.core.emotions import PRODUCT4
+from trayagent.core.measured import Measured, call_measured, measure, moment_measured
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Band, Thresholds
 from trayagent.core.visibility import Seen, VisibilityThresholds, classify
@@ -28,24 +30,64 @@ from trayagent.core.week import DayTotals
 from trayagent.i18n import _, ngettext
 from trayagent.ui.fonts import use_hangul_font
 
-BAND_COLOURS = {"calm": "#e3f4e1", "elevated": "#fdf0d2", "alert": "#fadbd8"}  # backgrounds
-BAND_DOTS = {"calm": "#2ea043", "elevated": "#f2a900", "alert": "#d63031"}  # as the tray icon
-EMOTION_COLOURS = {"happy": "#f2b134", "neutral": "#9aa5b1", "stress": "#d64545", "surprise": "#7b61ff"}
-NO_FACE_COLOUR = "#ffffff"
+# One palette for the stress bands (the tray icon's colours), another for expressions, so that red
+# means one thing only: a high band. Time not measured is grey and hatched everywhere.
+BAND_COLOURS = {"calm": "#2ea043", "elevated": "#f2a900", "alert": "#d63031"}
+BAND_BACKGROUNDS = {"calm": "#e3f4e1", "elevated": "#fdf0d2", "alert": "#fadbd8"}
+EXPRESSION_COLOURS = {"happy": "#56b4e9", "neutral": "#b8bec6", "stress": "#6a3d9a", "surprise": "#17a2a2"}
+UNMEASURED_COLOUR = "#9a9a9a"  # a call or a stretch not measured: its dot, its hatching
+UNMEASURED: dict[str, Any] = {"facecolor": "#f2f2f2", "edgecolor": "#b0b0b0", "hatch": "///", "linewidth": 0}
 POORLY_SEEN = {Seen.DARK: ("#4a4a4a", "..."), Seen.BACKLIT: ("#5680b2", "\\\\")}  # edge colour, hatch
 LINE_COLOUR = "#1f3b57"
 CALL_SIZE = (9.0, 5.4)  # inches at 100 dpi; the window resizes it to the screen
 
+K = TypeVar("K")
+
 
 def _figure(size: tuple[float, float]) -> Figure:
     use_hangul_font()
-    return Figure(figsize=size, dpi=100, layout="constrained")
+    # Pads in inches: the caption and labels keep off the window's edge.
+    return Figure(figsize=size, dpi=100, layout=ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.12))
+
+
+def runs(keyed: Iterable[tuple[K, float, float]]) -> list[tuple[K, float, float]]:
+    """(key, start, end) stretches with neighbours of equal key that touch merged into one, so a
+    strip reads as phases of a call rather than as hundreds of slivers."""
+    out: list[tuple[K, float, float]] = []
+    for key, a, b in keyed:
+        if out and out[-1][0] == key and out[-1][2] == a:
+            out[-1] = (key, out[-1][1], b)
+        else:
+            out.append((key, a, b))
+    return out
+
+
+def band_of(summary: CallSummary, thresholds: Thresholds) -> str | None:
+    """The band a call reached, by name; None when it was not measured."""
+    return highest_band(summary.peak, thresholds).value if call_measured(summary) else None
+
+
+def band_colour(summary: CallSummary, thresholds: Thresholds) -> str:
+    band = band_of(summary, thresholds)
+    return UNMEASURED_COLOUR if band is None else BAND_COLOURS[band]
 
 
 def _band_background(ax, thresholds: Thresholds, lo: float, hi: float) -> None:
-    ax.axhspan(min(lo, thresholds.calm_below), thresholds.calm_below, color=BAND_COLOURS["calm"], zorder=0)
-    ax.axhspan(thresholds.calm_below, thresholds.alert_from, color=BAND_COLOURS["elevated"], zorder=0)
-    ax.axhspan(thresholds.alert_from, max(hi, thresholds.alert_from), color=BAND_COLOURS["alert"], zorder=0)
+    """The three bands as coloured regions, each named in words just outside the right edge."""
+    regions = {Band.CALM: (lo, thresholds.calm_below), Band.ELEVATED: (thresholds.calm_below, thresholds.alert_from),
+               Band.ALERT: (thresholds.alert_from, max(hi, thresholds.alert_from))}
+    names = ax.get_yaxis_transform()  # x in axes units, y in data units
+    for band, (a, b) in regions.items():
+        ax.axhspan(a, b, color=BAND_BACKGROUNDS[band.value], zorder=0)
+        ax.text(1.01, (max(a, 0.0) + min(b, hi)) / 2, wording.band(band.value), transform=names, ha="left",
+                va="center",
+                fontsize=10, color=BAND_COLOURS[band.value], zorder=5)
+
+
+def _index_axis(ax, lo: float, hi: float) -> None:
+    ax.axhline(0, color="#555555", linewidth=0.8, zorder=2)
+    ax.set_ylim(lo, hi)
+    ax.set_ylabel(_("stress level"))
 
 
 def _empty(fig: Figure, ax, message: str) -> Figure:
@@ -58,28 +100,26 @@ def call_sentence(samples: Sequence[Sample], thresholds: Thresholds,
                   visibility: VisibilityThresholds = VisibilityThresholds()) -> str:
     """The graph in words, for the line under it; when the camera saw the face well for less than
     nine tenths of the call, a second sentence says for how much."""
-    stress = _stress_sentence(samples, thresholds)
-    measured = [s for s in samples if s.visibility is not None]
-    if not measured or not any(s.face for s in samples):  # never seen at all: the first sentence says so
+    m = measure(samples, thresholds, visibility)
+    if samples and not m.measured:
+        if not any(s.face for s in samples):
+            return _("Not measured: your face could not be seen during this call.")
+        return _("Not measured: the camera saw your face well for only {share} of the call.").format(
+            share=f"{m.share:.0%}")
+    stress = _stress_sentence(samples, m)
+    if not samples or m.share >= 0.9:
         return stress
-    seen = sum(classify(s.visibility, visibility) is Seen.SEEN for s in samples) / len(samples)
-    if seen >= 0.9:
-        return stress
-    return stress + " " + _("The camera saw your face well for {share} of the call.").format(
-        share=f"{seen:.0%}")
+    return stress + " " + _("The camera saw your face well for {share} of the call.").format(share=f"{m.share:.0%}")
 
 
-def _stress_sentence(samples: Sequence[Sample], thresholds: Thresholds) -> str:
+def _stress_sentence(samples: Sequence[Sample], m: Measured) -> str:
     if not samples:
         return _("Nothing was recorded in this call.")
-    spans = time_in_bands(samples, thresholds)
-    if spans[Band.ALERT] >= 1:
-        return _("Stress stayed high for {time}.").format(time=wording.minutes_words(spans[Band.ALERT]))
-    if spans[Band.ELEVATED] >= 1:
+    if m.bands[Band.ALERT] >= 1:
+        return _("Stress stayed high for {time}.").format(time=wording.minutes_words(m.bands[Band.ALERT]))
+    if m.bands[Band.ELEVATED] >= 1:
         return _("Stress was somewhat raised for {time}, and never high.").format(
-            time=wording.minutes_words(spans[Band.ELEVATED]))
-    if not any(s.face for s in samples):
-        return _("Your face could not be seen during this call.")
+            time=wording.minutes_words(m.bands[Band.ELEVATED]))
     return _("Stress stayed low for the whole call.")
 
 
@@ -99,9 +139,9 @@ def call_title(summary: CallSummary | None, samples: Sequence[Sample]) -> str:
 def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = Thresholds(),
                 size: tuple[float, float] = CALL_SIZE,
                 visibility: VisibilityThresholds = VisibilityThresholds()) -> Figure:
-    """Index over mm:ss on top; beneath, a strip coloured by the emotion of each moment, the stretches
-    where the face was not seen hatched, and those where it was too dark or backlit marked with their
-    own hatch on both; under it all, the call in a sentence."""
+    """The level over mm:ss on top, the bands named in words; beneath, a strip coloured by the
+    expression of each moment, the stretches not measured hatched grey on both, and those too dark or
+    backlit marked with their own hatch; under it all, the call in a sentence."""
     fig = _figure(size)
     fig.suptitle(title, fontsize=14)
     ax, strip = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [5, 1]})
@@ -110,107 +150,120 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
         return _empty(fig, ax, _("No moments were recorded in this call."))
     t0 = samples[0].time
     ts = [(s.time - t0).total_seconds() for s in samples]
-    ys = [s.stress for s in samples]
-    lo = min(0.0, min(ys)) - 0.05
-    hi = max(thresholds.alert_from, max(ys)) + 0.1
-    _band_background(ax, thresholds, lo, hi)
-    ax.plot(ts, ys, color=LINE_COLOUR, linewidth=2, drawstyle="steps-post", zorder=3)
-    peak = max(range(len(ys)), key=ys.__getitem__)
-    ax.plot([ts[peak]], [ys[peak]], "o", color=LINE_COLOUR, zorder=4)
-    ax.annotate(_("highest {index}").format(index=wording.index(ys[peak])), (ts[peak], ys[peak]),
-                textcoords="offset points", xytext=(6, 6), fontsize=10, color=LINE_COLOUR)
-    ax.axhline(0, color="#555555", linewidth=0.8, zorder=2)
-    ax.set_ylim(lo, hi)
-    ax.set_ylabel(_("stress index"))
-    ax.grid(axis="y", color="white", linewidth=0.8, zorder=1)
-    ax.legend(handles=[Patch(color=BAND_COLOURS[b.value], label=wording.band(b.value)) for b in Band],
-              loc="upper left", fontsize=9, ncol=3, framealpha=0.9)
-
-    # A run of equal emotions is drawn as one bar so the strip reads as phases of the call.
     ends = [t + span for t, span in zip(ts, sample_spans(samples))]
-    runs: list[tuple[str | None, float, float]] = []
-    for t, t_end, s in zip(ts, ends, samples):
-        if runs and runs[-1][0] == s.emotion:
-            runs[-1] = (s.emotion, runs[-1][1], t_end)
-        else:
-            runs.append((s.emotion, t, t_end))
-    for emotion, a, b in runs:
-        if emotion is None:
-            strip.broken_barh([(a, b - a)], (0, 1), facecolor=NO_FACE_COLOUR, edgecolor="#bbbbbb", hatch="///",
-                              linewidth=0)
-            ax.axvspan(a, b, facecolor="none", edgecolor="#bbbbbb", hatch="//", linewidth=0, zorder=1)
-        else:
-            strip.broken_barh([(a, b - a)], (0, 1), color=EMOTION_COLOURS[emotion])
-    # A face found but too dark or backlit: read, but poorly. Its stretches are hatched over the colour.
-    poor: list[tuple[Seen, float, float]] = []
-    for t, t_end, s in zip(ts, ends, samples):
-        state = classify(s.visibility, visibility) if s.face and s.visibility is not None else None
-        if poor and poor[-1][0] == state and poor[-1][2] == t:
-            poor[-1] = (state, poor[-1][1], t_end)
-        elif state in POORLY_SEEN:
-            poor.append((state, t, t_end))
-    for state, a, b in poor:
-        edge, hatch = POORLY_SEEN[state]
-        strip.broken_barh([(a, b - a)], (0, 1), facecolor="none", edgecolor=edge, hatch=hatch, linewidth=0)
-        ax.axvspan(a, b, facecolor="none", edgecolor=edge, hatch=hatch, linewidth=0, zorder=1, alpha=0.5)
+    measured = measure(samples, thresholds, visibility).measured
+    seen = [measured and moment_measured(s, visibility) for s in samples]
+    _call_level(ax, ts, [max(0.0, s.stress) for s in samples], seen, thresholds)
+    for ok, a, b in runs(zip(seen, ts, ends)):
+        if not ok:
+            ax.axvspan(a, b, zorder=1, **UNMEASURED)
+    poor = _expression_strip(strip, samples, ts, ends, visibility)
     strip.set_xlim(0, ends[-1])
-    strip.set_ylim(0, 1)
-    strip.set_yticks([])
-    strip.set_ylabel(_("face"), rotation=0, ha="right", va="center")
     # Whole seconds at steps that read well as min:sec (1, 2, 3, 6, 10, 20, 30, 60 s...): a call of a
     # few seconds would otherwise get ticks under a second apart, labelled 0:00 0:00 0:01.
     strip.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, steps=[1, 2, 3, 6, 10]))
     strip.xaxis.set_major_formatter(FuncFormatter(mmss))
     strip.set_xlabel(_("time in call (min:sec)"))
-    handles = [Patch(color=EMOTION_COLOURS[e], label=wording.emotion(e)) for e in PRODUCT4]
-    handles.append(Patch(facecolor=NO_FACE_COLOUR, edgecolor="#bbbbbb", hatch="///", label=_("face not seen")))
+    handles = [Patch(color=EXPRESSION_COLOURS[e], label=wording.emotion(e)) for e in PRODUCT4]
+    handles.append(Patch(**UNMEASURED | {"linewidth": 0.5}, label=_("not measured")))
     poor_labels = {Seen.DARK: _("too dark"), Seen.BACKLIT: _("light from behind")}
     for state in POORLY_SEEN:
-        if any(p[0] is state for p in poor):
+        if state in poor:
             edge, hatch = POORLY_SEEN[state]
-            handles.append(Patch(facecolor=NO_FACE_COLOUR, edgecolor=edge, hatch=hatch, label=poor_labels[state]))
-    strip.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=5, fontsize=9,
-                 frameon=False)
+            handles.append(Patch(facecolor="white", edgecolor=edge, hatch=hatch, label=poor_labels[state]))
+    strip.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=6, fontsize=9,
+                 frameon=False, title=_("expression"), title_fontsize=9)
     fig.supxlabel(call_sentence(samples, thresholds, visibility), fontsize=13, color=LINE_COLOUR)
     return fig
 
 
-def call_label(summary: CallSummary) -> str:
-    """"오후 10:26 · 4분 7초": a call in a list (tray menu, day graph, graph window)."""
-    return f"{wording.clock(summary.start.astimezone())} · {wording.duration(summary.duration_s)}"
+def _call_level(ax, ts: list[float], ys: list[float], seen: list[bool], thresholds: Thresholds) -> None:
+    """The level as a step line, broken where it was not measured, its highest measured point named."""
+    hi = max(thresholds.alert_from, max(ys)) + 0.15
+    _band_background(ax, thresholds, -0.05, hi)
+    shown = [y if ok else np.nan for y, ok in zip(ys, seen)]
+    ax.plot(ts, shown, color=LINE_COLOUR, linewidth=2, drawstyle="steps-post", zorder=3)
+    if any(seen):
+        peak = max((i for i, ok in enumerate(seen) if ok), key=ys.__getitem__)
+        ax.plot([ts[peak]], [ys[peak]], "o", color=LINE_COLOUR, zorder=4)
+        late = ts[peak] > 0.7 * ts[-1]  # near the right edge the label goes to the left of the point
+        ax.annotate(_("highest {level}").format(level=wording.level(ys[peak])), (ts[peak], ys[peak]),
+                    textcoords="offset points", xytext=(-8, 6) if late else (8, 6), ha="right" if late else "left",
+                    fontsize=10, color=LINE_COLOUR, zorder=6)
+    _index_axis(ax, -0.05, hi)
+    ax.grid(axis="y", color="white", linewidth=0.8, zorder=1)
+
+
+def _expression_strip(strip, samples: Sequence[Sample], ts: list[float], ends: list[float],
+                      visibility: VisibilityThresholds) -> set[Seen]:
+    """Each moment's expression as a coloured bar; returns the poorly-seen states it marked."""
+    for emotion, a, b in runs((s.emotion, t, e) for s, t, e in zip(samples, ts, ends)):
+        if emotion is None:
+            strip.broken_barh([(a, b - a)], (0, 1), **UNMEASURED)
+        else:
+            strip.broken_barh([(a, b - a)], (0, 1), color=EXPRESSION_COLOURS[emotion])
+    # A face found but too dark or backlit: read, but poorly. Its stretches are hatched over the colour.
+    states = [classify(s.visibility, visibility) if s.face and s.visibility is not None else None for s in samples]
+    poor = [(state, a, b) for state, a, b in runs(zip(states, ts, ends)) if state in POORLY_SEEN]
+    for state, a, b in poor:
+        edge, hatch = POORLY_SEEN[state]
+        strip.broken_barh([(a, b - a)], (0, 1), facecolor="none", edgecolor=edge, hatch=hatch, linewidth=0)
+    strip.set_ylim(0, 1)
+    strip.set_yticks([])
+    strip.set_ylabel(_("face"), rotation=0, ha="right", va="center")
+    return {state for state, _a, _b in poor}
+
+
+def call_label(summary: CallSummary, thresholds: Thresholds = Thresholds()) -> str:
+    """"오후 10:26 · 4분 7초 · 약간 높음": a call in a list (tray menu, graph window), the band being
+    the highest it reached, or "측정 안 됨"."""
+    band = band_of(summary, thresholds)
+    return "{start} · {length} · {band}".format(
+        start=wording.clock(summary.start.astimezone()), length=wording.duration(summary.duration_s),
+        band=_("not measured") if band is None else wording.band(band))
 
 
 def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: date,
-               thresholds: Thresholds = Thresholds(), size: tuple[float, float] = (10, 5)) -> Figure:
-    """All of a day's calls on one clock-time axis, labelled by start time; beside it, the calls
-    listed with a dot coloured by the band each reached, and their length."""
+               thresholds: Thresholds = Thresholds(), size: tuple[float, float] = (10, 5),
+               visibility: VisibilityThresholds = VisibilityThresholds()) -> Figure:
+    """All of a day's calls on one clock-time axis, each labelled by its start time; a call not
+    measured is a grey hatched stretch, never a line at 0. The window lists the calls beside it."""
     import matplotlib.dates as mdates
 
     fig = _figure(size)
     ax = fig.subplots()
     if not calls:
         return _empty(fig, ax, _("No calls on {day}.").format(day=wording.day(day, year=True)))
-    values = [s.stress for _c, samples in calls for s in samples] or [0.0]
-    lo, hi = min(0.0, min(values)) - 0.05, max(thresholds.alert_from, max(values)) + 0.1
-    _band_background(ax, thresholds, lo, hi)
+    values = [max(0.0, s.stress) for _c, samples in calls for s in samples] or [0.0]
+    hi = max(thresholds.alert_from, max(values)) + 0.15
+    _band_background(ax, thresholds, -0.05, hi)
     tz = calls[0][0].start.astimezone().tzinfo
+    first = min(c.start for c, _s in calls)
+    last = max(c.end for c, _s in calls)
+    # At least an hour across, so that a short day's ticks are minutes apart, never the same minute twice.
+    pad = max(timedelta(minutes=10), (timedelta(hours=1) - (last - first)) / 2, (last - first) / 25)
+    left, right = first - pad, last + pad
+    least = (right - left) / 150  # a short call still shows as a stretch wide enough to see
+    top = ax.get_xaxis_transform()  # x in data units, y in axes units: each call named along the top
     for summary, samples in calls:
         if not samples:
             continue
-        xs: list[datetime] = [s.time for s in samples]
-        # as an array: matplotlib's stubs type datetimes only so (its date converter reads a list alike)
-        ax.plot(np.asarray(xs), [s.stress for s in samples], linewidth=1.8, zorder=3, color=LINE_COLOUR)
-        ax.annotate(wording.clock(summary.start.astimezone()), (xs[0], samples[0].stress),
-                    textcoords="offset points", xytext=(0, 8), fontsize=9, color=LINE_COLOUR, ha="center")
-    ax.axhline(0, color="#555555", linewidth=0.8)
-    ax.set_ylim(lo, hi)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=tz))
+        label = wording.clock(summary.start.astimezone())
+        if not measure(samples, thresholds, visibility).measured:
+            a, b = summary.start, max(summary.end, summary.start + least)
+            ax.axvspan(mdates.date2num(a), mdates.date2num(b), zorder=2, **UNMEASURED | {"edgecolor": "#888888"})
+            ax.text(mdates.date2num(a + (b - a) / 2), 0.98, label + "\n" + _("not measured"), transform=top,
+                    fontsize=9, color="#666666", ha="center", va="top", zorder=6)
+            continue
+        xs = np.asarray([mdates.date2num(s.time) for s in samples])
+        ys = [max(0.0, s.stress) if moment_measured(s, visibility) else np.nan for s in samples]
+        ax.plot(xs, ys, linewidth=1.8, zorder=3, color=LINE_COLOUR)
+        ax.text(xs[0], 0.98, label, transform=top, fontsize=9, color=LINE_COLOUR, ha="center", va="top", zorder=6)
+    _index_axis(ax, -0.05, hi)
+    ax.set_xlim(mdates.date2num(left), mdates.date2num(right))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz, minticks=3, maxticks=8))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: wording.clock(mdates.num2date(x, tz))))
     ax.set_xlabel(_("time of day"))
-    ax.set_ylabel(_("stress index"))
-    dots = [Line2D([], [], marker="o", linestyle="", markersize=9,
-                   color=BAND_DOTS[thresholds.band(c.peak).value], label=call_label(c)) for c, _s in calls]
-    ax.legend(handles=dots, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, frameon=False,
-              title=_("Calls"), title_fontsize=10)
     total = sum(c.duration_s for c, _s in calls)
     ax.set_title(ngettext("{day}: {n} call, {time} in all", "{day}: {n} calls, {time} in all", len(calls)).format(
         day=wording.day(day, year=True), n=len(calls), time=wording.duration(total)), fontsize=13)
@@ -219,7 +272,8 @@ def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: date,
 
 def week_figure(days: Sequence[DayTotals], thresholds: Thresholds = Thresholds(),
                 size: tuple[float, float] = (10, 5.5)) -> Figure:
-    """One bar a day: minutes on calls, split by band; above each, the day's calls and peak."""
+    """One bar a day: time on calls, split by band, the time not measured grey on top; above each,
+    the day's calls and the highest band it reached, in words."""
     fig = _figure(size)
     ax = fig.subplots()
     first, last = days[0].day, days[-1].day
@@ -231,25 +285,35 @@ def week_figure(days: Sequence[DayTotals], thresholds: Thresholds = Thresholds()
     bottom = [0.0] * len(days)
     for b in Band:
         heights = [d.bands[b] / 60 for d in days]
-        ax.bar(xs, heights, bottom=bottom, color=BAND_DOTS[b.value], width=0.65, label=wording.band(b.value),
+        ax.bar(xs, heights, bottom=bottom, color=BAND_COLOURS[b.value], width=0.65, label=wording.band(b.value),
                zorder=3)
+        bottom = [x + h for x, h in zip(bottom, heights)]
+    heights = [d.unmeasured / 60 for d in days]
+    if any(heights):
+        ax.bar(xs, heights, bottom=bottom, width=0.65, label=_("not measured"), zorder=3,
+               **UNMEASURED | {"edgecolor": "#888888"})
         bottom = [x + h for x, h in zip(bottom, heights)]
     for x, d, top in zip(xs, days, bottom):
         if d.calls:
-            text = ngettext("{n} call", "{n} calls", d.calls).format(n=d.calls) + "\n" + \
-                _("highest {index}").format(index=wording.index(d.peak or 0.0))
+            reached = (_("not measured") if d.peak is None else
+                       _("highest: {band}").format(band=wording.band(highest_band(d.peak, thresholds).value)))
+            text = ngettext("{n} call", "{n} calls", d.calls).format(n=d.calls) + "\n" + reached
             ax.annotate(text, (x, top), textcoords="offset points", xytext=(0, 4), ha="center", va="bottom",
                         fontsize=9)
     ax.set_xticks(list(xs), [wording.day(d.day) for d in days])
-    ax.set_ylabel(_("minutes on calls"))
+    ax.set_ylabel(_("time on calls"))
     ax.set_ylim(0, max(bottom) * 1.3 + 0.5)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 3, 5, 10]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: wording.duration(v * 60)))
     ax.grid(axis="y", color="#dddddd", zorder=0)
     ax.legend(loc="upper left", fontsize=9, title=_("time in each band"), title_fontsize=9, framealpha=0.9)
     calls = sum(d.calls for d in days)
-    means = [(d.mean, d.seconds) for d in days if d.mean is not None]
-    mean = sum(m * n for m, n in means) / sum(n for _m, n in means) if means else 0.0
-    ax.set_title(ngettext("{span}: {n} call, mean stress {mean}", "{span}: {n} calls, mean stress {mean}",
-                          calls).format(span=span, n=calls, mean=wording.index(mean)), fontsize=13)
+    counted = sum(sum(d.bands.values()) for d in days)
+    low = sum(d.bands[Band.CALM] for d in days) / counted if counted else None
+    title = (ngettext("{span}: {n} call, none measured", "{span}: {n} calls, none measured", calls) if low is None
+             else ngettext("{span}: {n} call, stress low for {share} of the time measured",
+                           "{span}: {n} calls, stress low for {share} of the time measured", calls))
+    ax.set_title(title.format(span=span, n=calls, share=f"{low or 0:.0%}"), fontsize=13)
     return fig
 
 
