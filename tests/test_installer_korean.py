@@ -208,9 +208,9 @@ def test_a_call_over_the_named_pipe_with_the_korean_tray(korean, daemon, desktop
     assert started["state"] == "call" and started["camera_open"], started
     time.sleep(CALL_SECONDS)
     status = json.loads(korean.app("status", "--json").stdout)
-    # "On call mm:ss, stress +x.xx", then a hint when the camera has not seen the face well (the video
-    # shows it only in its middle third)
-    m = re.match(r"통화 중 (\d\d):(\d\d), 스트레스 [+-]\d\.\d\d(\. \S.*)?$", status["status"])
+    # "On call mm:ss: stress <band> (x.xx)", or "stress not measured" when the camera has not seen the
+    # face well (the video shows it only in its middle third)
+    m = re.match(r"통화 중 (\d\d):(\d\d): 스트레스 ((낮음|약간 높음|높음) \(\d\.\d\d\)|측정 안 됨)$", status["status"])
     assert m and 60 * int(m[1]) + int(m[2]) >= CALL_SECONDS, status
 
     # The menu, opened as an agent does (right click), screenshotted for a person to look at.

@@ -29,4 +29,5 @@ def test_settings_override_the_locale(monkeypatch):
     monkeypatch.setenv("LC_ALL", "ko_KR.UTF-8")
     assert Messages("en")("idle") == "Idle: no call"
     assert Messages("auto")("idle") == "대기 중: 통화 없음"
-    assert "0.42" in Messages("ko")("on_call", elapsed="01:00", index="+0.42")
+    assert Messages("ko")("on_call", elapsed="01:00", band=Messages("ko")("stress_alert"), level="0.74") == \
+        "통화 중 01:00: 스트레스 높음 (0.74)"

@@ -117,17 +117,21 @@ def test_a_glance_away_is_not_reported():
     assert set(states) == {Seen.SEEN}  # 3 s away in a 10 s window
 
 
-@pytest.mark.parametrize("language,words", [("en", "it may be covered"), ("ko", "가려져 있을 수 있습니다")])
-def test_the_tray_line_says_it_with_the_hint_and_a_calm_icon(language, words):
+@pytest.mark.parametrize("language,words,line", [
+    ("en", "it may be covered", "On call 01:35: stress not measured"),
+    ("ko", "가려져 있을 수 있습니다", "통화 중 01:35: 스트레스 측정 안 됨"),
+])
+def test_the_tray_line_says_not_measured_with_the_hint_apart_and_a_calm_icon(language, words, line):
     text = Messages(language)
     status = tray_status(text, Thresholds(), (), call=CallFacts(95.0, 0.3, seen=Seen.COVERED))
     assert status.look == "unseen" and status.in_call and status.index == 0.3
-    assert words in status.line and ("1:35" in status.line or "01:35" in status.line)
-    for state in (Seen.UNSEEN, Seen.DARK, Seen.BACKLIT):
-        other = tray_status(text, Thresholds(), (), call=CallFacts(95.0, 0.3, seen=state)).line
-        assert other != status.line and other.startswith(status.line.split(".")[0])
+    assert status.line == line and "0.3" not in status.line  # no number that reads as calm
+    assert words in status.hint
+    hints = {tray_status(text, Thresholds(), (), call=CallFacts(95.0, 0.3, seen=state)).hint
+             for state in (Seen.UNSEEN, Seen.DARK, Seen.BACKLIT, Seen.COVERED)}
+    assert len(hints) == 4
     seen = tray_status(text, Thresholds(), (), call=CallFacts(95.0, 0.3))
-    assert seen.look == "elevated"
+    assert seen.look == "elevated" and seen.hint == ""
     camera = tray_status(text, Thresholds(), (), call=CallFacts(95.0, 0.3, camera_problem="gone", seen=Seen.UNSEEN))
     assert camera.look == "problem"  # a camera that fails is a problem, said as such
 

@@ -15,12 +15,18 @@ __all__ = ["TEXT", "Messages", "system_language"]
 TEXT: dict[str, str] = {
     "app": "trayagent",
     "idle": N_("Idle: no call"),
-    "on_call": N_("On call {elapsed}, stress {index}"),
+    # Words first, the number after, never below 0 (wording.level): "On call 01:14: stress high (0.74)".
+    "on_call": N_("On call {elapsed}: {band} ({level})"),
+    "stress_calm": N_("stress low"),
+    "stress_elevated": N_("stress somewhat high"),
+    "stress_alert": N_("stress high"),
     "paused": N_("Paused until {until}"),
     "paused_forever": N_("Paused until resumed"),
     "camera_problem": N_("On call {elapsed}: camera unavailable ({problem})"),
-    # The camera cannot see the face well enough (core/visibility.py): the state, then one hint.
-    "on_call_unseen": N_("On call {elapsed}, stress {index}. {hint}"),
+    # The camera cannot see the face well enough (core/visibility.py): not measured, never a calm 0.00;
+    # the hint goes on its own menu line and in one notification a call.
+    "on_call_unseen": N_("On call {elapsed}: stress not measured"),
+    "unseen_title": N_("The camera cannot see your face"),
     "hint_unseen": N_("The camera cannot find your face: sit facing it"),
     "hint_covered": N_("The camera sees only black: it may be covered"),
     "hint_dark": N_("Your face is too dark to read: light from the front helps"),

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from trayagent.core.records import CallSummary
 
-Look = Literal["calm", "elevated", "alert", "idle", "paused", "problem", "unseen"]  # ui.icons draws each
+Look = Literal["calm", "elevated", "alert", "idle", "paused", "problem", "unseen", "calibrating"]  # ui.icons draws each
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class TrayStatus:
     paused: bool = False
     index: float | None = None
     today: tuple[CallSummary, ...] = field(default=())
+    hint: str = ""  # what would help, on a menu line of its own (the camera cannot see the face)
 
 
 def reply(status: TrayStatus, call_id: str | None, camera_open: bool) -> dict[str, Any]:

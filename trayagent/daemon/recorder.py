@@ -16,7 +16,7 @@ from trayagent.core.callstate import Reason
 from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
 from trayagent.core.stress import CallStats
-from trayagent.core.visibility import VisibilityThresholds, Watch
+from trayagent.core.visibility import Seen, VisibilityThresholds, Watch
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.messages import Messages
 from trayagent.perception.pipeline import Observation, Perception
@@ -40,6 +40,7 @@ class Call:
     # poll that saw it end takes the later samples back (storage.calls.CallWriter.drop_after).
     undo: deque[tuple[datetime, CallStats]] = field(default_factory=lambda: deque(maxlen=64))
     recording: bool = True
+    told_unseen: bool = False  # the "camera cannot see you" notification comes once a call
     retry_at: float = 0.0  # monotonic: when to try writing again after a failed write
 
     def time_at(self, t: float) -> datetime:
@@ -105,7 +106,10 @@ class Recorder:
             log.info("first result %.2f s after the call started", self.clock() - call.started)
         call.undo.append((call.time_at(t), replace(call.stats)))
         sample = obs.record(call.stats, call.time_at(t))
-        call.watch.add(sample.time, sample.visibility)
+        if call.watch.add(sample.time, sample.visibility) is not Seen.SEEN and not call.told_unseen:
+            call.told_unseen = True
+            if self.cfg["ui.notify"]:
+                self._notify(self.text("unseen_title"), self.text(f"hint_{call.watch.state.value}"))
         if call.recording or t >= call.retry_at:
             try:
                 call.writer.write(sample)

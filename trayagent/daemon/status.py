@@ -35,14 +35,14 @@ def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary
         if call.recording_problem:
             return TrayStatus("problem", text("error", problem=call.recording_problem), True, False, call.index,
                               today)
-        if call.seen is not Seen.SEEN:  # calm, not a problem: faces are read poorly or not at all meanwhile
-            return TrayStatus("unseen", text("on_call_unseen", elapsed=elapsed, index=wording.index(call.index),
-                                             hint=text(f"hint_{call.seen.value}")), True, False, call.index, today)
-        return TrayStatus(thresholds.band(call.index).value,
-                          text("on_call", elapsed=elapsed, index=wording.index(call.index)),
-                          True, False, call.index, today)
+        if call.seen is not Seen.SEEN:  # not measured meanwhile: neither calm nor a problem
+            return TrayStatus("unseen", text("on_call_unseen", elapsed=elapsed), True, False, call.index, today,
+                              text(f"hint_{call.seen.value}"))
+        band = thresholds.band(call.index)
+        return TrayStatus(band.value, text("on_call", elapsed=elapsed, band=text(f"stress_{band.value}"),
+                                           level=wording.level(call.index)), True, False, call.index, today)
     if calibrating:  # the camera is on outside a call: say so plainly
-        return TrayStatus("idle", text("calibrating"), False, False, None, today)
+        return TrayStatus("calibrating", text("calibrating"), False, False, None, today)
     if paused:
         line = (text("paused_forever") if paused_until is None
                 else text("paused", until=wording.clock(paused_until, text.language)))

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from trayagent import wording
+from trayagent.core.measured import call_measured
 from trayagent.core.requests import Command
 from trayagent.core.stress import Thresholds
 from trayagent.core.tray_status import TrayStatus
@@ -32,12 +33,19 @@ class MenuModel:
 
     def call_items(self) -> list[tuple[str, str]]:
         """(label, call id) for today's calls, newest first: "오후 10:26 · 4분 7초 · 약간 높음", the band
-        being the highest the call reached."""
+        being the highest the call reached, or "측정 안 됨" for a call whose face was not seen well
+        enough (core/measured.py): never a calm band it did not measure."""
         lang = self.text.language
         return [(self.text("call_item", start=wording.clock(c.start.astimezone(), lang),
                            duration=wording.duration(c.duration_s, lang),
-                           band=wording.band(self.thresholds.band(c.peak).value, lang)), c.id)
+                           band=wording.band(self.thresholds.band(c.peak).value, lang) if call_measured(c)
+                           else self.text.gettext("not measured")), c.id)
                 for c in reversed(self.status.today)]
+
+    @property
+    def can_calibrate(self) -> bool:
+        """Not during a call (a relaxed face, away from calls), nor while calibrating already."""
+        return not self.status.in_call and self.status.look != "calibrating"
 
 
 def _linux_backend() -> str:
@@ -87,13 +95,15 @@ class PystrayView:
             "trayagent", icons.icon("idle"), "trayagent" if self._title_is_name else t("idle"),
             menu=Menu(
                 item(lambda _i: model.status.line, None, enabled=False),
+                # what would help, on its own line so the menu stays narrow; shown only when there is one
+                item(lambda _i: model.status.hint, None, enabled=False, visible=lambda _i: bool(model.status.hint)),
                 Menu.SEPARATOR,
                 item(lambda _i: t("end_call") if model.status.in_call else t("start_call"),
                      lambda: post(Command.TOGGLE), default=True),
                 item(t("todays_calls"), Menu(calls_menu)),
                 item(t("show_today"), lambda: post(Command.OPEN_GRAPH, call_id=None)),
                 item(t("show_week"), lambda: post(Command.OPEN_WEEK)),
-                item(t("calibrate"), lambda: post(Command.CALIBRATE), enabled=lambda _i: not model.status.in_call),
+                item(t("calibrate"), lambda: post(Command.CALIBRATE), enabled=lambda _i: model.can_calibrate),
                 Menu.SEPARATOR,
                 item(t("resume"), lambda: post(Command.RESUME), visible=lambda _i: model.status.paused),
                 item(t("pause"), Menu(
@@ -130,7 +140,7 @@ class PystrayView:
             self.icon.title = status.line
         if self._built_on_open:
             return
-        menu_key = (status.in_call, status.paused, status.today)
+        menu_key = (status.in_call, status.paused, status.today, status.hint, status.look == "calibrating")
         now = time.monotonic()
         if menu_key != self._menu_key:
             self._menu_key = menu_key

@@ -1,0 +1,60 @@
+"""A call the camera cannot see: said once a call in a notification, shown as "not measured" on the
+tray's status line and in today's calls, never as calm (issue 20). Real pipeline, fake camera and clock."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests import videos
+from tests.fakes import Clock, FakeCamera, FakeSignal, FakeView
+from trayagent import config
+from trayagent.daemon.controller import Controller
+from trayagent.messages import Messages
+from trayagent.storage.calls import CallStore
+from trayagent.ui.tray import MenuModel
+
+FACE_FRAME = videos.paste(videos.background(), videos.astronaut())
+COVERED_FRAME = np.zeros_like(FACE_FRAME)
+
+
+def test_a_covered_camera_is_said_once_a_call_and_its_call_is_not_measured(tmp_path, perception):
+    clock, cam, view = Clock(), FakeCamera(FACE_FRAME), FakeView()
+    cfg = config.load(tmp_path / "policy.toml", tmp_path / "user.toml")
+    store = CallStore(tmp_path / "data")
+    ctl = Controller(cfg, store, lambda: perception, cam.open, view, FakeSignal(), clock=clock, now=clock.now)
+
+    def advance(seconds: float) -> None:
+        end = clock.t + seconds
+        while clock.t < end:
+            clock.t = min(end, clock.t + 0.25)
+            ctl.tick()
+
+    unseen = Messages(cfg["ui.language"])("unseen_title")
+    ctl.handle("start")
+    advance(12)
+    assert view.shown[-1].look != "unseen" and not view.notes
+    cam.frame = COVERED_FRAME
+    advance(20)
+    status = view.shown[-1]
+    assert status.look == "unseen" and status.hint and status.line.endswith("not measured")
+    assert [title for title, _body in view.notes] == [unseen]
+    cam.frame = FACE_FRAME
+    advance(30)
+    assert view.shown[-1].look != "unseen"
+    cam.frame = COVERED_FRAME
+    advance(12)
+    assert view.shown[-1].look == "unseen"
+    assert [title for title, _body in view.notes] == [unseen]  # not again in the same call
+    ctl.handle("end")
+
+    ctl.handle("start")  # a new call, covered throughout: said again, once
+    advance(40)
+    ctl.handle("end")
+    assert [title for title, _body in view.notes].count(unseen) == 2
+
+    menu = MenuModel(Messages("ko"), lambda *a, **k: None, lambda: "off")
+    menu.status = view.shown[-1]
+    labels = [label for label, _id in menu.call_items()]
+    assert len(labels) == 2
+    assert labels[0].endswith("측정 안 됨")  # newest first: the covered call
+    assert labels[1].endswith("낮음")  # seen for 42 s of 74: measured, its band in words
