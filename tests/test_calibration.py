@@ -18,7 +18,7 @@ import pytest
 from tests import videos
 from tests.helpers import cli as run_cli
 from tests.korean import HANGUL, english_left
-from trayagent import paths
+from trayagent import config, paths
 from trayagent.core.calibration import Baseline, Calibration, CalibrationError, Reference, apply, log_probs
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.core.records import CallSummary
@@ -202,7 +202,7 @@ def test_a_baseline_from_another_model_is_never_applied(model_faces, caplog):
 
     store.save(_baseline([-5, -2, -0.5, -3], sha="f" * 64))
     with caplog.at_level(logging.WARNING):
-        p = Perception()
+        p = Perception.for_user(None, store.stored(), config.defaults())
     assert p.calibration is None and "another model" in caplog.text
     frame = videos.paste(videos.background(), _typical_neutral(model_faces)[0])
     obs = p.observe(frame)
@@ -230,12 +230,12 @@ def test_the_daemons_perception_applies_the_users_calibration(model_faces):
     face = _typical_neutral(model_faces)[0]
     frame = videos.paste(videos.background(), face)
     plain = Perception(calibration=None).observe(frame)
-    mine = Perception().observe(frame)  # as the daemon builds it
+    mine = Perception.for_user(None, store.stored(), config.defaults()).observe(frame)  # as the daemon builds it
     assert mine.calibrated and not plain.calibrated
     np.testing.assert_allclose(mine.probs4, cal.apply(plain.probs4), atol=1e-5)
     assert mine.probs4[PRODUCT4.index("stress")] < plain.probs4[PRODUCT4.index("stress")]
     stats = CallStats()
-    mine.record(stats, datetime.now(UTC))
+    stats.step(mine.emotion, mine.calibrated, mine.visibility)
     assert stats.summary("c", datetime.now(UTC), datetime.now(UTC)).calibrated
 
 

@@ -25,7 +25,7 @@ EMPTY_FRAME = videos.background()
 @pytest.fixture
 def rig(tmp_path, perception):
     clock, cam, view, signal = Clock(), FakeCamera(FACE_FRAME), FakeView(), FakeSignal()
-    cfg = config.load(tmp_path / "none.toml", tmp_path / "none2.toml")
+    cfg = config.load(tmp_path / "policy.toml", tmp_path / "user.toml")  # none unless a test writes them first
     store = CallStore(tmp_path / "data")
     ctl = Controller(cfg, store, lambda: perception, cam.open, view, signal, clock=clock, now=clock.now)
 
@@ -147,9 +147,14 @@ def test_short_calls_are_dropped(rig):
     assert store.calls() == [] and not list(store.dir.glob("*.csv"))
 
 
-def test_a_call_ending_in_the_alert_band_suggests_a_break(rig, tmp_path):
+@pytest.fixture
+def low_bands(tmp_path):
+    """The user's settings put the alert band below any index: written before `rig` reads them."""
+    _write(tmp_path / "user.toml", "[stress]\ncalm_below = -2\nalert_from = -1\n")
+
+
+def test_a_call_ending_in_the_alert_band_suggests_a_break(low_bands, rig):
     ctl, clock, cam, view, signal, store = rig
-    ctl.cfg = config.load(tmp_path / "p.toml", _write(tmp_path / "u.toml", "[stress]\ncalm_below = -2\nalert_from = -1\n"))
     ctl.handle("start")
     ctl.advance(10)
     ctl.handle("end")
@@ -345,7 +350,7 @@ def calibration_rig(tmp_path, home, publictest):
     clock, cam, view = Clock(), FakeCamera(FACE_FRAME), FakeView()
     face = cv2.cvtColor(_relaxed_face(publictest, perception), cv2.COLOR_GRAY2BGR)
     cam.frame = videos.paste(videos.background(), face)
-    cfg = config.load(tmp_path / "none.toml", tmp_path / "none2.toml")
+    cfg = config.load(tmp_path / "policy.toml", tmp_path / "user.toml")  # none unless a test writes them first
     ctl = Controller(cfg, CallStore(tmp_path / "data"), lambda: perception, cam.open, view, None, clock=clock,
                      now=clock.now)
 

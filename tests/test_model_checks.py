@@ -109,7 +109,7 @@ def test_a_nan_reading_never_reaches_a_calls_csv(tmp_path):
         frame = np.full((120, 120, 3), level, np.uint8)
         gray = frame[:, :, 0].copy()
         obs = perception.classify(frame, gray, Box(10, 10, 100, 100))
-        writer.write(obs.record(stats, start))
+        writer.write(obs.sample(start, stats.step(obs.emotion, obs.calibrated, obs.visibility)))
     writer.close()
     text = (tmp_path / "call.csv").read_text().lower()
     assert "nan" not in text and "inf" not in text

@@ -16,7 +16,8 @@ from trayagent.core.stress import CallStats, Thresholds
 from trayagent.core.visibility import VisibilityThresholds
 from trayagent.i18n import _, ngettext
 from trayagent.perception.frames import open_video, video_frames
-from trayagent.perception.pipeline import USER, Perception
+from trayagent.perception.pipeline import Perception
+from trayagent.storage import baseline
 from trayagent.storage.calls import CallWriter
 from trayagent.ui import graphs
 
@@ -83,7 +84,8 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     try:
         for frame in tqdm(frames, total=total or None, unit="frame", disable=None if progress else True,
                           leave=False):
-            sample = perception.observe(frame.image).record(stats, start + timedelta(seconds=frame.t))
+            obs = perception.observe(frame.image)
+            sample = obs.sample(start + timedelta(seconds=frame.t), stats.step(obs.emotion, obs.calibrated, obs.visibility))
             writer.write(sample)
             samples.append(sample)
     finally:
@@ -100,8 +102,8 @@ def command(args) -> int:
     from trayagent import config as config_mod
 
     cfg = config_mod.load_or_defaults()  # a bad value is named on stderr and falls back alone
-    perception = Perception(args.model or cfg["model.path"] or None,
-                            calibration=None if args.no_calibration else USER, settings=cfg)
+    perception = Perception.for_user(args.model or cfg["model.path"] or None,
+                                     None if args.no_calibration else baseline.stored(), cfg)
     result = analyze(Path(args.video), Path(args.out), args.fps, perception, cfg.thresholds, progress=not args.json,
                      visibility=cfg.visibility)
     print(json.dumps(result.as_dict(), indent=2) if args.json else result.text())

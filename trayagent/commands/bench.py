@@ -130,7 +130,8 @@ def pipeline(frames: list[np.ndarray], model: str | None) -> PipelineResult:
                 w2, c2 = time.perf_counter(), time.process_time()
                 obs = perception.classify(frame, gray, box)
                 w3, c3 = time.perf_counter(), time.process_time()
-                writer.write(obs.record(stats, t0 + timedelta(seconds=i / 2)))
+                index = stats.step(obs.emotion, obs.calibrated, obs.visibility)
+                writer.write(obs.sample(t0 + timedelta(seconds=i / 2), index))
                 w4, c4 = time.perf_counter(), time.process_time()
                 i += 1
                 if i <= 3:  # the first frames pay one-off costs (allocations, kernel selection)

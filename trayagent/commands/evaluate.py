@@ -18,6 +18,7 @@ from trayagent.perception.calibration import user_calibration
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import MAX_IMAGE_PIXELS
 from trayagent.perception.evaluate import NO_FACE, evaluate, per_person, read_images
+from trayagent.storage import baseline
 
 # The classes' names as the report shows them: the English is the name itself (as in the JSON).
 LABELS = {"angry": N_("angry"), "disgust": N_("disgust"), "fear": N_("fear"), "happy": N_("happy"),
@@ -115,7 +116,7 @@ def command(args) -> int:
             r = per_person(clf, data, args.detect_faces, args.per_person, cfg["calibration.strength"],
                            cfg["calibration.clip"], progress)
         else:
-            calibration = None if args.no_calibration else user_calibration(clf, cfg)
+            calibration = None if args.no_calibration else user_calibration(clf, baseline.stored(), cfg)
             r = evaluate(clf, data, args.detect_faces, progress, calibration)
         if n == 0:  # the first model's pass has found every picture that cannot be read
             _report_unreadable(data)

@@ -25,6 +25,7 @@ from trayagent.core.tray_status import refusal
 from trayagent.daemon import ipc
 from trayagent.i18n import _
 from trayagent.platform import autostart, desktop, launch, session_end
+from trayagent.storage import baseline
 from trayagent.storage.calls import CallStore, RecordingError
 from trayagent.storage.private import describe, make_private_dir
 
@@ -79,7 +80,7 @@ class App:
         i18n.use(cfg["ui.language"])
         menu = MenuModel(Messages(cfg["ui.language"]), self.post, self.autostart.state, cfg.thresholds)
         self.view = self._make_view(menu, PystrayView, HeadlessView)
-        self.controller = Controller(cfg, store, lambda: Perception(model, settings=cfg), open_camera, self.view,
+        self.controller = Controller(cfg, store, lambda: Perception.for_user(model, baseline.stored(), cfg), open_camera, self.view,
                                      _automatic_signal(cfg), actions=self._desktop_action)
         self.controller.problem = cfg.problem
         self.controller.recorder.problem = self._store_problem

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trayagent.core.calibration import CalibrationError
+from trayagent.core.calibration import Baseline, CalibrationError
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.perception.pipeline import Perception
 
@@ -37,8 +37,8 @@ class CalibrationSession:
                 self._frames.append(image)
         return t >= self.until
 
-    def finish(self, perception: Perception) -> tuple[bool, str]:
-        """Close the camera, measure, store. (stored?, what to tell the user)."""
+    def finish(self, perception: Perception) -> tuple[Baseline | None, str]:
+        """Close the camera, measure, store. (the baseline stored or None, what to tell the user)."""
         from trayagent.perception.calibration import calibrate_from_frames
         from trayagent.storage import baseline as store
 
@@ -49,10 +49,9 @@ class CalibrationSession:
             store.save(baseline)
         except CalibrationError as e:
             log.warning("calibration refused: %s", e)
-            return False, str(e)
-        perception.recalibrate()
+            return None, str(e)
         log.info("calibrated from %d faces", baseline.faces)
-        return True, ""
+        return baseline, ""
 
     def abort(self) -> None:
         self.camera.close()

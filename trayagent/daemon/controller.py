@@ -9,18 +9,18 @@ clock.
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from trayagent import paths
 from trayagent.config import Config
 from trayagent.core.callstate import CallStateMachine, Reading, Reason, State, Timing, Transition
 from trayagent.core.errors import TrayagentError
+from trayagent.core.pause import Pause, pause
 from trayagent.core.requests import DESKTOP, Command
 from trayagent.core.tray_status import TrayStatus, refusal, reply
 from trayagent.daemon.asked import Asked
@@ -28,8 +28,9 @@ from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import FrameReader
 from trayagent.daemon.gaps import GapWatch
 from trayagent.daemon.recorder import Call, Recorder
-from trayagent.daemon.status import CallFacts, tray_status
+from trayagent.daemon.status import tray_status
 from trayagent.messages import Messages
+from trayagent.perception.calibration import user_calibration
 from trayagent.perception.pipeline import Perception
 from trayagent.storage.calls import CallStore
 
@@ -67,9 +68,8 @@ class Controller:
         self.calls = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
                                              cfg["calls.max_call_min"] * 60))
         self.commands: queue.Queue[tuple[Command, dict[str, Any]]] = queue.Queue()
-        self.recorder = Recorder(lambda: self.cfg, store, open_camera, clock, now, self.text, view.notify)
-        self.paused_until: float | None = None  # monotonic; math.inf: until resumed
-        self.paused_wall: datetime | None = None
+        self.recorder = Recorder(cfg, store, open_camera, clock, now, self.text, view.notify)
+        self.paused: Pause | None = None
         self.stopped = threading.Event()
         self.problem: str | None = None  # daemon-wide (settings, model), shown in the tray
         self._auto_on = False  # the automatic signal's last reading
@@ -155,6 +155,7 @@ class Controller:
 
     def handle(self, command: Command | str, **kw: Any) -> dict:
         command = Command(command)
+        self._end_pause_if_over(self.clock())
         if command in DESKTOP:
             if self._actions is not None:
                 self._actions(command, kw)
@@ -165,28 +166,25 @@ class Controller:
 
     # ---- the commands ----------------------------------------------------------------------------
     def start(self) -> None:
-        t = self.clock()
-        if not self._is_paused(t):
-            self._apply(self.calls.start(t))
+        if self.paused is None:
+            self._apply(self.calls.start(self.clock()))
 
     def end(self) -> None:
         self._apply(self.calls.end(self.clock(), self._auto_on))
 
     def toggle(self) -> None:
-        t = self.clock()
-        if self._is_paused(t) and not self.calls.in_call:
+        if self.paused is not None and not self.calls.in_call:
             self.resume()
-        self._apply(self.calls.toggle(t, self._auto_on))
+        self._apply(self.calls.toggle(self.clock(), self._auto_on))
 
     def pause(self, minutes: int | None = None) -> None:
         """End any call and watch none for `minutes` (None: until resumed)."""
         t = self.clock()
         self._apply(self.calls.end(t, self._auto_on, reason="pause"))
-        self.paused_until = math.inf if minutes is None else t + minutes * 60
-        self.paused_wall = None if minutes is None else self.now() + timedelta(minutes=minutes)
+        self.paused = pause(t, self.now(), minutes)
 
     def resume(self) -> None:
-        self.paused_until, self.paused_wall = None, None
+        self.paused = None
 
     def stop(self) -> None:
         self.stopped.set()
@@ -212,10 +210,9 @@ class Controller:
         Command.RESUME: resume, Command.STOP: stop, Command.STATUS: status_only, Command.CALIBRATE: calibrate,
     }
 
-    def _is_paused(self, t: float) -> bool:
-        if self.paused_until is not None and t >= self.paused_until:
+    def _end_pause_if_over(self, t: float) -> None:
+        if self.paused is not None and self.paused.over(t):
             self.resume()
-        return self.paused_until is not None
 
     # ---- each turn of the loop -------------------------------------------------------------------
     def tick(self) -> None:
@@ -232,7 +229,8 @@ class Controller:
                 log.info("the installer asked trayagent to quit (%s)", paths.quit_request())
                 self.stopped.set()
                 return
-            paused = self._is_paused(t)
+            self._end_pause_if_over(t)
+            paused = self.paused is not None
             reading = self._read_signal() if not paused else Reading(False)
             self._auto_on = reading.on
             if not paused:
@@ -240,7 +238,7 @@ class Controller:
         # While the signal is quiet (ENDING) the camera is closed and nothing is sampled.
         if self.call is not None and self.calls.state is not State.ENDING and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
-            self.recorder.sample(t, self.perception)
+            self.recorder.sample(t)
         if self.calibrating is not None and self.calibrating.step(t):
             self._finish_calibration()
         self.recorder.retry(t)
@@ -270,19 +268,22 @@ class Controller:
             self._start_call(transition.at)
         elif transition.action == "end":
             self._end_call(transition.reason, transition.at)
-        elif self.call is not None and transition.action == "quiet":
+        elif transition.action == "quiet":
             # The microphone stopped: the call has most likely ended, so the camera closes now, not
             # when the debounce confirms it; it reopens if the signal comes back first.
-            self.call.camera.close()
-        elif self.call is not None and transition.action == "back":
-            self.call.camera.open()
+            self.recorder.quiet()
+        elif transition.action == "back":
+            self.recorder.back()
             self._next_sample = self.clock()
 
     def _finish_calibration(self) -> None:
         session, self.calibrating = self.calibrating, None
         if session is None:
             return
-        done, problem = session.finish(self.perception)
+        baseline, problem = session.finish(self.perception)
+        done = baseline is not None
+        if done:  # applied from now on, without a restart
+            self.perception.calibration = user_calibration(self.perception.classifier, baseline, self.cfg)
         self.view.notify(self.text("calibrate_title"), self.text("calibrate_done") if done
                          else self.text("calibrate_failed", problem=problem))
 
@@ -298,8 +299,7 @@ class Controller:
             self.problem = str(e)
             log.error("cannot watch this call: %s", e)
             return
-        if self.recorder.start(at):
-            self.perception.detector.reset()
+        if self.recorder.start(at, self.perception):
             self._next_sample = self.clock()
 
     def _end_call(self, reason: Reason, at: float | None = None) -> None:
@@ -307,12 +307,8 @@ class Controller:
 
     # ---- what the tray shows ---------------------------------------------------------------------
     def status(self) -> TrayStatus:
-        call = None
-        if self.call is not None:
-            call = CallFacts(self.clock() - self.call.started, self.call.stats.index, self.call.camera.problem,
-                             None if self.call.recording else self.recording_problem, self.call.watch.state)
-        return tray_status(self.text, self.cfg.thresholds, self.recorder.today, call=call,
-                           paused=self.paused_until is not None, paused_until=self.paused_wall,
+        return tray_status(self.text, self.cfg.thresholds, self.recorder.today, call=self.recorder.facts(self.clock()),
+                           paused=self.paused is not None, paused_until=self.paused.until_wall if self.paused else None,
                            problem=self.recording_problem or self.problem,
                            calibrating=self.calibrating is not None)
 
@@ -323,8 +319,7 @@ class Controller:
             self.view.show(status)
 
     def answer(self) -> dict:
-        return reply(self._last_status or self.status(), self.call.writer.id if self.call else None,
-                     bool(self.call and self.call.camera.is_open))
+        return reply(self._last_status or self.status(), self.recorder.call_id, self.recorder.camera_open)
 
 
 def _since_process_start() -> float:

@@ -1,6 +1,8 @@
-"""One call's record as the controller keeps it: the camera during the call, each sample written
-as it comes (and again once a failed disk works), the end dated and the samples after it taken
-back, the index row written (later, if the disk is full), and the day's calls for the tray."""
+"""One call's record: the recorder owns what a call owns (its camera, its file, its running totals,
+its visibility watch). Each sample is read through the perception the controller built once and
+written as it comes (and again once a failed disk works); the end is dated and the samples after
+it taken back, the index row written (later, if the disk is full), and the day's calls kept for
+the tray."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from trayagent.core.records import CallSummary
 from trayagent.core.stress import CallStats
 from trayagent.core.visibility import Seen, VisibilityThresholds, Watch
 from trayagent.daemon.camera import CameraSession, FrameReader
+from trayagent.daemon.status import CallFacts
 from trayagent.messages import Messages
 from trayagent.perception.pipeline import Observation, Perception
 from trayagent.storage.calls import CallStore, CallWriter, RecordingError
@@ -32,6 +35,7 @@ _NO_FACE = Observation(None, None, None)
 class Call:
     writer: CallWriter
     camera: CameraSession
+    perception: Perception  # built once by the controller, read through for every sample
     started: float  # monotonic: when the call is dated to have started (the signal's rise)
     start_wall: datetime
     stats: CallStats = field(default_factory=CallStats)
@@ -63,10 +67,10 @@ class Call:
 
 
 class Recorder:
-    def __init__(self, settings: Callable[[], Config], store: CallStore, open_camera: Callable[[], FrameReader],
+    def __init__(self, cfg: Config, store: CallStore, open_camera: Callable[[], FrameReader],
                  clock: Callable[[], float], now: Callable[[], datetime], text: Messages,
                  notify: Callable[[str, str], None]) -> None:
-        self._settings, self.store, self._open_camera = settings, store, open_camera
+        self.cfg, self.store, self._open_camera = cfg, store, open_camera
         self.clock, self.now, self.text, self._notify = clock, now, text, notify
         self.call: Call | None = None
         self.problem: str | None = None  # writing failed; cleared once a write works again
@@ -74,12 +78,9 @@ class Recorder:
         self._unindexed: list[CallSummary] = []  # ended calls whose index row could not be written yet
         self._next_index_retry = 0.0
 
-    @property
-    def cfg(self) -> Config:
-        return self._settings()  # the controller's, as they stand
-
-    def start(self, at: float | None) -> bool:
-        """Start recording a call dated to have started at `at` (monotonic; None: now)."""
+    def start(self, at: float | None, perception: Perception) -> bool:
+        """Start recording a call dated to have started at `at` (monotonic; None: now), its faces
+        read through `perception`."""
         t = self.clock()
         at = t if at is None else min(at, t)
         try:
@@ -89,23 +90,51 @@ class Recorder:
             self.problem = str(e)
             log.error("%s", e)
             return False
-        self.call = Call(writer, CameraSession(self._open_camera, self.clock), at, start_wall,
+        perception.detector.reset()  # a new call: no face tracked from the last one
+        self.call = Call(writer, CameraSession(self._open_camera, self.clock), perception, at, start_wall,
                          CallStats(visibility=self.cfg.visibility), Watch(self.cfg.visibility))
         self.call.camera.open()
         return True
 
-    def sample(self, t: float, perception: Perception) -> None:
+    def quiet(self) -> None:
+        """The call's signal went quiet: the camera closes now, not when the end is confirmed."""
+        if self.call is not None:
+            self.call.camera.close()
+
+    def back(self) -> None:
+        """The signal came back before the end was confirmed: the camera reopens."""
+        if self.call is not None:
+            self.call.camera.open()
+
+    @property
+    def call_id(self) -> str | None:
+        return self.call.writer.id if self.call else None
+
+    @property
+    def camera_open(self) -> bool:
+        return bool(self.call and self.call.camera.is_open)
+
+    def facts(self, t: float) -> CallFacts | None:
+        """What the tray needs to know about the call at monotonic `t`; None outside a call."""
+        call = self.call
+        if call is None:
+            return None
+        return CallFacts(t - call.started, call.stats.index, call.camera.problem,
+                         None if call.recording else self.problem, call.watch.state)
+
+    def sample(self, t: float) -> None:
         call = self.call
         if call is None:
             return
         due, image = call.camera.newest(t)
         if not due:
             return
-        obs = perception.observe(image) if image is not None else _NO_FACE
+        obs = call.perception.observe(image) if image is not None else _NO_FACE
         if call.stats.samples == 0 and image is not None:
             log.info("first result %.2f s after the call started", self.clock() - call.started)
         call.undo.append((call.time_at(t), replace(call.stats)))
-        sample = obs.record(call.stats, call.time_at(t))
+        index = call.stats.step(obs.emotion, obs.calibrated, obs.visibility)
+        sample = obs.sample(call.time_at(t), index)
         if call.watch.add(sample.time, sample.visibility) is not Seen.SEEN and not call.told_unseen:
             call.told_unseen = True
             if self.cfg["ui.notify"]:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from trayagent.core.emotions import PRODUCT4
 from trayagent.i18n import N_, _, ngettext
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import crop
+
+if TYPE_CHECKING:
+    from trayagent.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +167,6 @@ def calibration_for(clf: EmotionClassifier, baseline: Baseline | None, strength:
     return Calibration(baseline, reference_for(clf), strength, clip)
 
 
-def user_calibration(clf: EmotionClassifier, cfg=None) -> Calibration | None:
-    """The user's stored baseline with their calibration settings, if any applies to this model."""
-    from trayagent import config as config_mod
-    from trayagent.storage import baseline as store
-
-    cfg = cfg or config_mod.load_or_defaults()
-    try:
-        baseline = store.load()
-    except CalibrationError as e:
-        log.warning("calibration not applied: %s", e)
-        return None
+def user_calibration(clf: EmotionClassifier, baseline: Baseline | None, cfg: Config) -> Calibration | None:
+    """The user's baseline (loaded by the caller) with their calibration settings, if it applies to this model."""
     return calibration_for(clf, baseline, cfg["calibration.strength"], cfg["calibration.clip"])

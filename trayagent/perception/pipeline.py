@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trayagent.core.calibration import Calibration
+from trayagent.core.calibration import Baseline, Calibration
 from trayagent.core.records import Sample, Visibility
-from trayagent.core.stress import CallStats
+from trayagent.perception.calibration import user_calibration
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
 from trayagent.perception.visibility import measure
@@ -32,42 +32,32 @@ class Observation:
     def emotion(self) -> str | None:
         return None if self.probs4 is None else EmotionClassifier.product_label(self.probs4)
 
-    def record(self, stats: CallStats, time: datetime) -> Sample:
-        """This observation as the call's next sample, the index moved by Table 3."""
-        index = stats.step(self.emotion, self.calibrated, self.visibility)
+    def sample(self, time: datetime, index: float) -> Sample:
+        """This observation as a call's sample at `time`, with the index it moved the call to
+        (core.stress.CallStats.step keeps the call's running totals)."""
         probs = None if self.probs4 is None else tuple(float(p) for p in self.probs4)
         return Sample(time, self.emotion, index, probs, self.visibility)
-
-
-USER: Literal["user"] = "user"  # Perception(calibration=USER): the user's stored calibration, if one fits the model
 
 
 class Perception:
     """Stateless per frame: the frame is dropped as soon as this returns; only numbers leave.
 
-    `calibration`: the person's calibration applied to every face (core/calibration.py). By default
-    the user's stored baseline, when there is one made with this model, so the daemon, `analyze`
-    and anything else reading this user's face apply it alike; None reads faces as they are.
+    `calibration`: the person's calibration applied to every face (core/calibration.py); None reads
+    faces as they are. `for_user` builds one with the user's stored baseline.
     """
 
     def __init__(self, model: Path | str | None = None, detector: FaceDetector | None = None,
-                 classifier: EmotionClassifier | None = None,
-                 calibration: Calibration | Literal["user"] | None = USER, settings: Config | None = None) -> None:
+                 classifier: EmotionClassifier | None = None, calibration: Calibration | None = None) -> None:
         self.detector = detector or face_detector(video=True)
         self.classifier = classifier or EmotionClassifier(model)
-        self._settings = settings  # the caller's, so they are not read (and their problems said) twice
-        self.calibration: Calibration | None = None
-        if isinstance(calibration, str):  # USER, the only string it takes
-            self.recalibrate()
-        else:
-            self.calibration = calibration
+        self.calibration = calibration
 
-    def recalibrate(self) -> Calibration | None:
-        """(Re)read the user's stored calibration, e.g. after `calibrate_from_frames` stored a new one."""
-        from trayagent.perception.calibration import user_calibration
-
-        self.calibration = user_calibration(self.classifier, self._settings)
-        return self.calibration
+    @classmethod
+    def for_user(cls, model: Path | str | None, baseline: Baseline | None, cfg: Config) -> Perception:
+        """The model reading faces through the user's baseline (the caller loads it from storage)
+        when it was made with this model, so the daemon and `analyze` read this user's face alike."""
+        classifier = EmotionClassifier(model)
+        return cls(classifier=classifier, calibration=user_calibration(classifier, baseline, cfg))
 
     def observe(self, frame_bgr: np.ndarray) -> Observation:
         gray, box = self.find_face(frame_bgr)

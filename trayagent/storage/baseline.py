@@ -54,6 +54,16 @@ def load(path: Path | None = None) -> Baseline | None:
                                  "`trayagent calibrate` again").format(path=path)) from None
 
 
+def stored() -> Baseline | None:
+    """The user's baseline to read faces through: None when there is none, or when it cannot be
+    used (a warning says why; a damaged calibration must not stop a call being read)."""
+    try:
+        return load()
+    except CalibrationError as e:
+        log.warning("calibration not applied: %s", e)
+        return None
+
+
 def delete(path: Path | None = None) -> bool:
     path = path or paths.baseline_file()
     try:
