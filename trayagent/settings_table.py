@@ -75,4 +75,12 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "language": setting("auto", choice("auto", "en", "ko"), "Language of menus and messages."),
         "notify": setting(True, BOOL, "Suggest a short break after a call that ended in the alert band."),
     },
+    "team": {  # README, "For IT: the team view"; enabled and dsn count only in IT's policy
+        "enabled": setting(False, BOOL, "Offer the agent to share anonymous call summaries with the team's "
+                           "database (policy only; the agent still has to join)."),
+        "dsn": setting("", STR, "The team database, e.g. postgresql://trayagent_agent:PASSWORD@db.example/trayagent"
+                       "?sslmode=verify-full (policy only)."),
+        "name": setting("", STR, "The team this PC's agent works in, e.g. 상담1팀 (at most 64 characters)."),
+        "min_group": setting(5, integer(5, 1000), "Report cells with fewer distinct agents than this are left out."),
+    },
 }
