@@ -84,7 +84,9 @@ def test_no_daemon_on_windows_is_not_something_to_fix(home, monkeypatch):
     """On Windows only a running daemon writes its pipe's name: none there means not running, which is
     fine, not a command channel that cannot be made."""
     from trayagent.commands import doctor as doctor_mod
+    from trayagent.daemon import ipc_address
+    from trayagent.platform.system import windows as windows_system
 
-    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ipc_address, "system", windows_system)  # the chooser's Windows side
     check = doctor_mod._daemon()
     assert check.ok and check.detail.startswith("not running") and not check.fix, check

@@ -10,18 +10,18 @@ which real Windows does (multiprocessing's PipeListener sets it on its first ins
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
-from trayagent.daemon import ipc
+from trayagent.daemon import ipc, ipc_address
+from trayagent.platform.system import windows as windows_system
 
 
 @pytest.fixture
 def windows(monkeypatch):
-    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ipc_address, "system", windows_system)  # the chooser's Windows side
 
 
 def test_the_pipe_name_is_random_private_and_read_by_clients(windows):

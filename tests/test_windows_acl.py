@@ -9,11 +9,13 @@ Windows.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from trayagent.platform import windows_acl
+from trayagent.platform.system import windows as windows_system
 from trayagent.storage import private
 from trayagent.storage.calls import CallStore, RecordingError
 
@@ -39,7 +41,7 @@ class FakeIcacls:
 @pytest.fixture
 def icacls(monkeypatch) -> FakeIcacls:
     fake = FakeIcacls()
-    monkeypatch.setattr(private, "WINDOWS", True)
+    monkeypatch.setattr(private, "system", windows_system)
     monkeypatch.setattr(windows_acl, "_run", fake)
     monkeypatch.setattr(windows_acl, "user_sid", lambda: SID)
     monkeypatch.setenv("USERNAME", "someone-else")  # any user can set it: it must not name the account
@@ -101,7 +103,7 @@ def test_no_account_or_no_icacls_is_an_error_too(tmp_path, icacls, monkeypatch):
 
 
 def test_posix_levels_made_are_0700(tmp_path):
-    if private.WINDOWS:
+    if sys.platform == "win32":
         pytest.skip("POSIX modes")
     private.make_private_dir(tmp_path / "x" / "y" / "z")
     for p in (tmp_path / "x", tmp_path / "x" / "y", tmp_path / "x" / "y" / "z"):

@@ -15,13 +15,14 @@ from __future__ import annotations
 import ast
 import gettext
 import io
-import locale
-import os
 import struct
-import sys
 from functools import cache
 
 from trayagent import paths
+from trayagent.platform.language import system_language
+
+__all__ = ["DOMAIN", "LANGUAGES", "N_", "_", "compile_po", "current_language", "ngettext", "parse_po", "resolve",
+           "system_language", "translation", "use"]
 
 DOMAIN = "trayagent"
 LANGUAGES = ("en", "ko")
@@ -30,24 +31,6 @@ LANGUAGES = ("en", "ko")
 def N_(message: str) -> str:
     """Marks a message for the catalogue where it must be translated later (tables, defaults)."""
     return message
-
-
-def system_language() -> str:
-    """'ko' when the OS user interface is Korean, else 'en'."""
-    if sys.platform == "win32":
-        try:
-            import ctypes
-
-            lang_id = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
-            return "ko" if lang_id & 0x3FF == 0x12 else "en"  # LANG_KOREAN
-        except (AttributeError, OSError):
-            pass
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(var)
-        if value:
-            return "ko" if value.lower().startswith("ko") else "en"
-    code = locale.getlocale()[0] or ""
-    return "ko" if code.lower().startswith("ko") else "en"
 
 
 def resolve(language: str) -> str:

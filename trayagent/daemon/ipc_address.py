@@ -8,12 +8,12 @@ import errno
 import os
 import re
 import secrets
-import sys
 from pathlib import Path
 
 from trayagent import paths
 from trayagent.core.errors import TrayagentError
 from trayagent.i18n import N_, _
+from trayagent.platform import system
 from trayagent.storage.private import describe, make_private_dir, open_private
 
 
@@ -37,7 +37,7 @@ def _address(new: bool = False) -> tuple[str, str]:
     """The channel's address. On Windows pipe names are one namespace for every session of the
     machine (a terminal server's users too), so the name is random, made anew by each daemon (`new`)
     and kept in the private run folder beside the key; a client reads it there."""
-    if sys.platform == "win32":
+    if system.CHANNEL_FAMILY == "AF_PIPE":
         return (_new_pipe_name() if new else _pipe_name()), "AF_PIPE"
     sock = paths.command_socket()
     size = len(os.fsencode(sock))
@@ -102,17 +102,7 @@ def _new_pipe_name() -> str:
 
 
 def _pipe_taken(name: str) -> bool:
-    """Does a pipe of this name exist already (someone else's: ours are new random names)? Windows
-    refuses such a name anyway (FILE_FLAG_FIRST_PIPE_INSTANCE); wine does not, so ask first too."""
-    if sys.platform != "win32":  # _winapi's pipe functions exist only there (and mypy knows it)
-        raise OSError("named pipes are asked about only on Windows")
-    import _winapi
-
-    try:
-        _winapi.WaitNamedPipe(name, 1)
-    except OSError as e:
-        return getattr(e, "winerror", None) != 2  # ERROR_FILE_NOT_FOUND: no such pipe
-    return True
+    return system.pipe_exists(name)
 
 
 def _pipe_name() -> str:

@@ -16,11 +16,10 @@ from typing import Literal
 
 from trayagent import os_errors
 from trayagent.i18n import _
+from trayagent.platform import system
 
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # POSIX; Windows has no user-made links to worry about here
 BINARY = getattr(os, "O_BINARY", 0)
-WINDOWS = os.name == "nt"
-WINDOWS = os.name == "nt"  # a name of its own, so tests can fake Windows' side
 
 
 def make_private_dir(path: Path) -> Path:
@@ -35,22 +34,16 @@ def make_private_dir(path: Path) -> Path:
         p = p.parent
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     made = missing[::-1]  # outermost first
-    if WINDOWS:
-        from trayagent.platform import windows_acl
-
-        try:
-            for level in made:
-                windows_acl.make_user_only(level)
-        except OSError:
-            for level in missing:  # innermost first: not left behind looking finished
-                try:
-                    level.rmdir()
-                except OSError:
-                    pass
-            raise
-    else:
-        for level in made:  # parents=True makes parents with the default mode, not 0700
-            os.chmod(level, 0o700)
+    try:
+        for level in made:  # on POSIX, parents=True makes parents with the default mode, not 0700
+            system.make_user_only(level)
+    except OSError:
+        for level in missing:  # innermost first: not left behind looking finished
+            try:
+                level.rmdir()
+            except OSError:
+                pass
+        raise
     return path
 
 
