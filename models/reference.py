@@ -7,8 +7,10 @@ model outputs for a typical neutral face: the mean 4-class log-probabilities ove
 publictest's neutral faces (607), read through the product's own classifier, so the reference
 follows whatever preprocessing the model declares. `limits` are the 95th percentiles of each
 class's deviation from it over the same faces: a calibration reading more happy, stressed or
-surprised than 19 in 20 neutral faces is refused as a held expression. publictest is the
-selection set; privatetest is never read here. models/export.py calls this for every new model.
+surprised than 19 in 20 neutral faces is refused as a held expression. `happy_logp`, the mean over
+publictest's happy faces, is a typical smile: a person's greeting smile is compared with it to set
+their gain (core/calibration.py). publictest is the selection set; privatetest is never read here.
+models/export.py calls this for every new model.
 """
 
 from __future__ import annotations
@@ -33,15 +35,20 @@ def measure(model: Path, fer: Path = FER) -> dict:
     from trayagent.perception.classifier import EmotionClassifier
 
     x, y = load_fer_split(fer, "publictest")
-    faces = x[y == FER7.index("neutral")]
     clf = EmotionClassifier(model)
-    lp = log_probs(np.concatenate([clf.product(clf.predict(list(faces[i:i + 256])))
-                                   for i in range(0, len(faces), 256)]))
+
+    def read(emotion: str) -> np.ndarray:
+        faces = x[y == FER7.index(emotion)]
+        return log_probs(np.concatenate([clf.product(clf.predict(list(faces[i:i + 256])))
+                                         for i in range(0, len(faces), 256)]))
+
+    lp, happy = read("neutral"), read("happy")
     ref = lp.mean(0)
     limits = np.quantile(lp - ref, QUANTILE, axis=0)
     return {"classes": list(PRODUCT4), "logp": [round(float(v), 4) for v in ref],
             "limits": [round(float(v), 4) for v in limits], "quantile": QUANTILE,
-            "data": f"FER2013 publictest neutral faces ({len(faces)})"}
+            "happy_logp": [round(float(v), 4) for v in happy.mean(0)],
+            "data": f"FER2013 publictest neutral faces ({len(lp)}), happy faces ({len(happy)})"}
 
 
 def write(model: Path, fer: Path = FER, out: Path | None = None) -> dict:

@@ -359,3 +359,101 @@ def test_per_person_on_jaffe_dev_reports_every_person():
     assert all(p["neutral_choices"] == 3 for p in got["per_person"].values())
     cm = np.array(got["confusion_4_calibrated"])
     assert cm.sum() == pytest.approx(87 - 4, abs=0.01)  # each person's pictures less the one left out
+
+
+# --- the greeting smile --------------------------------------------------------------------------
+
+# The shipped model's reference (models.reference: publictest's neutral and happy faces) and
+# jaffe-dev readings through the product's face finding (models.calibration_study's cache): KR,
+# whose smile and frown the model barely sees, and KL, whose smile it reads fully.
+SHIPPED_REFERENCE = Reference((-3.6378, -1.0312, -1.5449, -2.4135), (2.9458, 0.9431, 1.2259, 1.4917), "test",
+                              (-0.4596, -3.4412, -3.1524, -3.328))
+KR = {"relaxed": [0.017, 0.718, 0.083, 0.182], "smile": [0.107, 0.715, 0.057, 0.121],
+      "angry": [0.008, 0.686, 0.166, 0.140], "sad": [0.006, 0.428, 0.272, 0.293]}
+KL = {"relaxed": [0.014, 0.641, 0.203, 0.143], "smile": [0.846, 0.107, 0.028, 0.019]}
+
+
+def _with_smile(person: dict) -> Baseline:
+    return replace(_baseline(log_probs(np.array(person["relaxed"]))),
+                   smile_logp=tuple(float(v) for v in log_probs(np.array(person["smile"]))), smile_faces=15)
+
+
+def test_a_faint_smile_turns_up_the_persons_expressions_and_a_full_one_changes_nothing():
+    from trayagent.core.calibration import GAIN_MAX, gain, smile_reach
+
+    kr = _with_smile(KR)
+    reach = float(smile_reach(np.array(kr.logp), np.array(kr.smile_logp), np.array(SHIPPED_REFERENCE.logp),
+                              np.array(SHIPPED_REFERENCE.happy)))
+    assert 0.3 < reach < 0.5  # her smile moves the model less than half as far as a typical one
+    assert gain(kr, SHIPPED_REFERENCE) == GAIN_MAX
+    # her relaxed face still maps exactly onto the reference ...
+    np.testing.assert_allclose(apply(np.array(KR["relaxed"]), kr, SHIPPED_REFERENCE, 1.0, 1.5),
+                               np.exp(SHIPPED_REFERENCE.logp) / np.exp(SHIPPED_REFERENCE.logp).sum(), atol=1e-5)
+    # ... and her angry and sad faces read more stressed than with the shift alone
+    shift_only = _baseline(kr.logp)
+    stress = PRODUCT4.index("stress")
+    for face in (KR["angry"], KR["sad"]):
+        before = apply(np.array(face), shift_only, SHIPPED_REFERENCE, 1.0, 1.5)
+        after = apply(np.array(face), kr, SHIPPED_REFERENCE, 1.0, 1.5)
+        assert PRODUCT4[int(after.argmax())] == "stress" and after[stress] > before[stress] + 0.15
+    # KL's smile reads fully (reach above 1): her gain is 1 and she is calibrated exactly as without it
+    kl = _with_smile(KL)
+    assert gain(kl, SHIPPED_REFERENCE) == 1.0
+    faces = np.array([KR["angry"], KR["sad"], KL["smile"]])
+    np.testing.assert_allclose(apply(faces, kl, SHIPPED_REFERENCE, 1.0, 1.5),
+                               apply(faces, _baseline(kl.logp), SHIPPED_REFERENCE, 1.0, 1.5), atol=1e-6)
+
+
+def test_a_smile_that_barely_reads_as_one_is_refused_and_never_sets_the_gain():
+    from trayagent.core.calibration import MIN_SMILE, gain, smile_refusal
+
+    relaxed = _baseline(log_probs(np.array(KR["relaxed"])))
+    # a "smile" that is the relaxed face again, slightly happier: reach under MIN_SMILE
+    faint = log_probs(np.array(KR["relaxed"])) + np.array([0.1, 0, 0, 0])
+    b = replace(relaxed, smile_logp=tuple(faint), smile_faces=15)
+    rule, numbers = smile_refusal(b, SHIPPED_REFERENCE, 15, 5)
+    assert rule == "no smile" and numbers["reach"] < MIN_SMILE
+    assert gain(b, SHIPPED_REFERENCE) == 1.0
+    assert smile_refusal(_with_smile(KR), SHIPPED_REFERENCE, 15, 5) is None
+    assert smile_refusal(replace(_with_smile(KR), smile_faces=2), SHIPPED_REFERENCE, 15, 5)[0] == "smile faces"
+    assert smile_refusal(_with_smile(KR), replace(SHIPPED_REFERENCE, happy=None), 15, 5)[0] == "smile unusable"
+    assert smile_refusal(relaxed, SHIPPED_REFERENCE, 15, 5) is None  # no smile given: nothing to refuse
+
+
+def test_a_stored_smile_round_trips_and_a_calibration_stored_before_it_still_applies(tmp_path):
+    kr = _with_smile(KR)
+    store.save(kr, tmp_path / "new.json")
+    loaded = store.load(tmp_path / "new.json")
+    np.testing.assert_allclose(loaded.smile_logp, kr.smile_logp, atol=1e-5)
+    assert loaded.smile_faces == 15 and loaded.format == 2
+    # a format-1 file, as trayagent wrote it before the smile: read, no gain, the same shift as ever
+    old = {k: v for k, v in _baseline(kr.logp).as_dict().items() if k not in ("smile_logp", "smile_faces")}
+    (tmp_path / "old.json").write_text(json.dumps(old | {"format": 1}))
+    before = store.load(tmp_path / "old.json")
+    assert before.smile_logp is None
+    face = np.array(KR["angry"])
+    shift = np.asarray(before.logp) - np.asarray(SHIPPED_REFERENCE.logp)
+    by_hand = np.exp(log_probs(face) - shift)
+    np.testing.assert_allclose(apply(face, before, SHIPPED_REFERENCE, 1.0, 1.5), by_hand / by_hand.sum(), atol=1e-6)
+    damaged = kr.as_dict() | {"smile_logp": [0.0, "x", 0.0, 0.0]}
+    (tmp_path / "damaged.json").write_text(json.dumps(damaged))
+    with pytest.raises(CalibrationError, match="calibrate"):
+        store.load(tmp_path / "damaged.json")
+
+
+def test_calibrate_with_a_smile_stores_it_and_refuses_a_smile_that_is_not_one(tmp_path, model_faces, home):
+    relaxed = _photos(tmp_path / "me", _typical_neutral(model_faces))
+    smiles = [f for f, p in sorted(model_faces["happy"], key=lambda fp: -fp[1][0])[:3]]
+    r = run_cli("calibrate", "--camera", str(relaxed), "--smile", str(_photos(tmp_path / "smile", smiles)), "--json")
+    assert r.returncode == 0, r.stderr
+    stored = json.loads(paths.baseline_file().read_text())
+    assert stored["smile_faces"] == 3 and len(stored["smile_logp"]) == len(PRODUCT4)
+    assert "smile: from 3 faces" in run_cli("calibrate", "--show").stdout
+    before = paths.baseline_file().read_bytes()
+    # the relaxed faces again as the "smile": refused, with what to do, and the stored one kept
+    r = run_cli("calibrate", "--camera", str(relaxed), "--smile", str(relaxed))
+    assert r.returncode == 1 and "greet a customer" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert paths.baseline_file().read_bytes() == before
+    # without --smile, photos calibrate on the relaxed face alone
+    assert run_cli("calibrate", "--camera", str(relaxed)).returncode == 0
+    assert "smile_logp" not in json.loads(paths.baseline_file().read_text())

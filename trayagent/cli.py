@@ -38,12 +38,17 @@ def _model_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
     p.set_defaults(func=_lazy("trayagent.commands.analyze"))
 
-    p = sub.add_parser("calibrate", help=_("calibrate to your face: keep a relaxed face for about 10 seconds"))
+    p = sub.add_parser("calibrate", help=_("calibrate to your face: a relaxed face for about 10 seconds, then a smile "
+                                                   "for 5"))
     p.add_argument("--camera", metavar="INDEX|VIDEO|DIR",
                    help=_("camera index (default: the configured camera), a video of you, or a folder of your "
                           "own neutral photos"))
     p.add_argument("--seconds", type=_positive_float, default=10.0,
                    help=_("how long to watch the camera (default 10)"))
+    p.add_argument("--smile", metavar="INDEX|VIDEO|DIR",
+                   help=_("where your greeting smile comes from, after the relaxed face (default: 5 s more of the "
+                          "camera when calibrating from the camera, none from a video or photos)"))
+    p.add_argument("--no-smile", action="store_true", help=_("calibrate on the relaxed face alone"))
     p.add_argument("--model", help=_("emotion model (.onnx) to calibrate instead of the configured one"))
     p.add_argument("--show", action="store_true", help=_("print the stored calibration"))
     p.add_argument("--reset", action="store_true", help=_("delete the stored calibration"))

@@ -19,6 +19,7 @@ from trayagent.perception.labelled import IMAGE_SUFFIXES
 
 SOURCES = {"camera": N_("camera"), "photos": N_("photos"), "video": N_("video")}  # where the faces came from
 CAPTURE_FPS = 3.0  # frames a second read from the camera: 30 in 10 s, enough for a steady mean
+SMILE_SECONDS = 5.0  # the greeting smile, held: 15 frames, a smile that is held longer turns stiff
 
 
 def camera_frames(index: int, backend: str, seconds: float, warmup_s: float) -> Iterator[np.ndarray]:
@@ -57,11 +58,10 @@ def photo_frames(folder: Path) -> Iterator[np.ndarray]:
             yield img
 
 
-def _source(args, cfg) -> tuple[str, Iterator[np.ndarray]]:
-    spec = args.camera
+def _source(spec: str | None, seconds: float, cfg) -> tuple[str, Iterator[np.ndarray]]:
     if spec is None or spec.isdigit():
         index = cfg["camera.index"] if spec is None else int(spec)
-        return "camera", camera_frames(index, cfg["camera.backend"], args.seconds, cfg["camera.warmup_s"])
+        return "camera", camera_frames(index, cfg["camera.backend"], seconds, cfg["camera.warmup_s"])
     path = Path(spec)
     if path.is_dir():
         return "photos", photo_frames(path)
@@ -69,7 +69,27 @@ def _source(args, cfg) -> tuple[str, Iterator[np.ndarray]]:
 
     from trayagent.perception.frames import video_frames
 
-    return "video", (f.image for f in takewhile(lambda f: f.t <= args.seconds, video_frames(path, CAPTURE_FPS)))
+    return "video", (f.image for f in takewhile(lambda f: f.t <= seconds, video_frames(path, CAPTURE_FPS)))
+
+
+def _smile(args, source: str, cfg, perception) -> Iterator[np.ndarray] | None:
+    """The greeting smile's frames, announced when they start (after the relaxed face): from the
+    camera by default when calibrating from the camera (with a model that has a typical smile to
+    compare it with), else only where --smile says."""
+    from trayagent.perception.calibration import reference_for
+
+    if args.no_smile or (args.smile is None and (source != "camera"
+                                                 or reference_for(perception.classifier).happy is None)):
+        return None
+    kind, frames = _source(args.smile if args.smile is not None else args.camera, SMILE_SECONDS, cfg)
+
+    def announced() -> Iterator[np.ndarray]:
+        if kind == "camera" and not args.json:
+            print(_("now smile for {seconds} s, as you would greet a customer...").format(
+                seconds=f"{SMILE_SECONDS:g}"), file=sys.stderr)
+        yield from frames
+
+    return announced()
 
 
 def describe(b) -> list[str]:
@@ -82,6 +102,8 @@ def describe(b) -> list[str]:
                 shares=", ".join(f"{wording.emotion(c)} {p:.0%}" for c, p in zip(PRODUCT4, shares))),
             _("light: brightness {brightness}/255, contrast {contrast}").format(
                 brightness=f"{b.brightness:.0f}", contrast=f"{b.contrast:.0f}"),
+            _("smile: from {faces} faces").format(faces=b.smile_faces) if b.smile_logp is not None
+            else _("smile: none"),
             _("model: {sha}...").format(sha=b.model_sha256[:16])]
 
 
@@ -109,11 +131,11 @@ def command(args) -> int:
     from trayagent.perception.pipeline import Perception
 
     perception = Perception(args.model or cfg["model.path"] or None, calibration=None)
-    source, frames = _source(args, cfg)
+    source, frames = _source(args.camera, args.seconds, cfg)
     if source == "camera" and not args.json:
         print(_("camera on for {seconds} s: look at the screen with a relaxed face (no smile, no frown)...").format(
             seconds=f"{args.seconds:g}"), file=sys.stderr)
-    baseline = calibrate_from_frames(frames, perception, source)
+    baseline = calibrate_from_frames(frames, perception, source, smile=_smile(args, source, cfg, perception))
     store.save(baseline, path)
     if args.json:
         print(json.dumps({**baseline.as_dict(), "path": str(path)}, indent=2))

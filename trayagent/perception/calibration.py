@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +18,14 @@ import numpy as np
 from trayagent.core.calibration import (
     MIN_FACES_PHOTOS,
     MIN_FACES_VIDEO,
+    MIN_SMILE_FACES_VIDEO,
     Baseline,
     Calibration,
     CalibrationError,
     Reference,
     mean_log_probs,
     refusal,
+    smile_refusal,
 )
 from trayagent.core.emotions import PRODUCT4
 from trayagent.i18n import N_, _, ngettext
@@ -64,9 +67,12 @@ def reference_for(clf: EmotionClassifier) -> Reference:
         d = json.loads(raw)
         if tuple(d["classes"]) != PRODUCT4:
             raise ValueError(f"classes {d['classes']}")
+        happy = d.get("happy_logp")  # models measured before the smile step have none: no smile gain
         ref = Reference(tuple(float(v) for v in d["logp"]), tuple(float(v) for v in d["limits"]),
-                        f"model metadata ({d.get('data', 'unknown data')})")
-        if len(ref.logp) != len(PRODUCT4) or len(ref.limits) != len(PRODUCT4):
+                        f"model metadata ({d.get('data', 'unknown data')})",
+                        None if happy is None else tuple(float(v) for v in happy))
+        if len(ref.logp) != len(PRODUCT4) or len(ref.limits) != len(PRODUCT4) \
+                or (ref.happy is not None and len(ref.happy) != len(PRODUCT4)):
             raise ValueError("wrong length")
         return ref
     except (ValueError, KeyError, TypeError) as e:
@@ -122,6 +128,12 @@ _REFUSALS = {
                  "face, at most {limit:+.2f}): relax your face -- no smile, no frown -- and try again"),
     "surprise": N_("your face looked surprised, not relaxed (surprise {value:+.2f} against a typical neutral face, "
                    "at most {limit:+.2f}): relax your face -- no smile, no frown -- and try again"),
+    "smile in view": N_("while smiling, a face was found in only {faces} of {frames} frames: keep your face in view, "
+                        "facing the camera, and try again"),
+    "no smile": N_("the smile barely changed how your face reads ({reach:.0%} of a typical smile, at least "
+                   "{needed:.0%} needed): smile as you would greet a customer and try again"),
+    "smile unusable": N_("this model has no typical smile to compare yours with: calibrate with `--no-smile`, or "
+                         "measure the model's reference again (`python -m models.reference`)"),
 }
 
 
@@ -130,8 +142,11 @@ def validate(baseline: Baseline, reference: Reference, frames: int, min_faces: i
     refused = refusal(baseline, reference, frames, min_faces)
     if refused is None:
         return
-    rule, numbers = refused
-    if rule == "faces":
+    _refuse(*refused)
+
+
+def _refuse(rule: str, numbers: dict) -> None:
+    if rule in ("faces", "smile faces"):
         raise CalibrationError(ngettext(
             "only {n} face found (at least {needed} needed): sit facing the camera, about an arm's length away, "
             "and try again",
@@ -141,16 +156,28 @@ def validate(baseline: Baseline, reference: Reference, frames: int, min_faces: i
 
 
 def calibrate_from_frames(frames: Iterable[np.ndarray], perception, source: str = "camera",
-                          min_faces: int | None = None) -> Baseline:
+                          min_faces: int | None = None, smile: Iterable[np.ndarray] | None = None) -> Baseline:
     """A checked baseline from a relaxed face's frames (the daemon's tray item calls this with the
-    camera's frames; `trayagent calibrate` with a camera, a video or photos). Raises
-    CalibrationError, with what to do, for too few faces, poor light or a held expression."""
+    camera's frames; `trayagent calibrate` with a camera, a video or photos), and from the frames
+    of a greeting smile when given (read only once the relaxed face is accepted). Raises
+    CalibrationError, with what to do, for too few faces, poor light, a held expression or a smile
+    that barely reads as one."""
     if hasattr(perception.detector, "reset"):
         perception.detector.reset()
     baseline, n = measure(frames, perception, source)
     if min_faces is None:
         min_faces = MIN_FACES_PHOTOS if source == "photos" else MIN_FACES_VIDEO
-    validate(baseline, reference_for(perception.classifier), n, min_faces)
+    reference = reference_for(perception.classifier)
+    validate(baseline, reference, n, min_faces)
+    if smile is None:
+        return baseline
+    if hasattr(perception.detector, "reset"):
+        perception.detector.reset()
+    smiling, n = measure(smile, perception, source)
+    baseline = replace(baseline, smile_logp=smiling.logp, smile_faces=smiling.faces)
+    refused = smile_refusal(baseline, reference, n, MIN_FACES_PHOTOS if source == "photos" else MIN_SMILE_FACES_VIDEO)
+    if refused is not None:
+        _refuse(*refused)
     return baseline
 
 
