@@ -68,7 +68,7 @@ def test_crash_mid_call_is_closed_out_from_its_rows(tmp_path):
     w = store.new_call(T0)
     for s in samples(["stress", "stress", "surprise", None, "neutral"]):
         w.write(s)
-    # the process dies here: no close, no index row
+    w.close()  # the process dies here: the OS closes its files (so its hold on the record goes); no index row
     recovered = CallStore(tmp_path).recover()
     assert [c.id for c in recovered] == [w.id]
     c = store.calls()[0]

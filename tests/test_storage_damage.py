@@ -57,8 +57,8 @@ def test_a_stray_quote_in_the_index_costs_one_row_and_one_warning(tmp_path, capl
     lines += [lines[3].replace(ids[2], f"20261124-1{k:05d}") for k in range(3000)]  # past csv's field limit
     store.index_path.write_text("\n".join(lines) + "\n")
     got = [c.id for c in store.calls()]
-    assert got[0] == ids[0] and ids[2] in got and ids[1] not in got and len(got) == 3002
-    [warning] = warnings_about(caplog, store.index_path)
+    assert got[:3] == ids and len(got) == 3003  # the damaged row's call read from its own file
+    [warning] = [w for w in warnings_about(caplog, store.index_path) if "damaged" in w]
     assert "line 3" in warning
 
 
@@ -94,11 +94,9 @@ def test_an_index_with_no_readable_row_is_rebuilt_from_the_call_files(tmp_path):
     store = CallStore(tmp_path)
     ids = three_calls(store)
     store.index_path.write_bytes(b"\x00" * 300)
-    assert store.calls() == []
-    recovered = store.recover()
-    assert [c.id for c in recovered] == ids and [c.id for c in store.calls()] == ids
-    store.recover()
-    assert len(store.index_path.read_text().splitlines()) == 4
+    assert [c.id for c in store.calls()] == ids
+    assert len(store.index_path.read_text().splitlines()) == 4  # written back
+    assert store.recover() == []
 
 
 def test_duplicate_index_rows_are_listed_once(tmp_path, caplog):
@@ -212,10 +210,8 @@ def test_an_index_link_is_not_appended_to(tmp_path):
     store.index_path.symlink_to(outside)
     w = store.new_call(T0)
     w.write(samples(["stress"])[0])
-    with pytest.raises(RecordingError, match="link"):
-        store.add_to_index(w.close())
-    with pytest.raises(TrayagentError, match="link"):
-        store.calls()
+    store.add_to_index(w.close())  # the link is replaced by an index of its own, never written through
+    assert [c.id for c in store.calls()] == [w.id] and not store.index_path.is_symlink()
     assert outside.read_text() == "someone else's file\n"
 
 

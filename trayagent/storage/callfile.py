@@ -3,6 +3,7 @@ is written (a crash loses at most the row in flight); read back row by row, dama
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -17,8 +18,9 @@ from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary, Sample, Visibility
 from trayagent.core.stress import CallStats
 from trayagent.i18n import _
+from trayagent.platform import file_lock
 from trayagent.storage import rows
-from trayagent.storage.private import describe, make_private_dir, open_private_fd, open_read
+from trayagent.storage.private import BINARY, NOFOLLOW, describe, make_private_dir, open_private_fd, open_read
 from trayagent.storage.rows import Damage, csv_line, fmt, number, parse, parse_time, read_rows
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,10 @@ class CallWriter:
                 path=path, reason=describe(e))) from None
         self._fd = fd
         try:
+            file_lock.hold(fd)  # while it is held, readers know the call is not over
+        except OSError as e:
+            log.warning("%s: cannot mark the call record as being written (%s)", path, e)
+        try:
             if os.fstat(fd).st_size == 0:
                 rows.write_all(fd, csv_line(SAMPLE_COLUMNS))
         except OSError as e:
@@ -143,8 +149,25 @@ class CallWriter:
             except OSError as e:
                 log.warning("%s: cannot sync the call record (%s)", self.path, e.strerror)
             finally:
+                with contextlib.suppress(OSError):
+                    file_lock.release(fd)
                 os.close(fd)
         return self.stats.summary(self.id, self.start, self._last)
+
+
+def being_written(path: Path) -> bool:
+    """Is this record held by the process writing it (a call not over yet)? False when that cannot
+    be told: a crashed call's record is free, its writer gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY | NOFOLLOW | BINARY)
+    except OSError:
+        return False
+    try:
+        return file_lock.held_elsewhere(fd)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def read_samples(path: Path) -> Iterator[Sample]:

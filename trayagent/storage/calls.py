@@ -1,12 +1,16 @@
 """Per-call CSVs (one row per analysed frame, on disk as written) and the calls index.
 
-A call's CSV exists from its first moment; its index row is written when it ends. A CSV without an
-index row is a call cut off by a crash: `recover` closes it out from its rows at the next start.
+A call's CSV exists from its first moment, held by its writer until it ends (platform/file_lock);
+its index row is written when it ends. Every read of the index reconciles it with the call files: a
+file the index does not list (a crash, a row lost or damaged, an index emptied, re-encoded or
+replaced) is summed up from its rows and written back, so a call whose own file is intact is always
+listed; a file still held by its writer is a call not over yet. `recover`, at start, also drops
+crashed calls too short to keep.
 
 Damage (a power cut's NUL bytes, a stray quote, a date out of range) costs the damaged rows only:
 files are read a line at a time (no field of ours holds a line break, so a stray quote cannot
 swallow the rest of a file), each damaged row is skipped, and one warning per read names the file
-and the lines. The call files are the record; the index is rebuilt from them when it is damaged.
+and the lines. The call files are the record.
 Nothing is read or written through a link.
 """
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
@@ -28,6 +32,7 @@ from trayagent.storage.callfile import (
     VISIBILITY_COLUMNS,
     CallWriter,
     RecordingError,
+    being_written,
     read_samples,
     sample_row,
     summarize,
@@ -72,10 +77,24 @@ class CallStore:
                 continue
         raise RecordingError(_("{path}: no free name for a call starting {start}").format(path=self.dir, start=base))
 
-    # ---- the index (storage/index.py) -----------------------------------------------------------
+    # ---- the index (storage/index.py), reconciled with the call files ---------------------------
     def calls(self) -> list[CallSummary]:
-        """Every finished call in the index, oldest first, each once; damaged rows skipped with a warning."""
-        return self.index.read().calls
+        """Every finished call, oldest first, each once: the index's rows, and for every call file
+        the index does not list (its row lost or damaged, the index emptied or unreadable) a row
+        rebuilt from the file, written back. Costs a listing of calls/ when nothing is missing."""
+        index = self.index.read()
+        found = {c.id: c for c in index.calls}
+        rebuilt = [s for _path, s in self._unlisted(found) if s is not None]
+        found.update((s.id, s) for s in rebuilt)
+        if rebuilt or index.damaged:
+            if rebuilt:
+                log.warning("%s: %d calls missing from it were read from their own files", self.index_path,
+                            len(rebuilt))
+            try:
+                self.index.rewrite(list(found.values()))
+            except RecordingError as e:
+                log.warning("%s", e)
+        return sorted(found.values(), key=lambda c: c.start)
 
     def calls_on(self, day: date, tz: tzinfo | None = None, *, touching: bool = False) -> list[CallSummary]:
         """The calls that started on `day` in time zone `tz` (the machine's own by default), so that
@@ -87,12 +106,28 @@ class CallStore:
         return [c for c in self.calls() if c.start.astimezone(tz).date() == day]
 
     def add_to_index(self, summary: CallSummary) -> None:
-        self.index.add(summary)
+        """List a call that has ended, as its writer sums it up: that row wins over one rebuilt
+        from its file meanwhile (the writer knows the dated end and the calibration)."""
+        index = self.index.read()
+        found = {c.id: c for c in index.calls}
+        rebuilt = [s for _path, s in self._unlisted(found.keys() | {summary.id}) if s is not None]
+        if not rebuilt and not index.damaged and summary.id not in found and (index.current or not found):
+            self.index.append(summary)
+            return
+        found.update((s.id, s) for s in rebuilt)
+        found[summary.id] = summary
+        self.index.rewrite(list(found.values()))
 
-    def repair_index(self) -> bool:
-        """Rewrite a damaged index without its damage (at start, before `recover` adds back from the
-        call files any call whose row was lost); True if it was rewritten."""
-        return self.index.repair()
+    def _unlisted(self, listed: Container[str]) -> Iterator[tuple[Path, CallSummary | None]]:
+        """The call files not in `listed` and not being written, each with its summary (None: no
+        row in it); one that cannot be read as a call record is skipped with a warning."""
+        for call_id, path in self._call_files().items():
+            if call_id in listed or being_written(path):
+                continue
+            try:
+                yield path, summarize(call_id, read_samples(path))
+            except TrayagentError as e:
+                log.warning("%s", e)
 
     # ---- a call's life after it ends -------------------------------------------------------------
     def discard(self, writer: CallWriter) -> None:
@@ -100,11 +135,16 @@ class CallStore:
         writer.close()
         writer.path.unlink(missing_ok=True)
 
-    def _call_files(self) -> list[Path]:
-        """The call records in calls/ (files named as new_call names them; links are not records)."""
-        if not self.dir.is_dir() or self.dir.is_symlink():
-            return []
-        return sorted(p for p in self.dir.glob("*.csv") if CALL_ID.fullmatch(p.stem) and not p.is_symlink())
+    def _call_files(self) -> dict[str, Path]:
+        """The call records in calls/ by id (files named as new_call names them; links are not records)."""
+        if self.dir.is_symlink():
+            return {}
+        try:
+            with os.scandir(self.dir) as entries:
+                return {e.name[:-4]: Path(e.path) for e in entries if e.name.endswith(".csv")
+                        and CALL_ID.fullmatch(e.name[:-4]) and e.is_file(follow_symlinks=False)}
+        except OSError:  # no calls folder yet, or something else in its place
+            return {}
 
     def purge(self, older_than: datetime) -> list[str]:
         """Delete calls that started before `older_than` (retention), and crashed calls too damaged
@@ -114,8 +154,8 @@ class CallStore:
         if old:
             self.index.rewrite([c for c in calls if c.start >= older_than])
         listed = {c.id for c in calls}
-        orphans = [p.stem for p in self._call_files()
-                   if p.stem not in listed and (_id_start(p.stem) or older_than) < older_than]
+        orphans = [call_id for call_id in sorted(self._call_files())
+                   if call_id not in listed and (_id_start(call_id) or older_than) < older_than]
         deleted = [c.id for c in old] + orphans
         for call_id in deleted:
             self.call_path(call_id).unlink(missing_ok=True)
@@ -173,34 +213,23 @@ class CallStore:
         return deleted
 
     def recover(self, skip: Iterable[str] = frozenset(), min_call_s: float = 0.0) -> list[CallSummary]:
-        """Close out calls whose CSV has no index row (the daemon died mid-call), by the same
-        minimum-length rule as calls that end normally; repairs a damaged index first."""
-        self.repair_index()
-        files = self._call_files()
-        if not files:
-            return []
-        known = {c.id for c in self.calls()} | set(skip)
+        """At start: close out calls whose file has no index row (the daemon died mid-call), by the
+        same minimum-length rule as calls that end normally, and rewrite a damaged index."""
+        index = self.index.read()
         recovered = []
-        for path in files:
-            if path.stem in known:
-                continue
-            try:
-                summary = summarize(path.stem, read_samples(path))
-            except TrayagentError as e:
-                log.warning("cannot recover %s: %s", path, e)
-                continue
+        for path, summary in self._unlisted({c.id for c in index.calls} | set(skip)):
             if summary is None:
                 log.info("removing empty call record %s", path)
                 path.unlink(missing_ok=True)
-                continue
-            if summary.duration_s < min_call_s:
+            elif summary.duration_s < min_call_s:
                 log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
                 path.unlink(missing_ok=True)
-                continue
-            self.add_to_index(summary)
-            recovered.append(summary)
-            log.warning("closed out call %s left open by an earlier crash (%d samples)", path.stem,
-                        summary.samples)
+            else:
+                recovered.append(summary)
+                log.warning("closed out call %s left open by an earlier crash (%d samples)", summary.id,
+                            summary.samples)
+        if recovered or index.damaged:
+            self.index.rewrite([*index.calls, *recovered])
         return recovered
 
 

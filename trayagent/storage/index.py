@@ -1,15 +1,16 @@
 """The calls index, `calls.csv`: one row per finished call, appended when the call ends, rewritten
 atomically when it is damaged or its header is an older one. The call files are the record; the
-index is rebuilt from them when it is damaged."""
+index is what lets a listing skip reading them, and is reconciled with them on every read
+(storage/calls.py)."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from trayagent.core.errors import TrayagentError
 from trayagent.core.records import CallSummary
 from trayagent.i18n import _
 from trayagent.storage import rows
@@ -44,62 +45,61 @@ def _summary(row: dict[str, str]) -> CallSummary:
 
 
 @dataclass
-class _Index:
+class IndexRead:
     calls: list[CallSummary]
-    damaged: bool  # a damaged header or row, or a repeated call: rewrite it
+    damaged: bool  # a damaged header or row, a repeated call, another encoding, or unreadable: rewrite it
     current: bool  # the header is today's
 
 
 class CallIndex:
-    """`calls.csv` of one data folder."""
+    """`calls.csv` of one data folder: what is in it, as far as it reads. Reconciling it with the
+    call files is the store's job (storage/calls.py)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def read(self) -> _Index:
+    def read(self) -> IndexRead:
+        """The calls listed, each once; damage is skipped with one warning. An index that cannot be
+        read at all (a folder in its place, a link, no permission) reads as damaged and empty."""
         try:
-            f = open_read(self.path)
+            with open_read(self.path) as f:
+                return self._parse(f)
         except FileNotFoundError:
-            return _Index([], False, False)
-        except OSError as e:
-            raise TrayagentError(_("{path}: cannot read the calls index ({reason}); make it a file your user can "
-                                   "read and write").format(path=self.path, reason=describe(e))) from None
+            return IndexRead([], False, False)
+        except (OSError, UnicodeError) as e:
+            reason = describe(e) if isinstance(e, OSError) else str(e)
+            log.warning("%s: cannot read the calls index (%s); listing the calls from their files", self.path, reason)
+            return IndexRead([], True, False)
+
+    def _parse(self, f: io.TextIOWrapper) -> IndexRead:
         damage = Damage(self.path)
         out: dict[str, CallSummary] = {}
         current = False
-        with f:
-            columns: tuple[str, ...] | None = None
-            for line_no, row in read_rows(f, damage):
-                first = columns is None
-                if columns is None:
-                    if tuple(row) in (INDEX_COLUMNS, *_OLD_INDEX_HEADERS):
-                        columns, current = tuple(row), tuple(row) == INDEX_COLUMNS
-                        continue
-                    columns = INDEX_COLUMNS  # damaged header: read the columns trayagent writes
-                try:
-                    c = parse(columns, row, _summary)
-                except (ValueError, KeyError) as e:
-                    damage.add(line_no, "damaged header" if first else str(e))
+        columns: tuple[str, ...] | None = None
+        for line_no, row in read_rows(f, damage):
+            first = columns is None
+            if columns is None:
+                if tuple(row) in (INDEX_COLUMNS, *_OLD_INDEX_HEADERS):
+                    columns, current = tuple(row), tuple(row) == INDEX_COLUMNS
                     continue
-                if first:  # a row where the header should be: still a damaged file, rewrite it
-                    damage.add(line_no, "no header")
-                if c.id in out:
-                    damage.add(line_no, f"call {c.id} listed again")
-                    continue
-                out[c.id] = c
+                columns = INDEX_COLUMNS  # damaged header: read the columns trayagent writes
+            try:
+                c = parse(columns, row, _summary)
+            except (ValueError, KeyError) as e:
+                damage.add(line_no, "damaged header" if first else str(e))
+                continue
+            if first:  # a row where the header should be: still a damaged file, rewrite it
+                damage.add(line_no, "no header")
+            if c.id in out:
+                damage.add(line_no, f"call {c.id} listed again")
+                continue
+            out[c.id] = c
         damage.report()
-        return _Index(sorted(out.values(), key=lambda c: c.start), bool(damage.lines), current)
+        resaved = f.encoding != "utf-8"  # by an editor, with a byte-order mark: rows are appended as UTF-8
+        return IndexRead(sorted(out.values(), key=lambda c: c.start), bool(damage.lines) or resaved, current)
 
-    def add(self, summary: CallSummary) -> None:
-        try:
-            index = self.read()
-        except TrayagentError as e:
-            raise RecordingError(str(e)) from None
-        if any(c.id == summary.id for c in index.calls):
-            return  # already listed: a call is listed once
-        if index.damaged or (index.calls and not index.current):
-            self.rewrite([*index.calls, summary])  # same rows (less damage), today's header
-            return
+    def append(self, summary: CallSummary) -> None:
+        """Add one row to an index that reads clean with today's header (or does not exist yet)."""
         try:
             make_private_dir(self.path.parent)
             fd = open_private_fd(self.path, "a")
@@ -135,14 +135,3 @@ class CallIndex:
             tmp.unlink(missing_ok=True)
             raise RecordingError(_("{path}: cannot rewrite the calls index ({reason})").format(
                 path=self.path, reason=describe(e))) from None
-
-    def repair(self) -> bool:
-        """Rewrite a damaged index without its damage (at start, before `recover` adds back from the
-        call files any call whose row was lost); True if it was rewritten."""
-        index = self.read()
-        if not index.damaged:
-            return False
-        self.rewrite(index.calls)
-        log.warning("%s: rewrote the calls index without its damaged rows (%d calls kept)", self.path,
-                    len(index.calls))
-        return True

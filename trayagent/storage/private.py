@@ -65,9 +65,17 @@ def open_private(path: Path, mode: WriteMode = "a") -> io.TextIOWrapper:
 
 def open_read(path: Path) -> io.TextIOWrapper:
     """Open a data file for reading as text, never through a link; undecodable bytes become U+FFFD
-    (a damaged row is then skipped, never a crash)."""
+    (a damaged row is then skipped, never a crash). A file an editor re-saved with a byte-order
+    mark (Notepad's UTF-8 or "Unicode", UTF-16) is read in that encoding."""
     fd = os.open(path, os.O_RDONLY | NOFOLLOW | BINARY)
-    return open(fd, encoding="utf-8", errors="replace", newline="")
+    try:
+        bom = os.read(fd, 3)
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError:  # a folder in the file's place, a read error
+        os.close(fd)
+        raise
+    encoding = "utf-8-sig" if bom == b"\xef\xbb\xbf" else "utf-16" if bom[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8"
+    return open(fd, encoding=encoding, errors="replace", newline="")
 
 
 def is_link_error(e: OSError) -> bool:
