@@ -3,6 +3,9 @@ server set up, and a look at what arrived."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -47,3 +50,52 @@ def report_dsn(cluster: pg.Cluster) -> str:
 def admin_rows(cluster: pg.Cluster, sql: str, **params: object) -> list[list]:
     with db.connect(dsn.parse(cluster.dsn())) as con:
         return con.run(sql, **params)
+
+
+def write_policy(path: Path, cluster_dsn: str, team_name: str = "상담1팀", enabled: bool = True) -> None:
+    path.write_text(f'[team]\nenabled = {"true" if enabled else "false"}\ndsn = "{cluster_dsn}"\n'
+                    f'name = "{team_name}"\n', encoding="utf-8")
+
+
+class CuttingProxy:
+    """A loopback TCP relay to the server that can lose a connection in the middle of an insert:
+    `cut = "request"` drops the INSERT before the server sees it; `cut = "reply"` lets the server
+    run and commit it, then drops its answer (what a crash or a lost network costs)."""
+
+    def __init__(self, port: int) -> None:
+        self.target, self.cut, self.cuts = port, None, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _addr = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, upstream: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if upstream and self.cut == "request" and b"INSERT INTO trayagent.calls" in data:
+                    self.cut, self.cuts = None, self.cuts + 1
+                    return  # the insert never reaches the server
+                # The server answers an insert with "INSERT 0 1" once the statement is done; it is
+                # sent at the Sync that committed it, with ReadyForQuery. That answer is lost.
+                if not upstream and self.cut == "reply" and b"INSERT 0 " in data:
+                    self.cut, self.cuts = None, self.cuts + 1
+                    return
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.close()

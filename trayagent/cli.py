@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trayagent {__version__}",
                         help=_("show program's version number and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_model_commands, _daemon_commands, _record_commands, _upkeep_commands):  # the order --help shows
+    for add in (_model_commands, _daemon_commands, _record_commands, _upkeep_commands,
+                _team_commands):  # the order --help shows
         add(sub)
     return parser
 
@@ -150,6 +151,13 @@ def _upkeep_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("autostart", help=_("start trayagent when you log in"))
     p.add_argument("action", choices=["enable", "disable", "status"])
     p.set_defaults(func=_lazy("trayagent.commands.autostart"))
+
+
+def _team_commands(sub: argparse._SubParsersAction) -> None:
+    """The team view: join, leave, status; IT's setup; the managers' report."""
+    from trayagent.commands.team_args import add_parser
+
+    add_parser(sub)
 
 
 def _columns(text: str) -> int:

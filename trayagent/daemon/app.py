@@ -28,6 +28,7 @@ from trayagent.platform import autostart, desktop, launch, session_end
 from trayagent.storage import baseline
 from trayagent.storage.calls import CallStore, RecordingError
 from trayagent.storage.private import describe, make_private_dir
+from trayagent.team import sender as team_sender
 
 log = logging.getLogger("trayagent")
 
@@ -85,6 +86,8 @@ class App:
         self.controller.problem = cfg.problem
         self.controller.recorder.problem = self._store_problem
         server = ipc.CommandServer(self._remote)
+        # The team view's sender, in a thread of its own: only when IT's policy turns it on.
+        team = team_sender.start_beside(lambda: cfg, store, self.view.notify)
         hotkey, hotkey_problem = _start_hotkey(cfg["calls.hotkey"], lambda: self.post(Command.TOGGLE))
         self.controller.problem = self.controller.problem or hotkey_problem
         self._greet(isinstance(self.view, PystrayView), self.controller.signal, hotkey and cfg["calls.hotkey"],
@@ -101,6 +104,8 @@ class App:
             self.post(Command.STOP)
             worker.join(timeout=15)
             server.close()
+            if team is not None:
+                team.stop()
             if hotkey is not None:
                 hotkey.stop()
             if session is not None:

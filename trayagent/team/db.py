@@ -4,6 +4,7 @@ unreachable, wrong password, bad certificate, refused by a check, no permission.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 from collections.abc import Iterator
@@ -42,10 +43,8 @@ def connect(dsn: Dsn) -> Iterator[Connection]:
     try:
         yield Connection(con, dsn)
     finally:
-        try:
+        with contextlib.suppress(Exception):  # the connection may already be gone; nothing to do
             con.close()
-        except Exception:  # noqa: BLE001: the connection may already be gone; nothing to do
-            pass
 
 
 class Connection:
@@ -57,7 +56,7 @@ class Connection:
     def run(self, sql: str, **params: Any) -> list[list[Any]]:
         try:
             return self._con.run(sql, **params)
-        except Exception as e:  # noqa: BLE001: pg8000's and the socket's errors, into one line
+        except Exception as e:  # pg8000's and the socket's errors, into one line
             raise problem(e, self.dsn) from e
 
 
@@ -66,7 +65,7 @@ def _open(native: Any, dsn: Dsn, context: ssl.SSLContext | None) -> Any:
         return native.Connection(user=dsn.user, password=dsn.password, host=dsn.host, port=dsn.port,
                                  database=dsn.database, ssl_context=context, timeout=dsn.timeout,
                                  application_name="trayagent")
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         raise problem(e, dsn) from e
 
 

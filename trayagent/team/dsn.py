@@ -59,23 +59,20 @@ def parse(text: str) -> Dsn:
     text = text.strip()
     if not text:
         raise DsnError(_("The team database's address (team.dsn) is empty"))
-    if re.match(r"^postgres(ql)?://", text):
-        fields = _uri(text)
-    else:
-        fields = _keywords(text)
+    fields = _uri(text) if re.match(r"^postgres(ql)?://", text) else _keywords(text)
     unknown = sorted(set(fields) - _KNOWN)
     if unknown:
         raise DsnError(_("The team database's address has a setting trayagent does not know: {key}").format(
             key=unknown[0]))
     sslmode = fields.get("sslmode", "prefer")
     if sslmode not in SSLMODES:
-        raise DsnError(_("sslmode must be one of {choices}, not {value}").format(
+        raise DsnError(_("`sslmode` must be one of {choices}, not {value}").format(
             choices=", ".join(SSLMODES), value=sslmode))
     try:
         port = int(fields.get("port") or 5432)
         timeout = float(fields.get("connect_timeout") or 10)
     except ValueError:
-        raise DsnError(_("The team database's port and connect_timeout must be numbers")) from None
+        raise DsnError(_("The team database's `port` and `connect_timeout` must be numbers")) from None
     return Dsn(host=fields.get("hostaddr") or fields.get("host") or "localhost", port=port,
                database=fields.get("dbname") or "postgres", user=fields.get("user", ""),
                password=fields.get("password"), sslmode=sslmode, sslrootcert=fields.get("sslrootcert"),

@@ -12,6 +12,7 @@ Every file is written whole to a temporary file and renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -121,10 +122,8 @@ class TeamFiles:
             try:
                 out.append((p, TeamRow.from_dict(json.loads(p.read_text(encoding="utf-8")))))
             except (OSError, ValueError, TypeError, KeyError):
-                try:
+                with contextlib.suppress(OSError):
                     os.replace(p, p.with_suffix(".damaged"))
-                except OSError:
-                    pass
         return out
 
     def sent(self, path: Path, row: TeamRow, status: str = "sent") -> None:
@@ -155,6 +154,12 @@ class TeamFiles:
             except ValueError:
                 continue  # a line cut by a crash: the row it began is still in the outbox
         return rows
+
+    def told(self) -> bool:
+        return (self.dir / "told").exists()
+
+    def mark_told(self) -> None:
+        self._write(self.dir / "told", "")
 
     # ---- how the last try went --------------------------------------------------------------------
     def note(self, problem: str | None) -> None:

@@ -61,7 +61,7 @@ class Sender:
         while not self._stop.wait(delay):
             try:
                 delay = self.step()
-            except Exception:  # noqa: BLE001: a bug here must not end sending for the rest of the day
+            except Exception:  # a bug here must not end sending for the rest of the day
                 log.exception("team view: sending failed")
                 delay = self._backoff()
 
@@ -140,3 +140,23 @@ class Sender:
             made += 1
         self._index_seen = seen
         return made
+
+
+def start_beside(settings: Callable[[], Config], store: CallStore,
+                 notify: Callable[[str, str], None] | None = None) -> Sender | None:
+    """The daemon's hook: a sender thread when IT's policy turns the team view on, else nothing at
+    all (no thread, no driver loaded, no socket). The first time, the agent is told it is on offer."""
+    if not policy.read(settings()).enabled:
+        return None
+    files = TeamFiles()
+    try:
+        if notify is not None and not files.state().joined and not files.told():
+            from trayagent.team.disclosure import notification, title
+
+            notify(title(), notification())
+            files.mark_told()
+    except TrayagentError as e:
+        log.warning("team view: %s", e)
+    sender = Sender(settings, store, files)
+    sender.start()
+    return sender

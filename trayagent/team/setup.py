@@ -43,7 +43,7 @@ class SetupResult:
 def run(admin: Dsn, agent_password: str | None = None, report_password: str | None = None,
         min_group: int = MIN_GROUP, time_zone: str | None = None, daily_cap: int | None = None) -> SetupResult:
     if min_group < MIN_GROUP:
-        raise DatabaseProblem(_("min_group must be at least {n}").format(n=MIN_GROUP))
+        raise DatabaseProblem(_("The smallest group a report shows (team.min_group, --min-group) must be at least {n}").format(n=MIN_GROUP))
     from pg8000.native import identifier, literal
 
     result = SetupResult()
