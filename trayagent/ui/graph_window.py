@@ -113,7 +113,7 @@ class _Window:
             _highlight(row, entry.call_id == selected)
 
 
-def _highlight(row, on: bool) -> None:
+def _highlight(row: Any, on: bool) -> None:
     colour = "#dde6ef" if on else "#f4f6f8"
     row.configure(background=colour)
     for child in row.winfo_children():

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Patch
@@ -72,7 +73,7 @@ def band_colour(summary: CallSummary, thresholds: Thresholds) -> str:
     return UNMEASURED_COLOUR if band is None else BAND_COLOURS[band]
 
 
-def _band_background(ax, thresholds: Thresholds, lo: float, hi: float) -> None:
+def _band_background(ax: Axes, thresholds: Thresholds, lo: float, hi: float) -> None:
     """The three bands as coloured regions, each named in words just outside the right edge."""
     regions = {Band.CALM: (lo, thresholds.calm_below), Band.ELEVATED: (thresholds.calm_below, thresholds.alert_from),
                Band.ALERT: (thresholds.alert_from, max(hi, thresholds.alert_from))}
@@ -84,13 +85,13 @@ def _band_background(ax, thresholds: Thresholds, lo: float, hi: float) -> None:
                 fontsize=10, color=BAND_COLOURS[band.value], zorder=5)
 
 
-def _index_axis(ax, lo: float, hi: float) -> None:
+def _index_axis(ax: Axes, lo: float, hi: float) -> None:
     ax.axhline(0, color="#555555", linewidth=0.8, zorder=2)
     ax.set_ylim(lo, hi)
     ax.set_ylabel(_("stress level"))
 
 
-def _empty(fig: Figure, ax, message: str) -> Figure:
+def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=13, color="#555555")
     ax.set_axis_off()
     return fig
@@ -177,7 +178,7 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     return fig
 
 
-def _call_level(ax, ts: list[float], ys: list[float], seen: list[bool], thresholds: Thresholds) -> None:
+def _call_level(ax: Axes, ts: list[float], ys: list[float], seen: list[bool], thresholds: Thresholds) -> None:
     """The level as a step line, broken where it was not measured, its highest measured point named."""
     hi = max(thresholds.alert_from, max(ys)) + 0.15
     _band_background(ax, thresholds, -0.05, hi)
@@ -194,7 +195,7 @@ def _call_level(ax, ts: list[float], ys: list[float], seen: list[bool], threshol
     ax.grid(axis="y", color="white", linewidth=0.8, zorder=1)
 
 
-def _expression_strip(strip, samples: Sequence[Sample], ts: list[float], ends: list[float],
+def _expression_strip(strip: Axes, samples: Sequence[Sample], ts: list[float], ends: list[float],
                       visibility: VisibilityThresholds) -> set[Seen]:
     """Each moment's expression as a coloured bar; returns the poorly-seen states it marked."""
     for emotion, a, b in runs((s.emotion, t, e) for s, t, e in zip(samples, ts, ends)):

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from trayagent import wording
 from trayagent.core.measured import call_measured
@@ -84,11 +85,11 @@ class PystrayView:
         def open_graph(call_id: str) -> Callable[[], None]:
             return lambda: post(Command.OPEN_GRAPH, call_id=call_id)
 
-        def calls_menu():
+        def calls_menu() -> list[Any]:
             items = [item(label, open_graph(cid)) for label, cid in model.call_items()]
             return items or [item(t("no_calls_today"), None, enabled=False)]
 
-        def autostart_toggle(_icon, _item):
+        def autostart_toggle(_icon: Any, _item: Any) -> None:
             post(Command.AUTOSTART, enable=model.autostart_state() == "off")
 
         self.icon = pystray.Icon(
@@ -127,9 +128,12 @@ class PystrayView:
         # is pushed at most once a second (a rebuild per frame would be waste, and would race an
         # open menu more often).
         self._built_on_open = sys.platform == "win32" and _refresh_on_open(self.icon)
+        self._tooltip = _gtk_tooltip(self.icon)
         self._push_line = not self._built_on_open
         self._line_pushed = ""
         self._line_pushed_at = 0.0
+        self._tooltip_shown = ""
+        self._ended = threading.Event()  # the icon's loop has returned
 
     def show(self, status: TrayStatus) -> None:
         self.model.status = status
@@ -137,7 +141,10 @@ class PystrayView:
             self._look = status.look
             self.icon.icon = icons.icon(status.look)
         if not self._title_is_name:
-            self.icon.title = status.line
+            self.icon.title = status.line  # AppIndicator has no tooltip: hosts show the title instead
+        if self._tooltip is not None and status.line != self._tooltip_shown:
+            self._tooltip_shown = status.line
+            self._tooltip(status.line)
         if self._built_on_open:
             return
         menu_key = (status.in_call, status.paused, status.today, status.hint, status.look == "calibrating")
@@ -159,7 +166,7 @@ class PystrayView:
         quiet_notify(title, body)
 
     def run(self, on_ready: Callable[[], None]) -> None:
-        def setup(icon) -> None:
+        def setup(icon: Any) -> None:
             icon.visible = True
             on_ready()
 
@@ -167,17 +174,46 @@ class PystrayView:
             self.icon.run(setup)
         except Exception as e:  # e.g. GTK's tear-down asking a missing notification service
             log.warning("tray shut down with an error: %s", e)
+        finally:
+            self._ended.set()
 
     def stop(self) -> None:
         _close_open_menu(self.icon)
         self.icon.stop()
+        if not self._ended.wait(STOP_WAIT_S):
+            _end_x11_loop(self.icon)
+
+
+def _gtk_tooltip(icon: Any) -> Callable[[str], None] | None:
+    """pystray's GTK backend sets only the status icon's title, which no tray shows on hover: set its
+    tooltip too, on GTK's own thread. None for backends without a GTK status icon."""
+    status_icon = getattr(icon, "_status_icon", None)
+    if status_icon is None or not hasattr(status_icon, "set_tooltip_text"):
+        return None
+    from gi.repository import GLib
+
+    return lambda text: GLib.idle_add(status_icon.set_tooltip_text, text) and None
+
+
+STOP_WAIT_S = 2.0  # for the icon's loop to end by itself after stop
+
+
+def _end_x11_loop(icon: Any) -> None:
+    """pystray's bare Xlib loop ends when it sees its window destroyed; after the tray (trayer) has
+    embedded the icon and the icon changed a few times, that notice sometimes never comes, and the
+    loop waited on X until a signal (`trayagent stop` unanswered). Closing its X connection ends the
+    wait: the loop logs the closed connection and returns. Uses pystray 0.19's _xorg internals."""
+    display = getattr(icon, "_display", None)
+    if type(icon).__module__.endswith("_xorg") and display is not None:
+        log.info("tray: the X11 icon's loop did not end by itself; closing its X connection")
+        display.close()
 
 
 WM_RBUTTONUP = 0x0205  # the notification pystray's win32 icon answers with its menu
 WM_CANCELMODE = 0x001F
 
 
-def _close_open_menu(icon) -> None:
+def _close_open_menu(icon: Any) -> None:
     """Close a win32 menu left open (the agent walked away from it, or never clicked off it) before
     pystray's stop: the menu's own message loop takes the quit message meant for pystray's loop (under
     wine it is lost, and the daemon kept running after it had closed its call). WM_CANCELMODE to the
@@ -189,7 +225,7 @@ def _close_open_menu(icon) -> None:
         ctypes.windll.user32.PostMessageW(owner, WM_CANCELMODE, 0, 0)  # type: ignore[attr-defined]
 
 
-def _refresh_on_open(icon) -> bool:
+def _refresh_on_open(icon: Any) -> bool:
     """Rebuild pystray's win32 menu on the icon's own thread just before it pops up, so the status
     line is current whenever someone looks and no other thread destroys the menu while it is open.
     Uses pystray 0.19's win32 internals (the bundle pins that version); False where they are absent."""
@@ -202,7 +238,7 @@ def _refresh_on_open(icon) -> bool:
         return False
     on_notify = handlers[notify_code]
 
-    def refreshed(wparam, lparam):
+    def refreshed(wparam: int, lparam: int) -> Any:
         if lparam == WM_RBUTTONUP:
             try:
                 rebuild()
