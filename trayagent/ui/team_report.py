@@ -41,14 +41,16 @@ def _figures(data: ReportData) -> list[tuple[str, str]]:
     for (t, h), v in cells.items():
         grid[teams.index(t), hours.index(h)] = v * 100
     fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * len(hours) + 2.5), 0.5 * len(teams) + 1.6))
-    im = ax.imshow(grid, aspect="auto", cmap="OrRd", vmin=0, vmax=max(10.0, float(np.nanmax(grid)) if cells else 10))
+    im_max = max(10.0, float(np.nanmax(grid)) if cells else 10.0)
+    im = ax.imshow(grid, aspect="auto", cmap="OrRd", vmin=0, vmax=im_max)
     ax.set_xticks(range(len(hours)), [f"{h:02d}" for h in hours])
     ax.set_yticks(range(len(teams)), teams)
     ax.set_xlabel(_("hour of day"))
     for i in range(len(teams)):
         for j in range(len(hours)):
             if not np.isnan(grid[i, j]):
-                ax.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=8)
+                ax.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center", fontsize=8,
+                        color="white" if grid[i, j] > 0.6 * im_max else "black")
     fig.colorbar(im, ax=ax, label=_("% of call time in the alert band"))
     out.append((_("Alert band by team and hour of day"), _png(fig)))
     plt.close(fig)
@@ -84,10 +86,13 @@ def _figures(data: ReportData) -> list[tuple[str, str]]:
 def html(data: ReportData) -> str:
     e = htmllib.escape
     first, second = data.sentences()
+    page_title, heading, weeks = _("trayagent team report"), _("Team report"), _("Weeks")
+    columns = [_("team"), _("ISO week"), _("agents"), _("calls"), _("hours on calls"), _("calm"), _("elevated"),
+               _("alert"), _("not measured"), _("ended in the alert band")]
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{current_language()}"><head><meta charset="utf-8">',
-        f"<title>{e(_('trayagent team report'))}</title>",
+        f"<title>{e(page_title)}</title>",
         # No request leaves the page: images are inline, fonts are the system's.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
         "style-src 'unsafe-inline'\">",
@@ -95,16 +100,13 @@ def html(data: ReportData) -> str:
         "h1{font-size:22px}h2{font-size:17px;margin-top:28px}p.lead{font-size:15px}"
         "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
         "td:first-child,th:first-child{text-align:left}.note{color:#666;font-size:12px}</style></head><body>",
-        f"<h1>{e(_('Team report'))}: {data.start.isoformat()} – {data.end.isoformat()}</h1>",
+        f"<h1>{e(heading)}: {data.start.isoformat()} – {data.end.isoformat()}</h1>",
         f'<p class="lead">{e(first)}</p>',
         f'<p class="lead">{e(second)}</p>' if second else "",
     ]
     for title, png in _figures(data) if data.hours else []:
         parts.append(f"<h2>{e(title)}</h2><img alt=\"{e(title)}\" src=\"data:image/png;base64,{png}\">")
-    parts.append(f"<h2>{e(_('Weeks'))}</h2><table><tr><th>{e(_('team'))}</th><th>{e(_('ISO week'))}</th>"
-                 f"<th>{e(_('agents'))}</th><th>{e(_('calls'))}</th><th>{e(_('hours on calls'))}</th>"
-                 f"<th>{e(_('calm'))}</th><th>{e(_('elevated'))}</th><th>{e(_('alert'))}</th>"
-                 f"<th>{e(_('not measured'))}</th><th>{e(_('ended in the alert band'))}</th></tr>")
+    parts.append(f"<h2>{e(weeks)}</h2><table><tr>" + "".join(f"<th>{e(c)}</th>" for c in columns) + "</tr>")
     for r in data.weeks:
         parts.append(f"<tr><td>{e(r['team'])}</td><td>{r['iso_week']}</td><td>{r['agents']}</td><td>{r['calls']}</td>"
                      f"<td>{r['call_hours']:.1f}</td><td>{r['calm_share']:.0%}</td><td>{r['elevated_share']:.0%}</td>"
