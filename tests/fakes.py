@@ -1,5 +1,6 @@
-"""Fakes of the OS for tests: a clock, a camera, a tray view and a call signal for the controller; a
-process table tests edit; recorded registry snapshots."""
+"""Fakes of the OS for tests: a clock, a camera, a tray view and a call signal for the controller, and
+the controller rigged with them; a process table tests edit; recorded registry snapshots; samples as
+the recorder writes them."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from trayagent import config
 from trayagent.core.callstate import Reading
+from trayagent.core.records import Sample
+from trayagent.core.stress import next_index
 from trayagent.core.tray_status import TrayStatus
+from trayagent.daemon.controller import Controller
 from trayagent.perception.frames import CameraError
 from trayagent.platform.registry import REG_BINARY, TYPE_NAMES, RegValue
 from trayagent.signals.processes import ProcessInfo
+from trayagent.storage.calls import CallStore
 
 
 @dataclass
@@ -171,3 +177,47 @@ class FakeSignal:
 
     def reading(self) -> Reading:
         return Reading(self.on, frozenset({self.stream}) if self.on and self.stream else frozenset())
+
+
+@dataclass
+class Rig:
+    """The daemon's controller, headless: fake camera, clock, tray and signal around the real
+    perception and recording. The settings are `folder`/user.toml, if a test writes it first."""
+
+    ctl: Controller
+    clock: Clock
+    cam: FakeCamera
+    view: FakeView
+    signal: FakeSignal
+    store: CallStore
+    perception: object
+
+    @classmethod
+    def build(cls, folder: Path, perception: object, frame: object) -> Rig:
+        clock, cam, view, signal = Clock(), FakeCamera(frame), FakeView(), FakeSignal()
+        cfg = config.load(folder / "policy.toml", folder / "user.toml")
+        store = CallStore(folder / "data")
+        ctl = Controller(cfg, store, lambda: perception, cam.open, view, signal,
+                         clock=clock, now=clock.now)
+        return cls(ctl, clock, cam, view, signal, store, perception)
+
+    def advance(self, seconds: float, step: float = 0.25) -> None:
+        """Let `seconds` pass, a tick every `step`; the camera is never open outside a call or a calibration."""
+        end = self.clock.t + seconds
+        while self.clock.t < end:
+            self.clock.t = min(end, self.clock.t + step)
+            self.ctl.tick()
+            assert self.ctl.call is not None or self.ctl.calibrating is not None or not self.cam.is_open, \
+                "camera open outside a call or a calibration"
+
+
+T0 = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=9)))
+
+
+def samples(emotions: list[str | None], start: datetime = T0) -> list[Sample]:
+    """Half a second apart, the index following Table 3."""
+    index, out = 0.0, []
+    for i, e in enumerate(emotions):
+        index = next_index(index, e)
+        out.append(Sample(start + timedelta(seconds=i / 2), e, index, None if e is None else (0.7, 0.1, 0.1, 0.1)))
+    return out

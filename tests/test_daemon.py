@@ -11,140 +11,117 @@ from pathlib import Path
 import pytest
 
 from tests import videos
-from tests.fakes import Clock, FakeCamera, FakeSignal, FakeView
-from trayagent import config
+from tests.fakes import Rig
 from trayagent.daemon.controller import Controller
 from trayagent.daemon.recorder import RECORDING_RETRY_S
 from trayagent.perception.cv import cv2
-from trayagent.storage.calls import CallStore, RecordingError, read_samples
+from trayagent.storage.calls import RecordingError, read_samples
 
 FACE_FRAME = videos.paste(videos.background(), videos.astronaut())
 EMPTY_FRAME = videos.background()
 
 
 @pytest.fixture
-def rig(tmp_path, perception):
-    clock, cam, view, signal = Clock(), FakeCamera(FACE_FRAME), FakeView(), FakeSignal()
-    cfg = config.load(tmp_path / "policy.toml", tmp_path / "user.toml")  # none unless a test writes them first
-    store = CallStore(tmp_path / "data")
-    ctl = Controller(cfg, store, lambda: perception, cam.open, view, signal, clock=clock, now=clock.now)
-
-    def advance(seconds: float, step: float = 0.25) -> None:
-        end = clock.t + seconds
-        while clock.t < end:
-            clock.t = min(end, clock.t + step)
-            ctl.tick()
-            assert ctl.call is not None or ctl.calibrating is not None or not cam.is_open, \
-                "camera open outside a call or a calibration"
-
-    ctl.advance = advance
-    return ctl, clock, cam, view, signal, store
+def rig(tmp_path, perception) -> Rig:
+    return Rig.build(tmp_path, perception, FACE_FRAME)  # settings: none unless a test writes them first
 
 
 def test_camera_is_open_only_during_a_call(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.advance(30)
-    assert cam.opened == 0
-    ctl.handle("start")
-    assert cam.is_open
+    rig.advance(30)
+    assert rig.cam.opened == 0
+    rig.ctl.handle("start")
+    assert rig.cam.is_open
     for _ in range(40):
-        ctl.advance(0.25)
-        assert cam.is_open
-    ctl.handle("end")
-    assert not cam.is_open and cam.opened == cam.closed == 1
-    ctl.advance(30)
-    assert cam.opened == 1
-    [call] = store.calls()
+        rig.advance(0.25)
+        assert rig.cam.is_open
+    rig.ctl.handle("end")
+    assert not rig.cam.is_open and rig.cam.opened == rig.cam.closed == 1
+    rig.advance(30)
+    assert rig.cam.opened == 1
+    [call] = rig.store.calls()
     assert call.samples == pytest.approx(20, abs=1)  # 2 frames a second for 10 s
     assert call.faces == call.samples
 
 
 def test_automatic_signal_starts_and_ends_a_call_after_debounce(rig):
-    ctl, clock, cam, view, signal, store = rig
-    signal.on = True
-    ctl.advance(1.5)
-    assert ctl.call is None  # not yet confirmed (2 s)
-    ctl.advance(1.5)
-    assert ctl.call is not None
-    ctl.advance(20)
-    signal.on = False
-    ctl.advance(2)
-    assert ctl.call is not None  # a short silence is not the end
-    ctl.advance(2)
-    assert ctl.call is None and not cam.is_open
-    assert len(store.calls()) == 1
+    rig.signal.on = True
+    rig.advance(1.5)
+    assert rig.ctl.call is None  # not yet confirmed (2 s)
+    rig.advance(1.5)
+    assert rig.ctl.call is not None
+    rig.advance(20)
+    rig.signal.on = False
+    rig.advance(2)
+    assert rig.ctl.call is not None  # a short silence is not the end
+    rig.advance(2)
+    assert rig.ctl.call is None and not rig.cam.is_open
+    assert len(rig.store.calls()) == 1
 
 
 def test_the_index_and_icon_follow_the_faces(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(5)
-    status = ctl.status()
-    assert status.in_call and status.index == pytest.approx(ctl.call.stats.index)
+    rig.ctl.handle("start")
+    rig.advance(5)
+    status = rig.ctl.status()
+    assert status.in_call and status.index == pytest.approx(rig.ctl.call.stats.index)
     assert status.look in ("calm", "elevated", "alert")
     assert "On call 00:05" in status.line
 
 
 def test_a_frame_without_a_face_is_recorded_as_such(rig):
-    ctl, clock, cam, view, signal, store = rig
-    cam.frame = EMPTY_FRAME
-    ctl.handle("start")
-    ctl.advance(6)
-    ctl.handle("end")
-    samples = list(read_samples(store.call_path(store.calls()[0].id)))
+    rig.cam.frame = EMPTY_FRAME
+    rig.ctl.handle("start")
+    rig.advance(6)
+    rig.ctl.handle("end")
+    samples = list(read_samples(rig.store.call_path(rig.store.calls()[0].id)))
     assert samples and all(s.emotion is None and s.stress == 0.0 for s in samples)
 
 
 def test_missing_camera_records_no_face_samples_and_retries_with_backoff(rig):
-    ctl, clock, cam, view, signal, store = rig
-    cam.fail_open = "camera 0: cannot open (unplugged, or in use by another app)"
-    ctl.handle("start")
-    assert ctl.status().look == "problem" and "camera unavailable" in ctl.status().line
-    ctl.advance(10)
-    assert cam.opened == 0
-    cam.fail_open = None
-    ctl.advance(20)  # retried: 1, 2, 4, 8 s apart, so within 16 s of the problem
-    assert cam.is_open and ctl.status().look != "problem"
-    ctl.handle("end")
-    call = store.calls()[0]
+    rig.cam.fail_open = "camera 0: cannot open (unplugged, or in use by another app)"
+    rig.ctl.handle("start")
+    assert rig.ctl.status().look == "problem" and "camera unavailable" in rig.ctl.status().line
+    rig.advance(10)
+    assert rig.cam.opened == 0
+    rig.cam.fail_open = None
+    rig.advance(20)  # retried: 1, 2, 4, 8 s apart, so within 16 s of the problem
+    assert rig.cam.is_open and rig.ctl.status().look != "problem"
+    rig.ctl.handle("end")
+    call = rig.store.calls()[0]
     assert call.samples > call.faces > 0
 
 
 def test_camera_unplugged_mid_call_is_survived(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(5)
-    cam.fail_read = "camera 0: stopped delivering frames"
-    ctl.advance(1)
-    assert not cam.is_open and ctl.call is not None
-    assert ctl.status().look == "problem"
-    cam.fail_read = None
-    ctl.advance(5)
-    assert cam.is_open
-    ctl.handle("end")
-    assert store.calls()[0].faces < store.calls()[0].samples
+    rig.ctl.handle("start")
+    rig.advance(5)
+    rig.cam.fail_read = "camera 0: stopped delivering frames"
+    rig.advance(1)
+    assert not rig.cam.is_open and rig.ctl.call is not None
+    assert rig.ctl.status().look == "problem"
+    rig.cam.fail_read = None
+    rig.advance(5)
+    assert rig.cam.is_open
+    rig.ctl.handle("end")
+    assert rig.store.calls()[0].faces < rig.store.calls()[0].samples
 
 
 def test_pause_ends_the_call_and_ignores_signals_until_it_runs_out(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(10)
-    ctl.handle("pause", minutes=30)
-    assert ctl.call is None and not cam.is_open
-    assert ctl.status().look == "paused" and "Paused until 10:30" in ctl.status().line
-    signal.on = True
-    ctl.advance(29 * 60, step=1)
-    assert ctl.call is None
-    ctl.advance(2 * 60, step=1)
-    assert ctl.call is not None  # pause over: the busy softphone starts a call
+    rig.ctl.handle("start")
+    rig.advance(10)
+    rig.ctl.handle("pause", minutes=30)
+    assert rig.ctl.call is None and not rig.cam.is_open
+    assert rig.ctl.status().look == "paused" and "Paused until 10:30" in rig.ctl.status().line
+    rig.signal.on = True
+    rig.advance(29 * 60, step=1)
+    assert rig.ctl.call is None
+    rig.advance(2 * 60, step=1)
+    assert rig.ctl.call is not None  # pause over: the busy softphone starts a call
 
 
 def test_short_calls_are_dropped(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(3)
-    ctl.handle("end")
-    assert store.calls() == [] and not list(store.dir.glob("*.csv"))
+    rig.ctl.handle("start")
+    rig.advance(3)
+    rig.ctl.handle("end")
+    assert rig.store.calls() == [] and not list(rig.store.dir.glob("*.csv"))
 
 
 @pytest.fixture
@@ -154,91 +131,84 @@ def low_bands(tmp_path):
 
 
 def test_a_call_ending_in_the_alert_band_suggests_a_break(low_bands, rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(10)
-    ctl.handle("end")
-    assert len(view.notes) == 1 and "break" in view.notes[0][0].lower()
+    rig.ctl.handle("start")
+    rig.advance(10)
+    rig.ctl.handle("end")
+    assert len(rig.view.notes) == 1 and "break" in rig.view.notes[0][0].lower()
 
 
 def test_stop_closes_the_open_call(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(8)
-    ctl.post("stop")
-    t = threading.Thread(target=ctl.run)
+    rig.ctl.handle("start")
+    rig.advance(8)
+    rig.ctl.post("stop")
+    t = threading.Thread(target=rig.ctl.run)
     t.start()
     t.join(10)
     assert not t.is_alive()
-    assert not cam.is_open and len(store.calls()) == 1
+    assert not rig.cam.is_open and len(rig.store.calls()) == 1
 
 
 def test_disk_full_stops_recording_but_not_the_daemon(rig, monkeypatch):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(6)
-    written = store.call_path(ctl.call.writer.id).read_text()
+    rig.ctl.handle("start")
+    rig.advance(6)
+    written = rig.store.call_path(rig.ctl.call.writer.id).read_text()
 
     def full(_sample):
-        raise RecordingError(f"{ctl.call.writer.path}: cannot write the call record (No space left on device)")
+        raise RecordingError(f"{rig.ctl.call.writer.path}: cannot write the call record (No space left on device)")
 
-    monkeypatch.setattr(ctl.call.writer, "write", full)
-    ctl.advance(4)
-    assert ctl.call is not None and "No space left" in ctl.recording_problem
-    assert store.call_path(ctl.call.writer.id).read_text() == written  # nothing already written is lost
-    ctl.handle("end")
-    assert len(store.calls()) == 1  # the index could be written: the call is listed
+    monkeypatch.setattr(rig.ctl.call.writer, "write", full)
+    rig.advance(4)
+    assert rig.ctl.call is not None and "No space left" in rig.ctl.recording_problem
+    assert rig.store.call_path(rig.ctl.call.writer.id).read_text() == written  # nothing already written is lost
+    rig.ctl.handle("end")
+    assert len(rig.store.calls()) == 1  # the index could be written: the call is listed
 
 
 def test_wall_clock_jumps_do_not_bend_the_record(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(10)
-    clock.wall_shift = timedelta(seconds=-45)  # someone sets the clock back
-    ctl.advance(10)
-    ctl.handle("end")
-    [call] = store.calls()
+    rig.ctl.handle("start")
+    rig.advance(10)
+    rig.clock.wall_shift = timedelta(seconds=-45)  # someone sets the clock back
+    rig.advance(10)
+    rig.ctl.handle("end")
+    [call] = rig.store.calls()
     assert call.duration_s == pytest.approx(20, abs=0.6)
-    times = [s.time for s in read_samples(store.call_path(call.id))]
+    times = [s.time for s in read_samples(rig.store.call_path(call.id))]
     assert times == sorted(times)
 
 
 def test_sleep_during_a_call_ends_it_as_of_before_the_sleep(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(12)
-    clock.wall_shift = timedelta(hours=2)  # suspended: wall time went on, monotonic did not
-    ctl.advance(1)
-    assert ctl.call is None and not cam.is_open
-    [call] = store.calls()
+    rig.ctl.handle("start")
+    rig.advance(12)
+    rig.clock.wall_shift = timedelta(hours=2)  # suspended: wall time went on, monotonic did not
+    rig.advance(1)
+    assert rig.ctl.call is None and not rig.cam.is_open
+    [call] = rig.store.calls()
     assert call.duration_s == pytest.approx(12, abs=0.6)
 
 
 def test_frozen_process_with_a_monotonic_gap_is_treated_like_sleep(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(12)
-    clock.t += 600  # Windows: the monotonic clock counts the sleep too
-    ctl.tick()
-    assert ctl.call is None
-    assert store.calls()[0].duration_s == pytest.approx(12, abs=0.6)
+    rig.ctl.handle("start")
+    rig.advance(12)
+    rig.clock.t += 600  # Windows: the monotonic clock counts the sleep too
+    rig.ctl.tick()
+    assert rig.ctl.call is None
+    assert rig.store.calls()[0].duration_s == pytest.approx(12, abs=0.6)
 
 
 def test_an_installer_quit_request_ends_the_daemon_with_the_call_closed_out(rig, home):
-    ctl, clock, cam, view, signal, store = rig
     stale = home / "quit.request"  # TRAYAGENT_POLICY points into home in tests
     stale.write_text("")
-    os.utime(stale, (ctl.started_wall - 60, ctl.started_wall - 60))
-    ctl.handle("start")
-    ctl.advance(8)
-    assert not ctl.stopped.is_set()  # a request from before this start is not for us
+    os.utime(stale, (rig.ctl.started_wall - 60, rig.ctl.started_wall - 60))
+    rig.ctl.handle("start")
+    rig.advance(8)
+    assert not rig.ctl.stopped.is_set()  # a request from before this start is not for us
     os.utime(stale, None)
-    ctl.advance(1.5)
-    assert ctl.stopped.is_set()
-    t = threading.Thread(target=ctl.run)
+    rig.advance(1.5)
+    assert rig.ctl.stopped.is_set()
+    t = threading.Thread(target=rig.ctl.run)
     t.start()
     t.join(10)
-    assert not cam.is_open and len(store.calls()) == 1
+    assert not rig.cam.is_open and len(rig.store.calls()) == 1
 
 
 def _write(path: Path, text: str) -> Path:
@@ -248,14 +218,13 @@ def _write(path: Path, text: str) -> Path:
 
 # ---- truthful replies (issue 12, item 4) -------------------------------------------------------------
 def test_a_busy_controller_withdraws_what_it_did_not_do(rig):
-    ctl, clock, cam, view, signal, store = rig
-    reply = ctl.ask("toggle", timeout_s=0.05)  # the loop is busy elsewhere (here: not running yet)
+    reply = rig.ctl.ask("toggle", timeout_s=0.05)  # the loop is busy elsewhere (here: not running yet)
     assert reply["ok"] is False and "nothing was done" in reply["error"]
-    ctl.post("stop")
-    t = threading.Thread(target=ctl.run)
+    rig.ctl.post("stop")
+    t = threading.Thread(target=rig.ctl.run)
     t.start()
     t.join(10)
-    assert cam.opened == 0 and store.calls() == []  # the toggle the asker was told failed never ran
+    assert rig.cam.opened == 0 and rig.store.calls() == []  # the toggle the asker was told failed never ran
 
 
 def test_a_command_taken_late_answers_with_what_happened(rig, monkeypatch):
@@ -263,20 +232,18 @@ def test_a_command_taken_late_answers_with_what_happened(rig, monkeypatch):
 
     from trayagent.core.requests import Command
 
-    ctl, clock, cam, view, signal, store = rig
-
     def slow_toggle(self) -> None:  # taken at once, but takes longer than the asker's patience
-        time.sleep(0.5)
+        time.sleep(0.5)  # the slow work itself (a sleep that stays): five times the asker's 0.1 s
         Controller.toggle(self)
 
     monkeypatch.setitem(Controller._METHODS, Command.TOGGLE, slow_toggle)
-    t = threading.Thread(target=ctl.run)
+    t = threading.Thread(target=rig.ctl.run)
     t.start()
     try:
-        reply = ctl.ask("toggle", timeout_s=0.1)
+        reply = rig.ctl.ask("toggle", timeout_s=0.1)
         assert reply["ok"] is True and reply["state"] == "call"
     finally:
-        ctl.post("stop")
+        rig.ctl.post("stop")
         t.join(10)
 
 
@@ -303,33 +270,31 @@ def disk(monkeypatch):
 
 
 def test_disk_full_mid_call_shows_at_once_and_clears_when_writing_works(rig, disk):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(5)
+    rig.ctl.handle("start")
+    rig.advance(5)
     disk["full"] = True
-    ctl.advance(2)
-    s = ctl.status()
+    rig.advance(2)
+    s = rig.ctl.status()
     assert s.in_call and s.look == "problem" and "recording stopped" in s.line and "No space left" in s.line
-    rows = len(store.call_path(ctl.call.writer.id).read_text().splitlines())
+    rows = len(rig.store.call_path(rig.ctl.call.writer.id).read_text().splitlines())
     disk["full"] = False
-    ctl.advance(RECORDING_RETRY_S + 1)
-    s = ctl.status()
+    rig.advance(RECORDING_RETRY_S + 1)
+    s = rig.ctl.status()
     assert s.look != "problem" and "recording stopped" not in s.line
-    assert len(store.call_path(ctl.call.writer.id).read_text().splitlines()) > rows  # recording again
-    ctl.handle("end")
-    assert [c.samples for c in store.calls()] and ctl.status().look == "idle"
+    assert len(rig.store.call_path(rig.ctl.call.writer.id).read_text().splitlines()) > rows  # recording again
+    rig.ctl.handle("end")
+    assert [c.samples for c in rig.store.calls()] and rig.ctl.status().look == "idle"
 
 
 def test_an_index_full_at_call_end_is_written_once_space_returns(rig, disk):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.handle("start")
-    ctl.advance(6)
+    rig.ctl.handle("start")
+    rig.advance(6)
     disk["full"] = True
-    ctl.handle("end")
-    assert store.calls() == [] and ctl.status().look == "problem"
+    rig.ctl.handle("end")
+    assert rig.store.calls() == [] and rig.ctl.status().look == "problem"
     disk["full"] = False
-    ctl.advance(RECORDING_RETRY_S + 1)
-    assert len(store.calls()) == 1 and ctl.status().look == "idle"
+    rig.advance(RECORDING_RETRY_S + 1)
+    assert len(rig.store.calls()) == 1 and rig.ctl.status().look == "idle"
 
 
 def _relaxed_face(publictest, perception) -> object:
@@ -343,57 +308,46 @@ def _relaxed_face(publictest, perception) -> object:
 
 
 @pytest.fixture
-def calibration_rig(tmp_path, home, publictest):
+def calibration_rig(tmp_path, home, publictest) -> Rig:
     from trayagent.perception.pipeline import Perception
 
     perception = Perception()  # its own: calibrating changes what it reads
-    clock, cam, view = Clock(), FakeCamera(FACE_FRAME), FakeView()
     face = cv2.cvtColor(_relaxed_face(publictest, perception), cv2.COLOR_GRAY2BGR)
-    cam.frame = videos.paste(videos.background(), face)
-    cfg = config.load(tmp_path / "policy.toml", tmp_path / "user.toml")  # none unless a test writes them first
-    ctl = Controller(cfg, CallStore(tmp_path / "data"), lambda: perception, cam.open, view, None, clock=clock,
-                     now=clock.now)
-
-    def advance(seconds: float, step: float = 0.25) -> None:
-        end = clock.t + seconds
-        while clock.t < end:
-            clock.t = min(end, clock.t + step)
-            ctl.tick()
-
-    return ctl, advance, cam, view, perception
+    return Rig.build(tmp_path, perception, videos.paste(videos.background(), face))
 
 
 def test_calibrating_from_the_tray_opens_the_camera_about_ten_seconds_and_stores_numbers(calibration_rig, home):
     from trayagent import paths
 
-    ctl, advance, cam, view, perception = calibration_rig
-    assert perception.calibration is None
-    ctl.handle("calibrate")
-    assert cam.is_open and ctl.status().line.startswith("Calibrating")
-    advance(9.5)
-    assert cam.is_open  # still measuring
-    advance(1.0)
-    assert not cam.is_open and cam.opened == cam.closed == 1
-    assert view.notes and view.notes[-1][0] == "Calibration" and view.notes[-1][1].startswith("Done"), view.notes
+    rig = calibration_rig
+    assert rig.perception.calibration is None
+    rig.ctl.handle("calibrate")
+    assert rig.cam.is_open and rig.ctl.status().line.startswith("Calibrating")
+    rig.advance(9.5)
+    assert rig.cam.is_open  # still measuring
+    rig.advance(1.0)
+    assert not rig.cam.is_open and rig.cam.opened == rig.cam.closed == 1
+    notes = rig.view.notes
+    assert notes and notes[-1][0] == "Calibration" and notes[-1][1].startswith("Done"), notes
     stored = json.loads(paths.baseline_file().read_text())
     assert stored["faces"] >= 20  # about 3 a second for 10 s
     assert all(isinstance(v, (int, float, str, list)) for v in stored.values())
-    assert perception.calibration is not None  # applied from now on, without a restart
+    assert rig.perception.calibration is not None  # applied from now on, without a restart
 
 
 def test_no_calibration_during_a_call_and_a_call_cuts_one_short(calibration_rig, home):
     from trayagent import paths
 
-    ctl, advance, cam, view, _ = calibration_rig
-    ctl.handle("start")
-    ctl.handle("calibrate")
-    assert ctl.calibrating is None and view.notes[-1][1].startswith("End the call first")
-    ctl.handle("end")
-    ctl.handle("calibrate")
-    advance(3)
-    ctl.handle("start")  # the call takes the camera over; the calibration is dropped
-    assert ctl.calibrating is None and ctl.call is not None and cam.is_open
-    advance(10)
+    rig = calibration_rig
+    rig.ctl.handle("start")
+    rig.ctl.handle("calibrate")
+    assert rig.ctl.calibrating is None and rig.view.notes[-1][1].startswith("End the call first")
+    rig.ctl.handle("end")
+    rig.ctl.handle("calibrate")
+    rig.advance(3)
+    rig.ctl.handle("start")  # the call takes the camera over; the calibration is dropped
+    assert rig.ctl.calibrating is None and rig.ctl.call is not None and rig.cam.is_open
+    rig.advance(10)
     assert not paths.baseline_file().exists()
 
 
@@ -404,70 +358,67 @@ def _samples(store, call):
 
 
 def test_a_call_is_recorded_from_the_signals_rise_to_its_fall_and_the_camera_closes_at_the_fall(rig):
-    ctl, clock, cam, view, signal, store = rig
-    ctl.advance(2)
-    signal.on, rose = True, clock.now()
-    ctl.advance(20)
-    signal.on, fell = False, clock.now()
-    ctl.advance(1.0)  # the next poll sees it quiet
-    assert ctl.call is not None and not cam.is_open  # not over yet (debounce), but the camera is closed
-    ctl.advance(5)
-    [call] = store.calls()
+    rig.advance(2)
+    rig.signal.on, rose = True, rig.clock.now()
+    rig.advance(20)
+    rig.signal.on, fell = False, rig.clock.now()
+    rig.advance(1.0)  # the next poll sees it quiet
+    assert rig.ctl.call is not None and not rig.cam.is_open  # not over yet (debounce), but the camera is closed
+    rig.advance(5)
+    [call] = rig.store.calls()
     assert abs((call.start - rose).total_seconds()) <= 0.5  # a poll a second: half a poll either way
     assert abs((call.end - fell).total_seconds()) <= 0.5
-    rows = _samples(store, call)
+    rows = _samples(rig.store, call)
     assert rows and all(call.start <= s.time <= call.end for s in rows)  # the frames after it were taken back
     assert call.samples == len(rows) and call.final == pytest.approx(rows[-1].stress)
 
 
 def test_two_calls_a_second_apart_are_two_records_each_with_its_own_index(rig):
     """Auto-answer: the softphone's first capture stream closes and a new one opens 1.1 s later."""
-    ctl, clock, cam, view, signal, store = rig
-    ctl.advance(0.5)
-    signal.on, signal.stream = True, "source-output #7"
-    ctl.advance(20)
-    signal.on, hung_up = False, clock.now()
-    ctl.advance(1.1)
-    signal.on, signal.stream, rang = True, "source-output #8", clock.now()
-    ctl.advance(20)
-    signal.on = False
-    ctl.advance(5)
-    first, second = store.calls()
+    rig.advance(0.5)
+    rig.signal.on, rig.signal.stream = True, "source-output #7"
+    rig.advance(20)
+    rig.signal.on, hung_up = False, rig.clock.now()
+    rig.advance(1.1)
+    rig.signal.on, rig.signal.stream, rang = True, "source-output #8", rig.clock.now()
+    rig.advance(20)
+    rig.signal.on = False
+    rig.advance(5)
+    first, second = rig.store.calls()
     assert abs((first.end - hung_up).total_seconds()) <= 0.5 and abs((second.start - rang).total_seconds()) <= 0.5
-    a, b = _samples(store, first), _samples(store, second)
+    a, b = _samples(rig.store, first), _samples(rig.store, second)
     assert a[-1].stress != a[0].stress  # the index moved during the first call ...
     assert b[0].stress == pytest.approx(a[0].stress)  # ... and the second one's starts afresh
-    assert cam.opened == cam.closed == 2
+    assert rig.cam.opened == rig.cam.closed == 2
 
 
 def test_a_signal_back_within_the_debounce_reopens_the_camera_in_the_same_call(rig):
-    ctl, clock, cam, view, signal, store = rig
-    signal.on = True
-    ctl.advance(10)
-    signal.on = False
-    ctl.advance(1.5)
-    assert not cam.is_open and ctl.call is not None
-    signal.on = True
-    ctl.advance(1.5)
-    assert cam.is_open and cam.opened == 2
-    ctl.advance(5)
-    signal.on = False
-    ctl.advance(5)
-    [call] = store.calls()
+    rig.signal.on = True
+    rig.advance(10)
+    rig.signal.on = False
+    rig.advance(1.5)
+    assert not rig.cam.is_open and rig.ctl.call is not None
+    rig.signal.on = True
+    rig.advance(1.5)
+    assert rig.cam.is_open and rig.cam.opened == 2
+    rig.advance(5)
+    rig.signal.on = False
+    rig.advance(5)
+    [call] = rig.store.calls()
     assert call.duration_s == pytest.approx(18, abs=1)
 
 
 def test_the_minimum_length_is_checked_against_the_dated_length_not_the_debounced_one(rig):
-    ctl, clock, cam, view, signal, store = rig  # calls.min_call_s = 5
-    ctl.advance(0.5)
-    signal.on = True
-    ctl.advance(4)  # a 4 s call: 2 s of start debounce + 3 s of end debounce would make it 5 s or more
-    signal.on = False
-    ctl.advance(5)
-    assert store.calls() == [] and not list(store.dir.glob("*.csv"))
-    signal.on = True
-    ctl.advance(7)
-    signal.on = False
-    ctl.advance(5)
-    [call] = store.calls()
+    # calls.min_call_s = 5 (the default)
+    rig.advance(0.5)
+    rig.signal.on = True
+    rig.advance(4)  # a 4 s call: 2 s of start debounce + 3 s of end debounce would make it 5 s or more
+    rig.signal.on = False
+    rig.advance(5)
+    assert rig.store.calls() == [] and not list(rig.store.dir.glob("*.csv"))
+    rig.signal.on = True
+    rig.advance(7)
+    rig.signal.on = False
+    rig.advance(5)
+    [call] = rig.store.calls()
     assert call.duration_s == pytest.approx(7, abs=1)

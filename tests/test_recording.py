@@ -5,25 +5,12 @@ from __future__ import annotations
 import csv
 import os
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from trayagent.core.records import Sample
+from tests.fakes import T0, samples
 from trayagent.storage.calls import INDEX_COLUMNS, SAMPLE_COLUMNS, CallStore, read_samples, summarize
-
-T0 = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=9)))
-
-
-def samples(emotions, start=T0):
-    from trayagent.core.stress import next_index
-
-    index, out = 0.0, []
-    for i, e in enumerate(emotions):
-        index = next_index(index, e)
-        probs = None if e is None else (0.7, 0.1, 0.1, 0.1)
-        out.append(Sample(start + timedelta(seconds=i / 2), e, index, probs))
-    return out
 
 
 def test_rows_are_on_disk_as_soon_as_written(tmp_path):

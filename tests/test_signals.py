@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeProcessTable, JsonRegistryReader
+from tests.fakes import Clock, FakeProcessTable, JsonRegistryReader
 from tests.helpers import wait_for
 from tests.pulse import start_recorder, stop
 from trayagent import config
@@ -220,14 +220,6 @@ def test_flatpak_softphone_is_recognised_by_binary_when_its_pid_is_foreign():
     table.start(4242, "linphone")
     sig = SoftphoneCallSignal(SOFTPHONES, table, in_use_by(MicUser("linphone", 2)))  # pid 2 in the sandbox
     assert sig.active()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 100.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def test_without_a_microphone_signal_a_udp_rise_over_the_idle_baseline_is_a_call():

@@ -12,22 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import T0, samples
 from trayagent.core.errors import TrayagentError
-from trayagent.core.records import Sample
-from trayagent.core.stress import next_index
 from trayagent.storage.calls import INDEX_COLUMNS, CallStore, RecordingError, read_samples
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX links and modes")
-T0 = datetime(2026, 11, 24, 9, 30, tzinfo=timezone(timedelta(hours=9)))
-
-
-def samples(emotions: list[str | None], start: datetime = T0) -> list[Sample]:
-    """Half a second apart, the index following Table 3."""
-    index, out = 0.0, []
-    for i, e in enumerate(emotions):
-        index = next_index(index, e)
-        out.append(Sample(start + timedelta(seconds=i / 2), e, index, None if e is None else (0.7, 0.1, 0.1, 0.1)))
-    return out
 
 
 def record(store: CallStore, start: datetime, n: int = 4, index: bool = True) -> str:

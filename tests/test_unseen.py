@@ -6,11 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from tests import videos
-from tests.fakes import Clock, FakeCamera, FakeSignal, FakeView
-from trayagent import config
-from trayagent.daemon.controller import Controller
+from tests.fakes import Rig
 from trayagent.messages import Messages
-from trayagent.storage.calls import CallStore
 from trayagent.ui.tray import MenuModel
 
 FACE_FRAME = videos.paste(videos.background(), videos.astronaut())
@@ -18,19 +15,10 @@ COVERED_FRAME = np.zeros_like(FACE_FRAME)
 
 
 def test_a_covered_camera_is_said_once_a_call_and_its_call_is_not_measured(tmp_path, perception):
-    clock, cam, view = Clock(), FakeCamera(FACE_FRAME), FakeView()
-    cfg = config.load(tmp_path / "policy.toml", tmp_path / "user.toml")
-    store = CallStore(tmp_path / "data")
-    ctl = Controller(cfg, store, lambda: perception, cam.open, view, FakeSignal(), clock=clock, now=clock.now)
-
-    def advance(seconds: float) -> None:
-        end = clock.t + seconds
-        while clock.t < end:
-            clock.t = min(end, clock.t + 0.25)
-            ctl.tick()
-
-    unseen = Messages(cfg["ui.language"])("unseen_title")
-    ctl.handle("start")
+    rig = Rig.build(tmp_path, perception, FACE_FRAME)
+    cam, view, advance = rig.cam, rig.view, rig.advance
+    unseen = Messages(rig.ctl.cfg["ui.language"])("unseen_title")
+    rig.ctl.handle("start")
     advance(12)
     assert view.shown[-1].look != "unseen" and not view.notes
     cam.frame = COVERED_FRAME
@@ -45,11 +33,11 @@ def test_a_covered_camera_is_said_once_a_call_and_its_call_is_not_measured(tmp_p
     advance(12)
     assert view.shown[-1].look == "unseen"
     assert [title for title, _body in view.notes] == [unseen]  # not again in the same call
-    ctl.handle("end")
+    rig.ctl.handle("end")
 
-    ctl.handle("start")  # a new call, covered throughout: said again, once
+    rig.ctl.handle("start")  # a new call, covered throughout: said again, once
     advance(40)
-    ctl.handle("end")
+    rig.ctl.handle("end")
     assert [title for title, _body in view.notes].count(unseen) == 2
 
     menu = MenuModel(Messages("ko"), lambda *a, **k: None, lambda: "off")
