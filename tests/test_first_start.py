@@ -10,33 +10,28 @@ import time
 
 import pytest
 
-from tests.helpers import cli, wait_for
+from tests.helpers import running_daemon
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal"), pytest.mark.slow]
 
 
 def _run_in_terminal(home, language: str, seconds_quiet: float = 4.0) -> str:
     import pty
 
     (home / "config.toml").write_text(f'[ui]\nlanguage = "{language}"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     main, sub = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "trayagent", "run", "--no-tray"], stdin=sub, stdout=sub,
-                            stderr=sub, env=env, close_fds=True)
-    os.close(sub)
     out = b""
     try:
-        assert wait_for(lambda: cli("status").returncode == 0, timeout=90), "daemon did not start"
-        time.sleep(seconds_quiet)  # anything printed after the greeting would show up here
-        os.set_blocking(main, False)
-        try:
-            while chunk := os.read(main, 65536):
-                out += chunk
-        except (BlockingIOError, OSError):
-            pass
+        with running_daemon(stdin=sub, stdout=sub, stderr=sub, close_fds=True, timeout=90):
+            os.close(sub)
+            time.sleep(seconds_quiet)  # anything printed after the greeting would show up here (a sleep that stays)
+            os.set_blocking(main, False)
+            try:
+                while chunk := os.read(main, 65536):
+                    out += chunk
+            except (BlockingIOError, OSError):
+                pass
     finally:
-        cli("stop")
-        proc.wait(timeout=30)
         os.close(main)
     return out.decode("utf-8", "replace").replace("\r", "")
 
@@ -60,10 +55,7 @@ def test_in_korean_too(home):
 
 
 def test_without_a_terminal_nothing_is_printed(home):
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    proc = subprocess.Popen([sys.executable, "-m", "trayagent", "run", "--no-tray"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
-    assert wait_for(lambda: cli("status").returncode == 0, timeout=90)
-    cli("stop")
+    with running_daemon(stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=90) as proc:
+        pass
     out, err = proc.communicate(timeout=30)
     assert out == b"" and b"running" not in err
