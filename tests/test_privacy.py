@@ -5,23 +5,24 @@ network socket."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import re
 import shutil
 import stat
-import subprocess
-import sys
-import time
+from pathlib import Path
 
 import pytest
 
 from tests import videos
-from tests.helpers import cli
+from tests.helpers import cli, running_daemon, wait_for
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".webp", ".tif", ".tiff", ".gif", ".avi",
                   ".mp4", ".npy", ".raw")
 WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
 
+pytestmark = pytest.mark.slow
 needs_strace = pytest.mark.skipif(
     shutil.which("strace") is None and os.environ.get("CI") != "true", reason="needs strace (apt install strace)")
 
@@ -35,26 +36,27 @@ def traced_call(tmp_path_factory):
     video = videos.record(tmp_path / "cam.avi", [("face", videos.astronaut()), (None, None)], frames_each=15).path
     trace = tmp_path / "trace.txt"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env.update(TRAYAGENT_HOME=str(home), TRAYAGENT_POLICY=str(tmp_path / "no-policy.toml"))
-    daemon = subprocess.Popen(
-        ["strace", "-f", "-qq", "-s", "256", "-o", str(trace),
-         "-e", "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,symlink,socket,connect,bind",
-         sys.executable, "-m", "trayagent", "run", "--no-tray", "--camera", str(video)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while cli("status", env=env).returncode != 0:
-            assert daemon.poll() is None and time.monotonic() < deadline, "daemon did not start under strace"
-            time.sleep(0.3)
-        assert cli("call", "start", env=env).returncode == 0
-        time.sleep(10)
+    policy = tmp_path / "policy.toml"  # outside the data folder, whose every file must be private
+    policy.write_text("[calls]\nmin_call_s = 0\n")  # the call need not outlast 5 s
+    env.update(TRAYAGENT_HOME=str(home), TRAYAGENT_POLICY=str(policy))
+    strace = ["strace", "-f", "-qq", "-s", "256", "-o", str(trace),
+              "-e", "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,symlink,socket,connect,bind"]
+    with running_daemon("--camera", str(video), env=env, wrap=strace):
+        started = cli("call", "start", "--json", env=env)
+        assert started.returncode == 0
+        record = home / "calls" / f"{json.loads(started.stdout)['call_id']}.csv"
+        assert wait_for(lambda: {"0", "1"} <= faces_seen(record), timeout=60), "the call never saw a face and none"
         assert cli("call", "end", env=env).returncode == 0
         assert cli("stop", env=env).returncode == 0
-        daemon.wait(30)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
     return trace.read_text(), home
+
+
+def faces_seen(record: Path) -> set[str]:
+    """The `face` column's values so far: "1" for a moment with a face, "0" for one without."""
+    try:
+        return {row["face"] for row in csv.DictReader(record.read_text().splitlines())}
+    except FileNotFoundError:
+        return set()
 
 
 def written_paths(trace: str) -> set[str]:
