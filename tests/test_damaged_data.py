@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests import videos
-from tests.helpers import cli, start_daemon
+from tests.helpers import call_rows, cli, running_daemon, wait_for
 from trayagent.core.records import Sample
 from trayagent.core.stress import next_index
 from trayagent.storage.calls import CallStore
+
+pytestmark = pytest.mark.slow  # every command and the daemon, each a process of its own
 
 
 def _record(store: CallStore, start: datetime, n: int, index: bool = True) -> str:
@@ -62,7 +64,7 @@ def damaged(home, tmp_path) -> dict:
     outside.write_text("someone else's file\n")
     if os.name == "posix":
         (home / "calls.tmp").symlink_to(outside)  # retention's rewrite must not write through it
-    (home / "config.toml").write_text("[privacy]\nretention_days = 365\n")
+    (home / "config.toml").write_text("[privacy]\nretention_days = 365\n[calls]\nmin_call_s = 0\n")
     return {"good": good, "crashed": crashed, "outside": outside, "today": today}
 
 
@@ -105,17 +107,12 @@ def test_every_command_reads_a_damaged_folder_clearly(damaged, tmp_path):
 def test_the_daemon_starts_on_a_damaged_folder_and_loses_nothing(damaged, home, tmp_path):
     good, day = damaged["good"], damaged["today"]
     camera = videos.record(tmp_path / "cam.avi", [("face", videos.astronaut())], frames_each=20).path
-    proc = start_daemon("--camera", str(camera))
-    try:
+    with running_daemon("--camera", str(camera)):
         clear(cli("status"))
-        clear(cli("call", "start"))
-        import time
-
-        time.sleep(7)
+        call_id = json.loads(clear(cli("call", "start", "--json")))["call_id"]
+        assert wait_for(lambda: call_rows(home, call_id) >= 2, timeout=60)
         clear(cli("call", "end"))
-    finally:
         clear(cli("stop"))
-        proc.wait(30)
     ids = listed(day)
     assert ids[:3] == good and damaged["crashed"] in ids  # the crashed call was closed out from its rows
     assert len(ids) == len(set(ids)) == 5  # and the call just made; nothing listed twice
