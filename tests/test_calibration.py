@@ -304,7 +304,8 @@ def test_evaluate_applies_the_users_calibration_unless_asked_not_to(tmp_path, mo
 def test_per_person_matches_a_hand_computed_example(tmp_path, publictest):
     """Two people, A and B: each has two neutral pictures and three others. By hand: every neutral
     picture of a person in turn is their baseline, their other four pictures are read calibrated,
-    and the four-picture confusion matrices are averaged per person, then summed."""
+    and the four-picture confusion matrices are averaged per person, then summed. With a smile:
+    their happy picture is the smile too, and only the other three are read."""
     from trayagent.perception.calibration import reference_for
     from trayagent.perception.classifier import EmotionClassifier
 
@@ -323,23 +324,30 @@ def test_per_person_matches_a_hand_computed_example(tmp_path, publictest):
 
     clf = EmotionClassifier()
     ref = reference_for(clf)
-    total = np.zeros((4, 4))
+    total, total_smile = np.zeros((4, 4)), np.zeros((4, 4))
     per = {}
     for who, pics in people.items():
         p4 = clf.product(clf.predict([img for _, img in pics]))
         truth = [PRODUCT4.index(to_product(label)) for label, _ in pics]
-        mats = []
+        mats, mats_smile = [], []
         for k in (0, 1):  # each neutral picture as the baseline
             b = _baseline(np.log(np.clip(p4[k], 1e-4, 1)), faces=1)
-            m = np.zeros((4, 4))
+            smiling = replace(b, smile_logp=tuple(np.log(np.clip(p4[2], 1e-4, 1))), smile_faces=1)
+            m, ms = np.zeros((4, 4)), np.zeros((4, 4))
             for j in range(len(pics)):
                 if j != k:
                     m[truth[j], int(apply(p4[j], b, ref, 1.0, 1.5).argmax())] += 1
+                if j not in (k, 2):
+                    ms[truth[j], int(apply(p4[j], smiling, ref, 1.0, 1.5).argmax())] += 1
             mats.append(m)
+            mats_smile.append(ms)
         mean = (mats[0] + mats[1]) / 2
         total += mean
+        total_smile += (mats_smile[0] + mats_smile[1]) / 2
         per[who] = np.trace(mean) / mean.sum()
     np.testing.assert_allclose(got["confusion_4_calibrated"], total, atol=1e-4)
+    np.testing.assert_allclose(got["confusion_4_calibrated_smile"], total_smile, atol=1e-4)
+    assert got["per_person"]["A"]["smile_choices"] == 1
     assert got["accuracy_4_calibrated"] == pytest.approx(np.trace(total) / total.sum(), abs=1e-4)
     for who in people:
         assert got["per_person"][who]["accuracy_4_calibrated"] == pytest.approx(per[who], abs=1e-4)

@@ -85,6 +85,14 @@ def _per_person_text(r: dict) -> list[str]:
             before=f"{p['accuracy_4']:.1%}", after=f"{p['accuracy_4_calibrated']:.1%}",
             recall_before=f"{p['recall_4'].get('neutral', float('nan')):.1%}",
             recall_after=f"{p['recall_4_calibrated'].get('neutral', float('nan')):.1%}"))
+    if "accuracy_4_calibrated_smile" in r:
+        lines.append(_("with a smile as well (one happy picture of theirs, left out too): accuracy {after}").format(
+            after=f"{r['accuracy_4_calibrated_smile']:.1%}"))
+        lines.append("  " + _("recall calibrated: {values}").format(values=_recall(r["recall_4_calibrated_smile"])))
+        for name, p in r["per_person"].items():
+            lines.append("  " + _("{name}: {choices} smiles: accuracy {after}, neutral recall {recall}").format(
+                name=name, choices=p["smile_choices"], after=f"{p['accuracy_4_calibrated_smile']:.1%}",
+                recall=f"{p['recall_4_calibrated_smile'].get('neutral', float('nan')):.1%}"))
     return lines
 
 

@@ -172,11 +172,14 @@ def people(data: Images, pattern: str) -> list[str]:
 def per_person(clf: EmotionClassifier, data: Images, detect_faces: bool, pattern: str, strength: float,
                clip: float, progress: bool = True) -> dict:
     """`evaluate --per-person`: the whole set read as it is, and each person's pictures calibrated on
-    one of their own neutral pictures, that picture left out, averaged over every choice of it.
+    one of their own neutral pictures, that picture left out, averaged over every choice of it; and
+    calibrated with a smile too: one neutral and one happy picture of theirs, both left out, every
+    pair averaged (`..._calibrated_smile`).
 
     A person's calibrated confusion matrix is the mean over their choices (so it counts their other
     pictures once, as fractions); the set's is the sum over people. A person with no neutral picture
-    whose face is found cannot be calibrated: their pictures count as read uncalibrated.
+    whose face is found cannot be calibrated: their pictures count as read uncalibrated; one with no
+    happy picture counts as calibrated without a smile.
     """
     people(data, pattern)  # every name checked before the long part
     preds, probs4 = read_faces(clf, data, detect_faces, progress)
@@ -184,34 +187,50 @@ def per_person(clf: EmotionClassifier, data: Images, detect_faces: bool, pattern
     result = _metrics(clf, data, detect_faces, preds, probs4)
     found = preds >= 0
     y4 = _truth4(data)
-    neutral = PRODUCT4.index("neutral")
+    neutral, happy = PRODUCT4.index("neutral"), PRODUCT4.index("happy")
     reference = reference_for(clf)
     sha = model_identity(clf.info.path)
     cm_all = np.zeros((len(PRODUCT4), len(PRODUCT4) + (1 if detect_faces else 0)), np.float64)
+    cm_all_smile = cm_all.copy()
+
+    def calibrated(idx: np.ndarray, pairs: list[tuple[int, int | None]], plain: np.ndarray) -> np.ndarray:
+        """The mean confusion matrix over calibrations on (neutral, smile or None), both left out."""
+        cm = np.zeros(plain.shape, np.float64)
+        for c, h in pairs:
+            baseline = Baseline(tuple(log_probs(probs4[c])), 1, sha, "", 0.0, 0.0, "photos",
+                                smile_logp=None if h is None else tuple(log_probs(probs4[h])), smile_faces=1)
+            cal = Calibration(baseline, reference, strength, clip)
+            rest = idx[(idx != c) & (idx != (-1 if h is None else h))]
+            p = probs4[rest].copy()
+            p[found[rest]] = cal.apply(p[found[rest]])
+            cm += _confusion4(y4[rest], p, found[rest], detect_faces)
+        return cm / len(pairs) if pairs else plain.astype(np.float64)
+
     persons = {}
     for person in sorted(set(names)):
         idx = np.array([i for i, n in enumerate(names) if n == person])
         cm_plain = _confusion4(y4[idx], probs4[idx], found[idx], detect_faces)
         choices = [i for i in idx if y4[i] == neutral and found[i]]
-        cm_cal = np.zeros(cm_plain.shape, np.float64)
-        for c in choices:
-            baseline = Baseline(tuple(log_probs(probs4[c])), 1, sha, "", 0.0, 0.0, "photos")
-            cal = Calibration(baseline, reference, strength, clip)
-            rest = idx[idx != c]
-            p = probs4[rest].copy()
-            p[found[rest]] = cal.apply(p[found[rest]])
-            cm_cal += _confusion4(y4[rest], p, found[rest], detect_faces)
-        cm_cal = cm_cal / len(choices) if choices else cm_plain.astype(np.float64)
+        smiles = [i for i in idx if y4[i] == happy and found[i]]
+        cm_cal = calibrated(idx, [(c, None) for c in choices], cm_plain)
+        cm_smile = calibrated(idx, [(c, h) for c in choices for h in smiles], cm_plain) if smiles else cm_cal
         cm_all += cm_cal
-        s, sc = summary(cm_plain, PRODUCT4), summary(cm_cal, PRODUCT4)
-        persons[person] = {"images": int(len(idx)), "neutral_choices": len(choices),
+        cm_all_smile += cm_smile
+        s, sc, ss = summary(cm_plain, PRODUCT4), summary(cm_cal, PRODUCT4), summary(cm_smile, PRODUCT4)
+        persons[person] = {"images": int(len(idx)), "neutral_choices": len(choices), "smile_choices": len(smiles),
                            "accuracy_4": s["accuracy"], "accuracy_4_calibrated": sc["accuracy"],
+                           "accuracy_4_calibrated_smile": ss["accuracy"],
                            "macro_f1_4": s["macro_f1"], "macro_f1_4_calibrated": sc["macro_f1"],
-                           "recall_4": s["recall"], "recall_4_calibrated": sc["recall"]}
-    sc = summary(cm_all, PRODUCT4)
+                           "macro_f1_4_calibrated_smile": ss["macro_f1"],
+                           "recall_4": s["recall"], "recall_4_calibrated": sc["recall"],
+                           "recall_4_calibrated_smile": ss["recall"]}
+    sc, ss = summary(cm_all, PRODUCT4), summary(cm_all_smile, PRODUCT4)
     result.update({"per_person_pattern": pattern, "calibration_strength": strength, "calibration_clip": clip,
                    "reference": reference.source,
                    "accuracy_4_calibrated": sc["accuracy"], "macro_f1_4_calibrated": sc["macro_f1"],
                    "recall_4_calibrated": sc["recall"],
-                   "confusion_4_calibrated": np.round(cm_all, 4).tolist(), "per_person": persons})
+                   "confusion_4_calibrated": np.round(cm_all, 4).tolist(),
+                   "accuracy_4_calibrated_smile": ss["accuracy"], "macro_f1_4_calibrated_smile": ss["macro_f1"],
+                   "recall_4_calibrated_smile": ss["recall"],
+                   "confusion_4_calibrated_smile": np.round(cm_all_smile, 4).tolist(), "per_person": persons})
     return result
