@@ -35,8 +35,22 @@ LangString PolicyCopyFailed ${LANG_KOREAN} "정책 파일을 복사할 수 없�
 LangString PolicyCopied ${LANG_ENGLISH} "Policy: $DataDir\policy.toml (from $PolicySrc)"
 LangString PolicyCopied ${LANG_KOREAN} "정책: $DataDir\policy.toml ($PolicySrc에서 복사)"
 
-LangString PolicyKept ${LANG_ENGLISH} "Policy: keeping $DataDir\policy.toml"
-LangString PolicyKept ${LANG_KOREAN} "정책: 기존 파일을 그대로 둡니다 ($DataDir\policy.toml)"
+LangString PolicyKept ${LANG_ENGLISH} "Policy: keeping $DataDir\policy.toml, which setup wrote before"
+LangString PolicyKept ${LANG_KOREAN} "정책: 설치 프로그램이 전에 쓴 $DataDir\policy.toml 파일을 그대로 둡니다"
+
+LangString PolicyTemplate ${LANG_ENGLISH} "Policy: $DataDir\policy.toml is the commented template (no key enforced)"
+LangString PolicyTemplate ${LANG_KOREAN} "정책: $DataDir\policy.toml 파일에 주석 처리된 서식을 썼습니다 (강제하는 설정 없음)"
+
+; A policy.toml that setup did not write: its contents are never used (any user may create files in
+; ProgramData before the folder is locked), but IT should see it.
+LangString PolicySetAside ${LANG_ENGLISH} "$DataDir\policy.toml is not the policy setup wrote (or was changed since), so it is not used: it was moved to $PolicyAside for IT to look at. To enforce a policy, give it with /POLICY=."
+LangString PolicySetAside ${LANG_KOREAN} "$DataDir\policy.toml 파일은 설치 프로그램이 쓴 정책이 아니거나 그 뒤에 바뀌었으므로 쓰지 않습니다. IT 담당자가 확인할 수 있도록 $PolicyAside(으)로 옮겼습니다. 정책을 적용하려면 /POLICY=로 주세요."
+
+LangString PolicyNotMoved ${LANG_ENGLISH} "$DataDir\policy.toml is not the policy setup wrote and could not be moved aside to $PolicyAside. Remove it and run this again."
+LangString PolicyNotMoved ${LANG_KOREAN} "$DataDir\policy.toml 파일은 설치 프로그램이 쓴 정책이 아닌데 $PolicyAside(으)로 옮길 수 없었습니다. 그 파일을 지우고 다시 실행하세요."
+
+LangString PolicyNotRecorded ${LANG_ENGLISH} "Could not read back $DataDir\policy.toml: the next install will move it aside unless given /POLICY= again."
+LangString PolicyNotRecorded ${LANG_KOREAN} "$DataDir\policy.toml 파일을 다시 읽을 수 없었습니다. 다음 설치 때 /POLICY=를 다시 주지 않으면 이 파일을 옮겨 둡니다."
 
 ; icacls failures: "<one of these> (icacls: <its exit code>)."
 LangString AclOwnFolder ${LANG_ENGLISH} "Could not give $DataDir to Administrators"

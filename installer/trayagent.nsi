@@ -63,6 +63,8 @@ Var Purge         ; uninstall: 1 if /PURGE
 Var KeepPolicy    ; uninstall: 1 if /KEEPPOLICY
 Var Busy          ; StopRunning: a file of the runtime that a running process holds, or ""
 Var OldRuntime    ; install: 1 while the previous runtime waits in runtime.old for a rollback
+Var PolicyKeep    ; install: 1 when policy.toml is the one setup wrote last time
+Var PolicyAside   ; install: where a policy.toml setup did not write was moved
 
 !include "strings.nsh"  ; (after the variables its messages name)
 
@@ -305,6 +307,37 @@ Function PolicyArg
   Exch $0
 FunctionEnd
 
+; $1 = the SHA-256 (hex) of $DataDir\policy.toml, or "" when it cannot be read (the installed
+; runtime computes it: NSIS has no hash of its own). $0 is clobbered.
+Function PolicyHash
+  nsExec::ExecToStack `"$INSTDIR\runtime\python.exe" -I -c "import hashlib, sys; sys.stdout.write(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())" "$DataDir\policy.toml"`
+  Pop $0
+  Pop $1
+  StrLen $0 $1
+  ${If} $0 != 64
+    StrCpy $1 ""
+  ${EndIf}
+FunctionEnd
+
+; Moves $DataDir\policy.toml to policy.toml.found-YYYYMMDD-HHMMSS (another number after it should
+; that name be taken) and logs where; a file that cannot be moved stops the install.
+Function SetPolicyAside
+  ${GetTime} "" "L" $R1 $R2 $R3 $R4 $R5 $R6 $R7
+  StrCpy $PolicyAside "$DataDir\policy.toml.found-$R3$R2$R1-$R5$R6$R7"
+  StrCpy $R8 1
+  ${While} ${FileExists} $PolicyAside
+    IntOp $R8 $R8 + 1
+    StrCpy $PolicyAside "$DataDir\policy.toml.found-$R3$R2$R1-$R5$R6$R7-$R8"
+  ${EndWhile}
+  ClearErrors
+  Rename "$DataDir\policy.toml" $PolicyAside
+  ${If} ${Errors}
+    !insertmacro Fail 2 "$(PolicyNotMoved)"
+    Abort
+  ${EndIf}
+  !insertmacro Log "$(PolicySetAside)"
+FunctionEnd
+
 Function .onInit
   ${IfNot} ${RunningX64}
     !insertmacro Fail 2 "$(Needs64Bit)"
@@ -341,6 +374,8 @@ Function .onInit
     ; ctypes: the app asks Windows for the user interface language, to answer in it
     File "${STAGE}\runtime\_ctypes.pyd"
     File "${STAGE}\runtime\libffi-8.dll"
+    ; unicodedata: the app's wording (trayagent/wording.py) measures text in it
+    File "${STAGE}\runtime\unicodedata.pyd"
     SetOutPath "$PLUGINSDIR\py\Lib\site-packages"
     File /r /x "model" "${STAGE}\runtime\Lib\site-packages\trayagent"
     File /r "${STAGE}\runtime\Lib\site-packages\platformdirs"
@@ -418,6 +453,21 @@ Section "trayagent" SecMain
   !insertmacro Icacls '"$DataDir" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-32-545:(OI)(CI)RX /Q' AclAdminsOnly
   SetOutPath "$DataDir"
   File "${STAGE}\policy.example.toml"
+  ; Only IT's policy counts: a policy.toml that setup did not write itself (its SHA-256 is not the
+  ; one recorded when setup last wrote it) may have been put there by a user before the folder was
+  ; locked, or kept by an older setup that only reset its owner; its contents are never kept. It is
+  ; moved aside, where IT sees it, and setup writes the /POLICY file or the commented template.
+  StrCpy $PolicyKeep 0
+  ${If} ${FileExists} "$DataDir\policy.toml"
+    Call PolicyHash
+    ReadRegStr $2 HKLM "${REGKEY}" "PolicySha256"
+    ${If} $1 != ""
+    ${AndIf} $1 == $2
+      StrCpy $PolicyKeep 1
+    ${Else}
+      Call SetPolicyAside
+    ${EndIf}
+  ${EndIf}
   ${If} $PolicySrc != ""
     System::Call 'kernel32::CopyFileW(w "$PolicySrc", w "$DataDir\policy.toml", i 0) i.r0'
     ${If} $0 == 0
@@ -425,8 +475,18 @@ Section "trayagent" SecMain
       Abort
     ${EndIf}
     DetailPrint "$(PolicyCopied)"
-  ${ElseIf} ${FileExists} "$DataDir\policy.toml"
+  ${ElseIf} $PolicyKeep == 1
     DetailPrint "$(PolicyKept)"
+  ${Else}
+    File "/oname=policy.toml" "${STAGE}\policy.example.toml"
+    DetailPrint "$(PolicyTemplate)"
+  ${EndIf}
+  Call PolicyHash
+  ${If} $1 == ""
+    !insertmacro Log "$(PolicyNotRecorded)"
+    DeleteRegValue HKLM "${REGKEY}" "PolicySha256"
+  ${Else}
+    WriteRegStr HKLM "${REGKEY}" "PolicySha256" $1
   ${EndIf}
   ; (never empty here: policy.example.toml is inside, so the wildcard matches)
   !insertmacro Icacls '"$DataDir\*" /setowner *S-1-5-32-544 /T /Q' AclOwnFiles
@@ -544,5 +604,10 @@ Section "Uninstall"
   ${EndIf}
 
   DeleteRegKey HKLM "${UNINSTKEY}"
-  DeleteRegKey HKLM "${REGKEY}"
+  ${If} $KeepPolicy == 1  ; the kept policy.toml stays setup's own for the next install
+    DeleteRegValue HKLM "${REGKEY}" "InstallDir"
+    DeleteRegValue HKLM "${REGKEY}" "Version"
+  ${Else}
+    DeleteRegKey HKLM "${REGKEY}"
+  ${EndIf}
 SectionEnd

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -201,7 +203,7 @@ def test_nsis_script_compiles(tmp_path):
     stage_dir = tmp_path / "stage"
     rt = stage_dir / "runtime"
     for rel in ["python.exe", "pythonw.exe", "python311.dll", "python311.zip", "python311._pth",
-                "vcruntime140.dll", "vcruntime140_1.dll", "_ctypes.pyd", "libffi-8.dll",
+                "vcruntime140.dll", "vcruntime140_1.dll", "_ctypes.pyd", "libffi-8.dll", "unicodedata.pyd",
                 "Lib/site-packages/trayagent/__init__.py",
                 "Lib/site-packages/trayagent/model/emotion.onnx",
                 "Lib/site-packages/platformdirs/__init__.py"]:
@@ -314,11 +316,10 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
     (userdata / "logs").mkdir(parents=True)
     (userdata / "calls.csv").write_text("call_id,start\n")
 
-    # 3. Upgrade in place: old files go, IT's edited policy stays when no /POLICY is given.
+    # 3. Upgrade in place: old files go, the policy setup wrote stays when no /POLICY is given
+    # (one it did not write is set aside: test_only_a_policy_setup_wrote_counts).
     (runtime / "Lib" / "site-packages" / "left_from_old_version.py").write_text("")
-    with open(datadir / "policy.toml", "a", encoding="utf-8") as f:
-        f.write("# edited by IT after deployment\n")
-    edited = (datadir / "policy.toml").read_text(encoding="utf-8")
+    deployed = (datadir / "policy.toml").read_text(encoding="utf-8")
     # A stand-in for a daemon in another session: it quits when the installer posts
     # %ProgramData%\trayagent\quit.request, as the real daemon does, but takes its time (closing a
     # call on a busy PC): longer than `trayagent stop` waits. Setup must wait for it, with nothing
@@ -344,7 +345,7 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
     assert not (datadir / "quit.request").exists()
     assert not (runtime / "Lib" / "site-packages" / "left_from_old_version.py").exists()
     assert (runtime / "python.exe").is_file()
-    assert (datadir / "policy.toml").read_text(encoding="utf-8") == edited
+    assert (datadir / "policy.toml").read_text(encoding="utf-8") == deployed
     assert wine.reg_value(RUN_KEY, "trayagent") == run_value
 
     # 4. Silent uninstall: program files, auto-start, Start menu, policy and registry go; users' data stays.
@@ -363,8 +364,9 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     wine.wait()
     assert (runtime / "python.exe").is_file()
-    assert not (datadir / "policy.toml").exists()  # none given, none left from before
-    assert (datadir / "policy.example.toml").is_file()
+    # none given, none left from before: the commented template, which enforces nothing
+    assert (datadir / "policy.toml").read_text(encoding="utf-8") == (datadir / "policy.example.toml").read_text(
+        encoding="utf-8")
     _uninstall(wine, "/PURGE")
     assert not instdir.exists()
     assert not userdata.exists()
@@ -501,3 +503,86 @@ def test_an_upgrade_that_fails_halfway_puts_the_installed_version_back(wine: Win
     assert not runtime.with_name("runtime.old").exists()
     proc = wine.run(PYTHON_WIN, "-m", "trayagent", "--version", timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+
+
+def _status_of_daemon(wine: Wine) -> dict:
+    """`trayagent status --json` of a daemon started from the installed runtime (no tray)."""
+    daemon = wine.popen_app("run", "--no-tray")
+    try:
+        def up() -> dict | None:
+            s = wine.app("status", "--json", timeout=60)
+            return json.loads(s.stdout) if s.returncode == 0 else None
+
+        status = wait_for(up, timeout=180, step=2)
+        assert status, "the daemon did not come up"
+        return status
+    finally:
+        wine.app("stop", timeout=60)
+        daemon.wait(60)
+
+
+@pytest.mark.slow
+def test_only_a_policy_setup_wrote_counts(tmp_path_factory, tmp_path):
+    """A policy.toml setup did not write (put there by a user before IT's first install, or changed
+    since) is never used: setup moves it aside where IT sees it, says so in its log, and writes the
+    /POLICY file or the commented template; an upgrade keeps the one setup wrote. The installed app
+    refuses a policy an ordinary user owns or may change (wine derives owner and ACL from the Unix
+    file: another Unix account's file belongs to ANONYMOUS LOGON, a world-writable one to Everyone)."""
+    setup_exe = built_setup_exe()
+    require(wine64_available(), "64-bit wine not installed (apt-get install wine wine64)")
+    wine = Wine(tmp_path_factory.mktemp("wine-policy"))
+    wine.boot()
+    datadir = wine.c / "ProgramData" / "trayagent"
+    policy = datadir / "policy.toml"
+    planted = '[privacy]\nretention_days = 3650\n'
+    it_policy = tmp_path / "policy.toml"
+    it_policy.write_text('[privacy]\nretention_days = 30\n', encoding="utf-8")
+
+    def found() -> dict[str, str]:
+        return {p.name: p.read_text(encoding="utf-8") for p in datadir.glob("policy.toml.found-*")}
+
+    try:
+        # 1. A user's policy.toml in ProgramData before the first install: set aside, the template written.
+        datadir.mkdir(parents=True)
+        policy.write_text(planted, encoding="utf-8")
+        wine.clear_setup_log()
+        assert wine.install(setup_exe).returncode == 0
+        template = (datadir / "policy.example.toml").read_text(encoding="utf-8")
+        assert policy.read_text(encoding="utf-8") == template
+        [(aside, text)] = found().items()
+        assert text == planted and re.fullmatch(r"policy\.toml\.found-\d{8}-\d{6}", aside), aside
+        log = wine.setup_log()
+        assert "is not the policy setup wrote" in log and aside in log, log
+
+        # 2. An upgrade with /POLICY replaces setup's own template (nothing set aside); 3. one without
+        # /POLICY keeps what setup wrote.
+        assert wine.install(setup_exe, f"/POLICY={windows_path(it_policy)}").returncode == 0
+        assert policy.read_text(encoding="utf-8") == it_policy.read_text(encoding="utf-8")
+        assert wine.install(setup_exe).returncode == 0
+        assert policy.read_text(encoding="utf-8") == it_policy.read_text(encoding="utf-8")
+        assert len(found()) == 1
+        settings = {c["name"]: c for c in json.loads(wine.app("doctor", "--no-camera", "--json").stdout)}["settings"]
+        assert settings["ok"] and "1 key set by policy" in settings["detail"], settings
+
+        # 4. Changed after setup wrote it: set aside at the next upgrade too.
+        policy.write_text(planted, encoding="utf-8")
+        assert wine.install(setup_exe).returncode == 0
+        assert policy.read_text(encoding="utf-8") == template
+        assert sorted(found().values()) == [planted, planted]
+
+        # 5. At run time: a policy file an ordinary user owns, or everyone may change, is refused whole.
+        policy.write_text(planted, encoding="utf-8")
+        for make_it, said in ((lambda: os.chown(policy, 65534, -1), "ANONYMOUS LOGON"),
+                              (lambda: (os.chown(policy, os.getuid(), -1), policy.chmod(0o666)), "Everyone may change it")):
+            if said == "ANONYMOUS LOGON" and os.getuid() != 0:
+                continue  # only root can give a file to another account
+            make_it()
+            settings = {c["name"]: c for c in json.loads(wine.app("doctor", "--no-camera", "--json").stdout)}[
+                "settings"]
+            assert not settings["ok"] and r"C:\ProgramData\trayagent\policy.toml: not used as the policy" in \
+                settings["detail"] and said in settings["detail"], settings
+            assert "installer again" in settings["fix"], settings
+        status = _status_of_daemon(wine)
+        assert status["look"] == "problem" and "not used as the policy" in status["status"], status
+    finally:
+        wine.kill()

@@ -37,13 +37,15 @@ def default_text() -> str:
 
 
 def policy_template() -> str:
-    """The machine policy template the installer puts beside policy.toml."""
+    """The machine policy template the installer puts beside policy.toml, and as policy.toml when
+    it is given no /POLICY."""
     return _template([
-        "# trayagent machine policy template, installed as %ProgramData%\\trayagent\\policy.example.toml.",
+        "# trayagent machine policy template, installed as %ProgramData%\\trayagent\\policy.example.toml",
+        "# (and as policy.toml, enforcing nothing, when setup is given no policy).",
         "#",
-        "# To enforce settings on every account of this PC, save a copy as policy.toml in the same folder",
-        "# (or pass /POLICY=path\\to\\policy.toml to the installer) and uncomment the keys to enforce.",
-        "# A key set in policy.toml wins over the user's own settings and cannot be changed by users;",
-        "# keys left commented stay under each user's control, starting from the default shown.",
-        "# The installer rewrites this template on every install and never touches policy.toml unless",
-        "# given /POLICY=. trayagent reads the policy when it starts."])
+        "# To enforce settings on every account of this PC, uncomment the keys to enforce in a copy and",
+        "# install it with /POLICY=path\\to\\policy.toml. A key set in policy.toml wins over the user's own",
+        "# settings and cannot be changed by users; keys left commented stay under each user's control,",
+        "# starting from the default shown. Only the policy.toml setup wrote counts: setup moves any other",
+        "# aside (policy.toml.found-DATE), and trayagent refuses one a user owns or may change.",
+        "# trayagent reads the policy when it starts."])
