@@ -55,8 +55,15 @@ TEXT: dict[str, str] = {
                      "water or a few slow breaths can help before the next one."),
     "about_body": N_("trayagent {version}: stress at a glance during calls. Images never leave memory; "
                      "only times, emotions and the index are kept, in your profile."),
-    "calibrate": N_("Calibrate to my face…"),
+    "about_calibrated": N_("Faces are read through your relaxed-face baseline."),
+    "about_not_calibrated": N_("No relaxed-face baseline yet: setting one makes the stress level far more accurate."),
+    "calibrate": N_("Set my relaxed-face baseline…"),
     "calibrating": N_("Calibrating: camera on for 10 seconds, keep a relaxed face"),
+    "calibrate_recommended": N_("Set my relaxed-face baseline (recommended)…"),
+    "calibrate_invite_title": N_("Set your relaxed-face baseline"),
+    "calibrate_invite_body": N_("The stress level reads your face far better once it knows your relaxed face. "
+                                "Choose the marked item in the tray's menu: 10 seconds of the camera, between "
+                                "calls; only numbers are kept."),
     "calibrate_title": N_("Calibration"),
     "calibrate_done": N_("Done: your relaxed face is the baseline from now on. Only numbers were kept."),
     "calibrate_failed": N_("Not calibrated: {problem}"),
@@ -72,7 +79,7 @@ class Messages:
         self.language = resolve(language)
         self.catalogue: gettext.NullTranslations = translation(self.language)
 
-    def __call__(self, key: str, **kw) -> str:
+    def __call__(self, key: str, **kw: object) -> str:
         return self.catalogue.gettext(TEXT[key]).format(**kw)
 
     def gettext(self, message: str) -> str:

@@ -31,7 +31,11 @@ def status_command(args) -> int:
     except ipc.NotRunning:
         print(json.dumps({"state": "not running"}) if args.json else _("trayagent is not running"))
         return 3
-    return _print_reply(reply, args)
+    code = _print_reply(reply, args)
+    if not args.json and reply.get("calibrated") is not None:
+        print(_("Calibrated to your face: yes") if reply["calibrated"] else
+              _("Calibrated to your face: no (set your relaxed-face baseline: tray menu, or `trayagent calibrate`)"))
+    return code
 
 
 def stop_command(args) -> int:

@@ -24,13 +24,14 @@ class TrayStatus:
     index: float | None = None
     today: tuple[CallSummary, ...] = field(default=())
     hint: str = ""  # what would help, on a menu line of its own (the camera cannot see the face)
+    calibrated: bool | None = None  # faces read through the person's baseline (None: not known)
 
 
 def reply(status: TrayStatus, call_id: str | None, camera_open: bool) -> dict[str, Any]:
     """The command channel's answer to a request it carried out: the status as it now stands."""
     return {"ok": True, "state": "call" if status.in_call else "paused" if status.paused else "idle",
             "look": status.look, "status": status.line, "index": status.index, "call_id": call_id,
-            "camera_open": camera_open}
+            "camera_open": camera_open, "calibrated": status.calibrated}
 
 
 def refusal(error: str) -> dict[str, Any]:

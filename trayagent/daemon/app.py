@@ -140,7 +140,9 @@ class App:
         elif command is Command.AUTOSTART:
             self.autostart.enable() if kw["enable"] else self.autostart.disable()
         elif command is Command.ABOUT:
-            self.view.notify("trayagent", self.controller.text("about_body", version=__version__))
+            text = self.controller.text
+            self.view.notify("trayagent", text("about_body", version=__version__) + " " + text(
+                "about_calibrated" if self.controller.calibrated else "about_not_calibrated"))
 
     def _greet(self, tray: bool, call_signal, hotkey: str | None, camera: int | Path) -> None:
         """Started by hand in a terminal: say in a few lines what it is doing, then stay quiet."""

@@ -49,6 +49,7 @@ class CalibrationSession:
             store.save(baseline)
         except CalibrationError as e:
             log.warning("calibration refused: %s", e)
+            e = CalibrationError(_why_not(frames) or str(e))  # what the frames show says more than a count
             return None, str(e)
         log.info("calibrated from %d faces", baseline.faces)
         return baseline, ""
@@ -56,3 +57,19 @@ class CalibrationSession:
     def abort(self) -> None:
         self.camera.close()
         self._frames = []
+
+
+def _why_not(frames: list[np.ndarray]) -> str | None:
+    """When most frames were covered or too dark to find a face in, that, in the tray's words (the
+    same as during a call), instead of how few faces were found."""
+    from trayagent.core.visibility import Seen, VisibilityThresholds, classify
+    from trayagent.i18n import _
+    from trayagent.messages import TEXT
+    from trayagent.perception.cv import cv2
+    from trayagent.perception.visibility import measure
+
+    seen = [classify(measure(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), None), VisibilityThresholds()) for f in frames]
+    for state in (Seen.COVERED, Seen.DARK):
+        if seen and seen.count(state) > len(seen) / 2:
+            return _(TEXT[f"hint_{state.value}"])
+    return None

@@ -27,14 +27,18 @@ from trayagent.daemon.asked import Asked
 from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import FrameReader
 from trayagent.daemon.gaps import GapWatch
+from trayagent.daemon.invitation import Invitation
 from trayagent.daemon.recorder import Call, Recorder
 from trayagent.daemon.status import tray_status
 from trayagent.messages import Messages
 from trayagent.perception.calibration import user_calibration
 from trayagent.perception.pipeline import Perception
+from trayagent.storage.baseline import stored as stored_baseline
 from trayagent.storage.calls import CallStore
 
 log = logging.getLogger(__name__)
+
+INVITE_AFTER_IDLE_S = 60.0  # free of calls this long before the invitation to calibrate comes
 
 Actions = Callable[[Command, dict[str, Any]], None]
 
@@ -79,6 +83,10 @@ class Controller:
         self.started_wall = time.time()  # a quit request older than this is from an earlier install
         self._gaps = GapWatch()
         self.calibrating: CalibrationSession | None = None
+        self.invitation = Invitation(store.data_dir, lambda: view.notify(
+            self.text("calibrate_invite_title"), self.text("calibrate_invite_body")), lambda: self.now().date())
+        self._baseline_stored = stored_baseline() is not None  # until the model is loaded and says more
+        self._idle_since = clock()
 
     @property
     def call(self) -> Call | None:
@@ -204,6 +212,7 @@ class Controller:
                 self.view.notify(self.text("calibrate_title"), self.text("calibrate_failed", problem=str(e)))
                 return
             self.calibrating = CalibrationSession(self._open_camera, self.clock)
+            self.view.notify(self.text("calibrate_title"), self.text("calibrating"))
 
     _METHODS: dict[Command, Callable[..., None]] = {
         Command.START: start, Command.END: end, Command.TOGGLE: toggle, Command.PAUSE: pause,
@@ -235,6 +244,7 @@ class Controller:
             self._auto_on = reading.on
             if not paused:
                 self._apply(self.calls.update(t, reading))
+            self._invite(t)
         # While the signal is quiet (ENDING) the camera is closed and nothing is sampled.
         if self.call is not None and self.calls.state is not State.ENDING and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
@@ -305,12 +315,29 @@ class Controller:
     def _end_call(self, reason: Reason, at: float | None = None) -> None:
         self.recorder.end(reason, at)
 
+    # ---- calibration ----------------------------------------------------------------------------
+    @property
+    def calibrated(self) -> bool:
+        """Faces are read through the person's baseline: once the model is loaded, whether its
+        calibration applies (a baseline measured for another model does not); before, whether one is stored."""
+        if self._perception is not None:
+            return self._perception.calibration is not None
+        return self._baseline_stored
+
+    def _invite(self, t: float) -> None:
+        """Invite the agent to calibrate once they have been free for a while: never during a call,
+        a calibration or a pause, nor the moment the desktop starts (daemon/invitation.py)."""
+        if self.call is not None or self.calibrating is not None or self.paused is not None:
+            self._idle_since = t
+        elif t - self._idle_since >= INVITE_AFTER_IDLE_S and self.cfg["ui.notify"]:
+            self.invitation.check(self.calibrated, busy=False)
+
     # ---- what the tray shows ---------------------------------------------------------------------
     def status(self) -> TrayStatus:
         return tray_status(self.text, self.cfg.thresholds, self.recorder.today, call=self.recorder.facts(self.clock()),
                            paused=self.paused is not None, paused_until=self.paused.until_wall if self.paused else None,
                            problem=self.recording_problem or self.problem,
-                           calibrating=self.calibrating is not None)
+                           calibrating=self.calibrating is not None, calibrated=self.calibrated)
 
     def _publish(self, force: bool = False) -> None:
         status = self.status()

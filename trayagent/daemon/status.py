@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from trayagent import wording
@@ -25,8 +25,14 @@ class CallFacts:
 
 def tray_status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary, ...], *,
                 call: CallFacts | None = None, paused: bool = False, paused_until: datetime | None = None,
-                problem: str | None = None, calibrating: bool = False) -> TrayStatus:
+                problem: str | None = None, calibrating: bool = False, calibrated: bool | None = None) -> TrayStatus:
     """A call outranks a calibration and a pause (none can be both), which outrank a daemon-wide problem."""
+    return replace(_status(text, thresholds, today, call, paused, paused_until, problem, calibrating),
+                   calibrated=calibrated)
+
+
+def _status(text: Messages, thresholds: Thresholds, today: tuple[CallSummary, ...], call: CallFacts | None,
+            paused: bool, paused_until: datetime | None, problem: str | None, calibrating: bool) -> TrayStatus:
     if call is not None:
         elapsed = durations.elapsed(call.elapsed_s)
         if call.camera_problem:

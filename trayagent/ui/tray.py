@@ -44,6 +44,11 @@ class MenuModel:
                 for c in reversed(self.status.today)]
 
     @property
+    def calibrate_label(self) -> str:
+        """Marked as recommended until the person has a baseline that fits the model."""
+        return self.text("calibrate_recommended" if self.status.calibrated is False else "calibrate")
+
+    @property
     def can_calibrate(self) -> bool:
         """Not during a call (a relaxed face, away from calls), nor while calibrating already."""
         return not self.status.in_call and self.status.look != "calibrating"
@@ -104,7 +109,8 @@ class PystrayView:
                 item(t("todays_calls"), Menu(calls_menu)),
                 item(t("show_today"), lambda: post(Command.OPEN_GRAPH, call_id=None)),
                 item(t("show_week"), lambda: post(Command.OPEN_WEEK)),
-                item(t("calibrate"), lambda: post(Command.CALIBRATE), enabled=lambda _i: model.can_calibrate),
+                item(lambda _i: model.calibrate_label, lambda: post(Command.CALIBRATE),
+                     enabled=lambda _i: model.can_calibrate),
                 Menu.SEPARATOR,
                 item(t("resume"), lambda: post(Command.RESUME), visible=lambda _i: model.status.paused),
                 item(t("pause"), Menu(
@@ -147,7 +153,8 @@ class PystrayView:
             self._tooltip(status.line)
         if self._built_on_open:
             return
-        menu_key = (status.in_call, status.paused, status.today, status.hint, status.look == "calibrating")
+        menu_key = (status.in_call, status.paused, status.today, status.hint, status.look == "calibrating",
+                    status.calibrated)
         now = time.monotonic()
         if menu_key != self._menu_key:
             self._menu_key = menu_key
