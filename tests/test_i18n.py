@@ -29,11 +29,11 @@ def _fields(s: str) -> set[str]:
     return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(s) if f}
 
 
-# argparse's own messages (listed in trayagent/cli.py) have %-style placeholders, which
+# argparse's own messages (listed in trayagent/cli_language.py) have %-style placeholders, which
 # string.Formatter does not see: %(name)s by name, %s in order.
 _PERCENT = re.compile(r"%(?:\(([a-z_]+)\))?[sdr]")
 # ... except the type in "invalid %(type)s value", Python's name for it (int, float), which a translation
-# leaves out (see cli.py); argparse fills the message from a dict, so an unused name is no error.
+# leaves out (see cli_language.py); argparse fills the message from a dict, so an unused name is no error.
 _PERCENT_LEFT_OUT = {"invalid %(type)s value: %(value)r": {"type"}}
 
 

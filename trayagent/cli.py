@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import unicodedata
-from typing import Any
+from collections.abc import Callable
 
 from trayagent import __version__
+from trayagent.cli_help import HelpParser
+from trayagent.cli_language import tolerant_console, use_language
 from trayagent.core.emotions import FER7
 from trayagent.core.errors import TrayagentError
-from trayagent.i18n import N_, _
+from trayagent.i18n import _
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = HelpParser(
         prog="trayagent", description=_("Per-call stress at a glance: webcam expression -> stress index, in the tray."),
         epilog=_("Start with `trayagent run`; `trayagent doctor` checks the set-up."))
     # argparse's own default for this help is not marked for translation (Python 3.11): given here.
@@ -160,59 +161,6 @@ def _team_commands(sub: argparse._SubParsersAction) -> None:
     add_parser(sub)
 
 
-def _columns(text: str) -> int:
-    """The columns `text` takes on a terminal: a Hangul syllable (any wide character) takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` columns, broken between words as Korean is; a word wider
-    than that gets a line of its own."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and _columns(lines[-1]) + 1 + _columns(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's layout measured in screen columns: argparse wraps text by its number of characters,
-    which runs Korean twice as wide as it should past the terminal's edge. Text of narrow characters
-    only is left to argparse, so English is laid out as before."""
-
-    def _split_lines(self, text: str, width: int) -> list[str]:
-        if _columns(text) == len(text):
-            return super()._split_lines(text, width)
-        return _wrap(text, width)
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if _columns(text) == len(text):
-            return super()._fill_text(text, width, indent)
-        return "\n".join(indent + line for line in _wrap(text, width - len(indent)))
-
-    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None) -> str:
-        # argparse indents the lines after the first by the prefix's length, and "사용법: " is wider
-        # than that: those lines move right by the difference, so all are wrapped that much narrower.
-        shown = _("usage: ") if prefix is None else prefix
-        extra = _columns(shown) - len(shown)
-        self._width -= extra
-        try:
-            text = super()._format_usage(usage, actions, groups, prefix)
-        finally:
-            self._width += extra
-        return text.replace("\n ", "\n" + " " * extra + " ")
-
-
-class _Parser(argparse.ArgumentParser):
-    """A parser whose help is laid out by _Formatter; add_subparsers makes its commands' parsers of the
-    same class."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(formatter_class=_Formatter, **kwargs)
-
-
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -223,7 +171,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _lazy(module: str, function: str = "command"):
+def _lazy(module: str, function: str = "command") -> Callable[[argparse.Namespace], int]:
     """Import a subcommand's module only when it runs: `trayagent call start` must not load OpenCV."""
 
     def run(args: argparse.Namespace) -> int:
@@ -232,53 +180,6 @@ def _lazy(module: str, function: str = "command"):
         return getattr(importlib.import_module(module), function)(args)
 
     return run
-
-
-def _tolerant_console() -> None:
-    """Korean text on a console or pipe whose code page cannot show it (cp1252, ASCII) comes out
-    escaped, never as a UnicodeEncodeError that ends the command."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)  # absent when replaced (pythonw, tests)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):  # already written to, or closed
-                pass
-
-
-def _use_language() -> None:
-    """Messages in `ui.language`; settings that cannot be read are reported by the command that
-    needs them, not here, so this falls back to the system's language quietly."""
-    from trayagent import config, i18n
-
-    try:
-        language = config.load(strict_policy=False)["ui.language"]
-    except Exception:  # noqa: BLE001 - unreadable settings: the command that needs them says why
-        language = "auto"
-    i18n.use(language)
-    _argparse_in_our_language()
-
-
-def _argparse_in_our_language() -> None:
-    """argparse's own words ("usage: ", "options", its error messages) in the chosen language:
-    argparse looks them up through its module globals `_` and `ngettext` each time it writes one,
-    so pointing those at our catalogue translates them (the msgids are listed in ARGPARSE_WORDS)."""
-    from trayagent import i18n
-
-    vars(argparse).update(_=i18n._, ngettext=i18n.ngettext)
-
-
-# argparse's msgids (Python 3.11's argparse.py) on the paths a user meets: --help, and the errors of
-# a mistyped command line. Listed so that `pybabel extract` keeps them in the catalogue. The type
-# in "invalid %(type)s value" is Python's name for it (int, float), so a translation may leave it out.
-ARGPARSE_WORDS = (
-    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
-    N_("%(prog)s: error: %(message)s\n"), N_("argument %(argument_name)s: %(message)s"),
-    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
-    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("invalid %(type)s value: %(value)r"),
-    N_("expected one argument"), N_("ambiguous option: %(option)s could match %(matches)s"),
-    N_("ignored explicit argument %r"),
-)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,8 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     from trayagent import paths
 
     os.environ["MPLCONFIGDIR"] = str(paths.matplotlib_dir())
-    _tolerant_console()
-    _use_language()
+    tolerant_console()
+    use_language()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
