@@ -10,8 +10,10 @@ import json
 import logging
 import os
 import shutil
+import stat
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from trayagent import os_errors
@@ -31,11 +33,40 @@ class PactlFailed(Exception):
 Runner = Callable[[list[str]], str]  # pactl arguments -> stdout; raises PactlFailed
 
 
+def pactl_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """pactl's environment. Where none names the user's runtime folder (no XDG_RUNTIME_DIR: an ssh
+    or cron session, a container), libpulse would make `~/.config/pulse/<machine>-runtime` and a
+    `/tmp/pulse-*` folder on its own to look for a server there: files trayagent must not leave. It
+    is given the session's runtime folder instead (/run/user/UID, this user's and private), or the
+    one a PulseAudio server started without it already made; with neither there is no server to
+    reach, and pactl is not run."""
+    env = dict(environ, LC_ALL="C")
+    if any(env.get(k) for k in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_SERVER")):
+        return env
+    session = Path(f"/run/user/{os.getuid()}")
+    if _mine_and_private(session):
+        return env | {"XDG_RUNTIME_DIR": str(session)}
+    config = Path(env.get("XDG_CONFIG_HOME") or Path(env.get("HOME") or Path.home()) / ".config")
+    for link in sorted(config.glob("pulse/*-runtime")):
+        if link.is_symlink() and _mine_and_private(link.resolve()):
+            return env | {"PULSE_RUNTIME_PATH": str(link.resolve())}
+    raise PactlFailed(_("no sound server: no runtime folder is set (XDG_RUNTIME_DIR) and no PulseAudio "
+                        "server has made one"))
+
+
+def _mine_and_private(folder: Path) -> bool:
+    try:
+        st = folder.stat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o077 == 0
+
+
 def run_pactl(args: list[str], timeout: float = TIMEOUT_S) -> str:
     exe = shutil.which("pactl")
     if exe is None:
         raise PactlFailed(_("pactl not found (Debian/Ubuntu: apt install pulseaudio-utils)"))
-    env = dict(os.environ, LC_ALL="C")
+    env = pactl_env(os.environ)
     try:
         done = subprocess.run([exe, "-f", "json", *args], capture_output=True, text=True,
                               timeout=timeout, env=env, stdin=subprocess.DEVNULL)
