@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests import pg
+from tests.helpers import cli
 from tests.team import CuttingProxy, admin_rows, agent_dsn, record_call, set_up, write_policy
 from trayagent import config
 from trayagent.storage.calls import CallStore
@@ -178,3 +179,22 @@ def test_leave_stops_at_once_and_forget_takes_the_agent_out_of_every_view(cluste
     assert membership.withdraw(leaving.files, dsn.parse(agent_dsn(cluster))) >= 1
     assert agents() == []  # four agents left: below the minimum group, so the team is absent
     assert not leaving.files.dir.exists() or not any(leaving.files.dir.iterdir())
+
+
+@needs_pg
+def test_doctor_says_in_one_line_whether_sending_works(cluster, home):
+    write_policy(home / "policy.toml", cluster.dsn("trayagent_agent", "wrong"), "진단팀")
+
+    def team_line() -> str:
+        r = cli("doctor", "--no-camera")
+        [line] = [x for x in r.stdout.splitlines() if "team summaries:" in x]
+        return line
+
+    assert "you have not joined" in team_line()
+    assert cli("team", "join", "--yes").returncode == 0
+    line = team_line()
+    assert line.startswith("[FIX]") and "refused the password" in line and "wrong" not in line
+    write_policy(home / "policy.toml", agent_dsn(cluster), "진단팀")
+    assert team_line().startswith("[ok ] team summaries: sharing with 진단팀")
+    write_policy(home / "policy.toml", agent_dsn(cluster), "진단팀", enabled=False)
+    assert "team summaries" not in cli("doctor", "--no-camera").stdout

@@ -25,7 +25,7 @@ class Check:
 LABELS = {"settings": N_("settings"), "model": N_("model"), "calibration": N_("calibration"),
           "face detector": N_("face detector"), "camera": N_("camera"), "data folder": N_("data folder"),
           "start at login": N_("start at login"), "call signals": N_("call signals"), "hotkey": N_("hotkey"),
-          "daemon": N_("daemon")}
+          "daemon": N_("daemon"), "team": N_("team summaries")}
 
 
 def _config() -> Check:
@@ -201,6 +201,10 @@ def run_checks(camera: bool = True) -> list[Check]:
         lambda: _signals(cfg), lambda: _hotkey(cfg)]
     if camera:
         steps.append(lambda: _camera(cfg["camera.index"], cfg["camera.backend"]))
+    from trayagent.team import health
+
+    if health.offered(cfg):  # only when IT's policy turns the team view on
+        steps.append(lambda: Check("team", *health.check(cfg)))
     for step in steps:
         try:
             checks.append(step())

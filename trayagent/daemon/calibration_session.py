@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trayagent.core.calibration import Baseline, CalibrationError
+from trayagent.config import Config
+from trayagent.core.calibration import CalibrationError
 from trayagent.daemon.camera import CameraSession, FrameReader
+from trayagent.perception.calibration import user_calibration
 from trayagent.perception.pipeline import Perception
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,9 @@ class CalibrationSession:
                 self._frames.append(image)
         return t >= self.until
 
-    def finish(self, perception: Perception) -> tuple[Baseline | None, str]:
-        """Close the camera, measure, store. (the baseline stored or None, what to tell the user)."""
+    def finish(self, perception: Perception, cfg: Config) -> str | None:
+        """Close the camera, measure, store, and read faces through the new calibration from now on
+        (without a restart). None when done, else what to tell the user."""
         from trayagent.perception.calibration import calibrate_from_frames
         from trayagent.storage import baseline as store
 
@@ -50,9 +53,10 @@ class CalibrationSession:
         except CalibrationError as e:
             log.warning("calibration refused: %s", e)
             e = CalibrationError(_why_not(frames) or str(e))  # what the frames show says more than a count
-            return None, str(e)
+            return str(e)
+        perception.calibration = user_calibration(perception.classifier, baseline, cfg)
         log.info("calibrated from %d faces", baseline.faces)
-        return baseline, ""
+        return None
 
     def abort(self) -> None:
         self.camera.close()

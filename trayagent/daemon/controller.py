@@ -1,9 +1,9 @@
 """The daemon's controller: call state, camera only during calls, sampling, recording, tray status.
 
 It runs on its own thread and takes work from one queue: tray clicks, the hotkey and `trayagent
-call|stop` only post commands (core.requests.Command) here. Time and the OS (camera, signals,
-tray, desktop actions) come in through arguments, so tests run it headless with fakes and a fake
-clock.
+call|stop` only post commands (core.requests.Command) here; the recorder keeps the call. Time and
+the OS (camera, signals, tray, desktop actions) come in through arguments, so tests run it
+headless with fakes and a fake clock.
 """
 
 from __future__ import annotations
@@ -14,24 +14,25 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from trayagent import paths
 from trayagent.config import Config
-from trayagent.core.callstate import CallStateMachine, Reading, Reason, State, Timing, Transition
+from trayagent.core.callstate import CallStateMachine, Reading, State, Timing, Transition
 from trayagent.core.errors import TrayagentError
 from trayagent.core.pause import Pause, pause
 from trayagent.core.requests import DESKTOP, Command
-from trayagent.core.tray_status import TrayStatus, refusal, reply
-from trayagent.daemon.asked import Asked
+from trayagent.core.tray_status import TrayStatus, reply
+from trayagent.daemon.asked import Asked, carry_out
 from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import FrameReader
 from trayagent.daemon.gaps import GapWatch
 from trayagent.daemon.invitation import Invitation
+from trayagent.daemon.logs import since_process_start
 from trayagent.daemon.recorder import Call, Recorder
 from trayagent.daemon.status import tray_status
 from trayagent.messages import Messages
-from trayagent.perception.calibration import user_calibration
 from trayagent.perception.pipeline import Perception
 from trayagent.storage.baseline import stored as stored_baseline
 from trayagent.storage.calls import CallStore
@@ -106,16 +107,7 @@ class Controller:
         waited for, so "busy" always means nothing was done."""
         asked = Asked()
         self.commands.put((Command(command), {**kw, "_asked": asked}))
-        try:
-            return asked.reply.get(timeout=timeout_s)
-        except queue.Empty:
-            pass
-        if asked.withdraw():
-            return refusal("the daemon is busy; nothing was done, try again")
-        try:
-            return asked.reply.get(timeout=self.ANSWER_WAIT_S)
-        except queue.Empty:
-            return refusal("the daemon is still carrying this out; see `trayagent status`")
+        return asked.answer(timeout_s, self.ANSWER_WAIT_S)
 
     # ---- the loop (controller thread) ------------------------------------------------------------
     def run(self) -> None:
@@ -126,25 +118,17 @@ class Controller:
             log.error("%s", e)
         self.recorder.refresh_today()
         self._publish(force=True)
-        log.info("ready %.2f s after the process started", _since_process_start())
+        log.info("ready %.2f s after the process started", since_process_start())
         while not self.stopped.is_set():
             try:
                 command, kw = self.commands.get(timeout=self._wait())
             except queue.Empty:
                 pass
             else:
-                asked: Asked | None = kw.pop("_asked", None)
-                if asked is None or asked.take():  # else the asker gave up and was told so
-                    try:
-                        result = self.handle(command, **kw)
-                    except Exception as e:  # one bad command must not end the daemon
-                        log.exception("command %s failed", command)
-                        result = refusal(str(e))
-                    if asked is not None:
-                        asked.reply.put(result)
+                carry_out(kw.pop("_asked", None), command.value, partial(self.handle, command, **kw))
             self.tick()
         ended = self.calls.end(self.clock(), reason="quit")  # dated to the quiet moment if there was one
-        self._end_call("quit", ended.at if ended else None)
+        self.recorder.end("quit", ended.at if ended else None)
 
     @property
     def perception(self) -> Perception:
@@ -277,7 +261,7 @@ class Controller:
         if transition.action == "start":
             self._start_call(transition.at)
         elif transition.action == "end":
-            self._end_call(transition.reason, transition.at)
+            self.recorder.end(transition.reason, transition.at)
         elif transition.action == "quiet":
             # The microphone stopped: the call has most likely ended, so the camera closes now, not
             # when the debounce confirms it; it reopens if the signal comes back first.
@@ -290,11 +274,8 @@ class Controller:
         session, self.calibrating = self.calibrating, None
         if session is None:
             return
-        baseline, problem = session.finish(self.perception)
-        done = baseline is not None
-        if done:  # applied from now on, without a restart
-            self.perception.calibration = user_calibration(self.perception.classifier, baseline, self.cfg)
-        self.view.notify(self.text("calibrate_title"), self.text("calibrate_done") if done
+        problem = session.finish(self.perception, self.cfg)  # applied from now on, without a restart
+        self.view.notify(self.text("calibrate_title"), self.text("calibrate_done") if problem is None
                          else self.text("calibrate_failed", problem=problem))
 
     def _start_call(self, at: float | None = None) -> None:
@@ -311,9 +292,6 @@ class Controller:
             return
         if self.recorder.start(at, self.perception):
             self._next_sample = self.clock()
-
-    def _end_call(self, reason: Reason, at: float | None = None) -> None:
-        self.recorder.end(reason, at)
 
     # ---- calibration ----------------------------------------------------------------------------
     @property
@@ -347,9 +325,3 @@ class Controller:
 
     def answer(self) -> dict:
         return reply(self._last_status or self.status(), self.recorder.call_id, self.recorder.camera_open)
-
-
-def _since_process_start() -> float:
-    import psutil
-
-    return time.time() - psutil.Process().create_time()

@@ -3,10 +3,13 @@ console, so an exception nobody logs is one nobody sees."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
+import time
 from logging.handlers import RotatingFileHandler
+from types import TracebackType
 
 from trayagent import os_errors, paths
 from trayagent.i18n import _
@@ -26,11 +29,9 @@ class _LogFile(RotatingFileHandler):
         exc = sys.exc_info()[1]
         why = os_errors.reason(exc) if isinstance(exc, OSError) else str(exc) or type(exc).__name__
         if sys.stderr is not None:
-            try:
+            with contextlib.suppress(Exception):
                 print(_("trayagent: cannot write the log {path} ({reason})").format(path=self.baseFilename, reason=why),
                       file=sys.stderr)
-            except Exception:
-                pass
 
 
 def setup(verbose: bool = False) -> None:
@@ -53,7 +54,7 @@ def setup(verbose: bool = False) -> None:
         console.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
         root.addHandler(console)
 
-    def log_uncaught(exc_type, exc, tb) -> None:
+    def log_uncaught(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         logging.getLogger("trayagent").critical("uncaught exception", exc_info=(exc_type, exc, tb))
 
     def log_thread(args: threading.ExceptHookArgs) -> None:
@@ -64,3 +65,10 @@ def setup(verbose: bool = False) -> None:
 
     sys.excepthook = log_uncaught
     threading.excepthook = log_thread
+
+
+def since_process_start() -> float:
+    """Seconds since this process started (the daemon logs how long it took to be ready)."""
+    import psutil
+
+    return time.time() - psutil.Process().create_time()
