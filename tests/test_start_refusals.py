@@ -9,8 +9,9 @@ import sys
 
 import pytest
 
-from tests.helpers import cli, start_daemon
+from tests.helpers import cli, running_daemon
 
+pytestmark = pytest.mark.slow  # each case starts the daemon's process
 posix_only = pytest.mark.skipif(os.name != "posix", reason="Unix socket paths")
 
 
@@ -63,13 +64,9 @@ def test_a_long_data_folder_uses_the_private_runtime_folder(tmp_path, monkeypatc
     runtime.mkdir(mode=0o700)
     monkeypatch.setenv("TRAYAGENT_HOME", str(tmp_path / ("데이터" * 12)))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    proc = start_daemon()
-    try:
+    with running_daemon():
         assert cli("status").returncode == 0
         assert [p.suffix for p in runtime.iterdir()] == [".sock"]
-    finally:
-        cli("stop")
-        proc.wait(30)
 
 
 def test_disk_full_at_start_is_one_line(home):
