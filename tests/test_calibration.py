@@ -465,3 +465,20 @@ def test_calibrate_with_a_smile_stores_it_and_refuses_a_smile_that_is_not_one(tm
     # without --smile, photos calibrate on the relaxed face alone
     assert run_cli("calibrate", "--camera", str(relaxed)).returncode == 0
     assert "smile_logp" not in json.loads(paths.baseline_file().read_text())
+
+
+def test_calibrate_from_videos_reads_5_s_of_the_smile_and_photos_of_it_after_a_video(tmp_path, model_faces, home):
+    relaxed = videos.record(tmp_path / "relaxed.avi", [("neutral", f) for f in _typical_neutral(model_faces)],
+                            frames_each=20)  # 10 s at 10 fps
+    smiles = [f for f, p in sorted(model_faces["happy"], key=lambda fp: -fp[1][0])[:3]]
+    smiling = videos.record(tmp_path / "smile.avi", [("happy", f) for f in smiles] * 2, frames_each=20)  # 12 s
+    r = run_cli("calibrate", "--camera", str(relaxed.path), "--smile", str(smiling.path), "--json")
+    assert r.returncode == 0, r.stderr
+    stored = json.loads(paths.baseline_file().read_text())
+    assert stored["source"] == "video" and 10 <= stored["faces"] <= 31
+    assert 10 <= stored["smile_faces"] <= 16  # 5 s of it at about 3 frames a second, not all 12 s
+    # a video of the relaxed face, then three photos of the smile: photos' rule (at least one face)
+    r = run_cli("calibrate", "--camera", str(relaxed.path), "--smile", str(_photos(tmp_path / "smile", smiles)),
+                "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(paths.baseline_file().read_text())["smile_faces"] == 3

@@ -72,10 +72,10 @@ def _source(spec: str | None, seconds: float, cfg) -> tuple[str, Iterator[np.nda
     return "video", (f.image for f in takewhile(lambda f: f.t <= seconds, video_frames(path, CAPTURE_FPS)))
 
 
-def _smile(args, source: str, cfg, perception) -> Iterator[np.ndarray] | None:
-    """The greeting smile's frames, announced when they start (after the relaxed face): from the
-    camera by default when calibrating from the camera (with a model that has a typical smile to
-    compare it with), else only where --smile says."""
+def _smile(args, source: str, cfg, perception) -> tuple[str, Iterator[np.ndarray]] | None:
+    """Where the greeting smile comes from and its frames, announced when they start (after the
+    relaxed face): from the camera by default when calibrating from the camera (with a model that
+    has a typical smile to compare it with), else only where --smile says."""
     from trayagent.perception.calibration import reference_for
 
     if args.no_smile or (args.smile is None and (source != "camera"
@@ -89,7 +89,7 @@ def _smile(args, source: str, cfg, perception) -> Iterator[np.ndarray] | None:
                 seconds=f"{SMILE_SECONDS:g}"), file=sys.stderr)
         yield from frames
 
-    return announced()
+    return kind, announced()
 
 
 def describe(b) -> list[str]:
@@ -135,7 +135,8 @@ def command(args) -> int:
     if source == "camera" and not args.json:
         print(_("camera on for {seconds} s: look at the screen with a relaxed face (no smile, no frown)...").format(
             seconds=f"{args.seconds:g}"), file=sys.stderr)
-    baseline = calibrate_from_frames(frames, perception, source, smile=_smile(args, source, cfg, perception))
+    smile_source, smile = _smile(args, source, cfg, perception) or (None, None)
+    baseline = calibrate_from_frames(frames, perception, source, smile=smile, smile_source=smile_source)
     store.save(baseline, path)
     if args.json:
         print(json.dumps({**baseline.as_dict(), "path": str(path)}, indent=2))

@@ -156,10 +156,12 @@ def _refuse(rule: str, numbers: dict) -> None:
 
 
 def calibrate_from_frames(frames: Iterable[np.ndarray], perception, source: str = "camera",
-                          min_faces: int | None = None, smile: Iterable[np.ndarray] | None = None) -> Baseline:
+                          min_faces: int | None = None, smile: Iterable[np.ndarray] | None = None,
+                          smile_source: str | None = None) -> Baseline:
     """A checked baseline from a relaxed face's frames (the daemon's tray item calls this with the
     camera's frames; `trayagent calibrate` with a camera, a video or photos), and from the frames
-    of a greeting smile when given (read only once the relaxed face is accepted). Raises
+    of a greeting smile when given (read only once the relaxed face is accepted; `smile_source`
+    when it comes from elsewhere than the relaxed face, e.g. photos after a video). Raises
     CalibrationError, with what to do, for too few faces, poor light, a held expression or a smile
     that barely reads as one."""
     if hasattr(perception.detector, "reset"):
@@ -175,7 +177,8 @@ def calibrate_from_frames(frames: Iterable[np.ndarray], perception, source: str 
         perception.detector.reset()
     smiling, n = measure(smile, perception, source)
     baseline = replace(baseline, smile_logp=smiling.logp, smile_faces=smiling.faces)
-    refused = smile_refusal(baseline, reference, n, MIN_FACES_PHOTOS if source == "photos" else MIN_SMILE_FACES_VIDEO)
+    smile_min = MIN_FACES_PHOTOS if (smile_source or source) == "photos" else MIN_SMILE_FACES_VIDEO
+    refused = smile_refusal(baseline, reference, n, smile_min)
     if refused is not None:
         _refuse(*refused)
     return baseline
