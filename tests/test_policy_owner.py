@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import cli, wait_for
+from tests.helpers import running_daemon, status_json
 from tests.wine import require
 from trayagent import config, paths
 from trayagent.platform import policy_owner
@@ -124,12 +124,18 @@ def test_windows_an_administrator_may_own_the_policy():
 # namespace of the commands' own (root only; CI runs as root).
 
 
-def _in_etc_xdg(folder: Path, *args: str) -> list[str]:
+def _at_etc_xdg(folder: Path) -> list[str]:
+    """What runs a command with `folder` at /etc/xdg."""
     require(AS_ROOT and bool(shutil.which("unshare")), "needs root and unshare to put a folder at /etc/xdg")
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /etc/xdg && exec "$@"',
-            str(folder), sys.executable, "-m", "trayagent", *args]
+            str(folder)]
 
 
+def _in_etc_xdg(folder: Path, *args: str) -> list[str]:
+    return [*_at_etc_xdg(folder), sys.executable, "-m", "trayagent", *args]
+
+
+@pytest.mark.slow
 def test_doctor_and_the_tray_say_a_planted_policy_is_refused(tmp_path, home):
     etc = tmp_path / "etc-xdg"
     policy = _policy(etc, owner=NOBODY if AS_ROOT else None)
@@ -142,15 +148,9 @@ def test_doctor_and_the_tray_say_a_planted_policy_is_refused(tmp_path, home):
     assert "/etc/xdg/trayagent/policy.toml: not used as the policy, because it belongs to nobody" in settings["detail"]
     assert "root" in settings["fix"] and "UTF-8" not in settings["fix"]
 
-    daemon = subprocess.Popen(_in_etc_xdg(etc, "run", "--no-tray"), env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        assert wait_for(lambda: cli("status").returncode == 0, timeout=60), "the daemon did not start"
-        status = json.loads(cli("status", "--json").stdout)
+    with running_daemon(env=env, wrap=_at_etc_xdg(etc)):
+        status = status_json()
         assert status["look"] == "problem" and "not used as the policy" in status["status"], status
-    finally:
-        cli("stop")
-        daemon.wait(30)
 
     # Given to root, and writable by root alone, the same file is IT's policy.
     os.chown(policy, 0, 0)
