@@ -482,3 +482,27 @@ def test_calibrate_from_videos_reads_5_s_of_the_smile_and_photos_of_it_after_a_v
                 "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(paths.baseline_file().read_text())["smile_faces"] == 3
+
+
+def test_every_smile_refusal_says_what_to_do_in_korean(tmp_path):
+    from trayagent import i18n
+    from trayagent.core.calibration import smile_refusal
+    from trayagent.perception.calibration import _refuse
+
+    kr = _with_smile(KR)
+    cases = [(replace(kr, smile_faces=2), SHIPPED_REFERENCE, 15), (kr, SHIPPED_REFERENCE, 40),
+             (replace(kr, smile_logp=kr.logp), SHIPPED_REFERENCE, 15), (kr, replace(SHIPPED_REFERENCE, happy=None), 15)]
+    i18n.use("ko")
+    try:
+        told = []
+        for baseline, reference, frames in cases:
+            refused = smile_refusal(baseline, reference, frames, 5)
+            assert refused is not None
+            with pytest.raises(CalibrationError) as e:
+                _refuse(*refused)
+            told.append(str(e.value))
+    finally:
+        i18n.use("auto")
+    assert len(set(told)) == len(cases)
+    for text in told:
+        assert HANGUL.search(text) and not english_left(text, tmp_path), text
