@@ -158,7 +158,7 @@ def test_disk_full_stops_recording_but_not_the_daemon(rig, monkeypatch):
 
     monkeypatch.setattr(rig.ctl.call.writer, "write", full)
     rig.advance(4)
-    assert rig.ctl.call is not None and "No space left" in rig.ctl.recording_problem
+    assert rig.ctl.call is not None and "No space left" in rig.ctl.recorder.problem
     assert rig.store.call_path(rig.ctl.call.writer.id).read_text() == written  # nothing already written is lost
     rig.ctl.handle("end")
     assert len(rig.store.calls()) == 1  # the index could be written: the call is listed

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from trayagent import paths
 from trayagent.config import Config
@@ -30,6 +30,7 @@ from trayagent.daemon.camera import FrameReader
 from trayagent.daemon.gaps import GapWatch
 from trayagent.daemon.invitation import Invitation
 from trayagent.daemon.logs import since_process_start
+from trayagent.daemon.ports import Actions, Signal, View
 from trayagent.daemon.recorder import Call, Recorder
 from trayagent.daemon.status import tray_status
 from trayagent.messages import Messages
@@ -38,20 +39,6 @@ from trayagent.storage.baseline import stored as stored_baseline
 from trayagent.storage.calls import CallStore
 
 log = logging.getLogger(__name__)
-
-INVITE_AFTER_IDLE_S = 60.0  # free of calls this long before the invitation to calibrate comes
-
-Actions = Callable[[Command, dict[str, Any]], None]
-
-
-class Signal(Protocol):
-    def reading(self) -> Reading: ...
-
-
-class View(Protocol):
-    def show(self, status: TrayStatus) -> None: ...
-
-    def notify(self, title: str, body: str) -> None: ...
 
 
 class Controller:
@@ -85,17 +72,12 @@ class Controller:
         self._gaps = GapWatch()
         self.calibrating: CalibrationSession | None = None
         self.invitation = Invitation(store.data_dir, lambda: view.notify(
-            self.text("calibrate_invite_title"), self.text("calibrate_invite_body")), lambda: self.now().date())
+            self.text("calibrate_invite_title"), self.text("calibrate_invite_body")), lambda: self.now().date(), clock())
         self._baseline_stored = stored_baseline() is not None  # until the model is loaded and says more
-        self._idle_since = clock()
 
     @property
     def call(self) -> Call | None:
         return self.recorder.call
-
-    @property
-    def recording_problem(self) -> str | None:
-        return self.recorder.problem
 
     # ---- posting (any thread) --------------------------------------------------------------------
     def post(self, command: Command | str, **kw: Any) -> None:
@@ -148,11 +130,10 @@ class Controller:
     def handle(self, command: Command | str, **kw: Any) -> dict:
         command = Command(command)
         self._end_pause_if_over(self.clock())
-        if command in DESKTOP:
-            if self._actions is not None:
-                self._actions(command, kw)
-        else:
+        if command not in DESKTOP:
             self._METHODS[command](self, **kw)
+        elif self._actions is not None:
+            self._actions(command, kw)
         self._publish()
         return self.answer()
 
@@ -228,7 +209,8 @@ class Controller:
             self._auto_on = reading.on
             if not paused:
                 self._apply(self.calls.update(t, reading))
-            self._invite(t)
+            self.invitation.watch(t, self.call is not None or self.calibrating is not None or self.paused is not None,
+                                  self.calibrated, self.cfg["ui.notify"])
         # While the signal is quiet (ENDING) the camera is closed and nothing is sampled.
         if self.call is not None and self.calls.state is not State.ENDING and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
@@ -293,7 +275,6 @@ class Controller:
         if self.recorder.start(at, self.perception):
             self._next_sample = self.clock()
 
-    # ---- calibration ----------------------------------------------------------------------------
     @property
     def calibrated(self) -> bool:
         """Faces are read through the person's baseline: once the model is loaded, whether its
@@ -302,19 +283,11 @@ class Controller:
             return self._perception.calibration is not None
         return self._baseline_stored
 
-    def _invite(self, t: float) -> None:
-        """Invite the agent to calibrate once they have been free for a while: never during a call,
-        a calibration or a pause, nor the moment the desktop starts (daemon/invitation.py)."""
-        if self.call is not None or self.calibrating is not None or self.paused is not None:
-            self._idle_since = t
-        elif t - self._idle_since >= INVITE_AFTER_IDLE_S and self.cfg["ui.notify"]:
-            self.invitation.check(self.calibrated, busy=False)
-
     # ---- what the tray shows ---------------------------------------------------------------------
     def status(self) -> TrayStatus:
         return tray_status(self.text, self.cfg.thresholds, self.recorder.today, call=self.recorder.facts(self.clock()),
                            paused=self.paused is not None, paused_until=self.paused.until_wall if self.paused else None,
-                           problem=self.recording_problem or self.problem,
+                           problem=self.recorder.problem or self.problem,
                            calibrating=self.calibrating is not None, calibrated=self.calibrated)
 
     def _publish(self, force: bool = False) -> None:

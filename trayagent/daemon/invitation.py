@@ -15,6 +15,7 @@ from trayagent.storage.private import open_private
 log = logging.getLogger(__name__)
 
 FILE = "calibration-invited"  # holds the ISO date of the last invitation
+AFTER_IDLE_S = 60.0  # free of calls this long before the invitation to calibrate comes
 
 
 def due(calibrated: bool, busy: bool, last: date | None, today: date) -> bool:
@@ -22,10 +23,19 @@ def due(calibrated: bool, busy: bool, last: date | None, today: date) -> bool:
 
 
 class Invitation:
-    def __init__(self, folder: Path, notify: Callable[[], None], today: Callable[[], date]) -> None:
+    def __init__(self, folder: Path, notify: Callable[[], None], today: Callable[[], date], now: float) -> None:
         self.path = folder / FILE
         self._notify, self._today = notify, today
         self._last = self._read()
+        self._idle_since = now  # monotonic: not the moment the desktop starts
+
+    def watch(self, t: float, busy: bool, calibrated: bool, allowed: bool) -> None:
+        """Invite the agent to calibrate once they have been free for a while: never while `busy`
+        (a call, a calibration or a pause), and only where notifications are `allowed`."""
+        if busy:
+            self._idle_since = t
+        elif t - self._idle_since >= AFTER_IDLE_S and allowed:
+            self.check(calibrated, busy=False)
 
     def check(self, calibrated: bool, busy: bool) -> bool:
         """Invite now if it is due; True when it did."""
