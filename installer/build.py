@@ -36,7 +36,7 @@ from pathlib import Path
 # installer/ is a folder of scripts, not a package: a package called `installer` would hide pypa's.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import MODEL, REPO, BuildError, folder_size, load_pins, log, read_version, sha256_file  # noqa: E402
+from common import MODEL, REPO, BuildError, folder_size, load_pins, log, read_version, sha256_file
 
 TOOLS = {"uv": "uv", "installer.sources": "installer", "packaging.requirements": "packaging"}
 

@@ -30,7 +30,8 @@ def load_fer_split(root: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     if cached.exists():
         images = np.load(cached)
     else:
-        images = np.load(lzma.open(root / f"{split}.images.npy.xz"))
+        with lzma.open(root / f"{split}.images.npy.xz") as f:
+            images = np.load(f)
         CACHE.mkdir(exist_ok=True)
         np.save(cached, images)
     return images, np.load(root / f"{split}.labels.npy")

@@ -16,7 +16,8 @@ from trayagent.core.emotions import FER7
 
 
 def write(data: Path, split: str, out: Path) -> int:
-    images = np.load(lzma.open(data / f"{split}.images.npy.xz"))
+    with lzma.open(data / f"{split}.images.npy.xz") as f:
+        images = np.load(f)
     labels = np.load(data / f"{split}.labels.npy")
     for name in FER7:
         (out / name).mkdir(parents=True, exist_ok=True)

@@ -88,26 +88,26 @@ class FakeUser32:
         self.loop_thread: threading.Thread | None = None
         self.peeked = threading.Event()
 
-    def PeekMessageW(self, pmsg, hwnd, lo, hi, flags) -> int:  # noqa: N802 - Windows names
+    def PeekMessageW(self, pmsg, hwnd, lo, hi, flags) -> int:  # Windows' names
         self.peeked.set()
         return 0
 
-    def RegisterHotKey(self, hwnd, id_, mods, vk) -> int:  # noqa: N802
+    def RegisterHotKey(self, hwnd, id_, mods, vk) -> int:
         self.registered.append((hwnd, id_, mods, vk))
         self.loop_thread = threading.current_thread()
         return 1 if self.register_ok else 0
 
-    def UnregisterHotKey(self, hwnd, id_) -> int:  # noqa: N802
+    def UnregisterHotKey(self, hwnd, id_) -> int:
         self.unregistered.append(id_)
         return 1
 
-    def GetMessageW(self, pmsg, hwnd, lo, hi) -> int:  # noqa: N802
+    def GetMessageW(self, pmsg, hwnd, lo, hi) -> int:
         message, wparam = self.queue.get()
         msg = pmsg._obj  # the MSG behind ctypes.byref
         msg.message, msg.wParam = message, wparam
         return 0 if message == WM_QUIT else 1
 
-    def PostThreadMessageW(self, tid, message, wparam, lparam) -> int:  # noqa: N802
+    def PostThreadMessageW(self, tid, message, wparam, lparam) -> int:
         assert self.peeked.is_set(), "WM_QUIT posted before the thread had a message queue"
         self.queue.put((message, wparam))
         return 1
@@ -117,7 +117,7 @@ class FakeUser32:
 
 
 class FakeKernel32:
-    def GetCurrentThreadId(self) -> int:  # noqa: N802
+    def GetCurrentThreadId(self) -> int:
         return threading.get_ident() & 0xFFFFFFFF
 
 

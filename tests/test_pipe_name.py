@@ -34,7 +34,7 @@ def test_the_pipe_name_is_random_private_and_read_by_clients(windows):
     assert ipc._address() == (name, "AF_PIPE")  # what `trayagent call|status|stop` connect to
     again, _ = ipc._address(new=True)
     assert again != name and ipc._address()[0] == again  # a new one at each start
-    assert str(paths.runtime_dir()) not in name and "trayagent-" + "0" * 32 != name
+    assert str(paths.runtime_dir()) not in name and name != "trayagent-" + "0" * 32
 
 
 def test_no_or_a_bad_pipe_name_means_not_running(windows):

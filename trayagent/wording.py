@@ -7,6 +7,7 @@ the parts a translation may use that the English pattern does not.
 
 from __future__ import annotations
 
+import gettext
 import unicodedata
 from datetime import date, datetime
 
@@ -22,7 +23,7 @@ CLOCK = N_("{hour:02d}:{minute:02d}")
 EXTRA_FIELDS = {CLOCK: {"hour12", "ampm"}}  # Korean reads "오후 10:26"
 
 
-def _t(language: str | None):
+def _t(language: str | None) -> gettext.NullTranslations:
     return translation(language or current_language())
 
 

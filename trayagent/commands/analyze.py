@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ def analyze(video: Path, out_dir: Path, fps: float | None, perception: Perceptio
     return Analysis(summary, csv_path, graph, {e: counts.get(e, 0) for e in PRODUCT4}, frames.skipped)
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     from trayagent import config as config_mod
 
     cfg = config_mod.load_or_defaults()  # a bad value is named on stderr and falls back alone

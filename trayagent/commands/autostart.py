@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from trayagent.i18n import N_, _
 from trayagent.platform.autostart import for_platform
 
@@ -9,7 +11,7 @@ STATES = {"on": N_("start at login: on"), "off": N_("start at login: off"),
           "managed": N_("start at login: on (set for all users by your organisation)")}
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     auto = for_platform()
     if args.action == "enable":
         auto.enable()

@@ -8,6 +8,7 @@ peak memory during a call, and CPU while idle with the camera closed.
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import tempfile
@@ -167,7 +168,7 @@ def fer_side_by_side(frames: list[np.ndarray]) -> FerResult | None:
     return {"cpu_ms_per_frame": {"mean": round(cpu_ms, 3)}, "wall_ms_per_frame": _stats(wall)}
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     frames = synthetic_frames(args.frames)
     result: BenchResult = {"frame": f"{W}x{H}", "pipeline": pipeline(frames, args.model)}
     if not args.no_daemon:

@@ -3,19 +3,25 @@ every face read for them (see core/calibration.py and models/README.md, Personal
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trayagent import paths, wording
-from trayagent.core.calibration import CalibrationError
+from trayagent.core.calibration import Baseline, CalibrationError
 from trayagent.core.emotions import PRODUCT4
 from trayagent.i18n import N_, _
 from trayagent.perception.labelled import IMAGE_SUFFIXES
+
+if TYPE_CHECKING:  # loaded only by the commands that need them
+    from trayagent.config import Config
+    from trayagent.perception.pipeline import Perception
 
 SOURCES = {"camera": N_("camera"), "photos": N_("photos"), "video": N_("video")}  # where the faces came from
 CAPTURE_FPS = 3.0  # frames a second read from the camera: 30 in 10 s, enough for a steady mean
@@ -58,7 +64,7 @@ def photo_frames(folder: Path) -> Iterator[np.ndarray]:
             yield img
 
 
-def _source(spec: str | None, seconds: float, cfg) -> tuple[str, Iterator[np.ndarray]]:
+def _source(spec: str | None, seconds: float, cfg: Config) -> tuple[str, Iterator[np.ndarray]]:
     if spec is None or spec.isdigit():
         index = cfg["camera.index"] if spec is None else int(spec)
         return "camera", camera_frames(index, cfg["camera.backend"], seconds, cfg["camera.warmup_s"])
@@ -72,7 +78,8 @@ def _source(spec: str | None, seconds: float, cfg) -> tuple[str, Iterator[np.nda
     return "video", (f.image for f in takewhile(lambda f: f.t <= seconds, video_frames(path, CAPTURE_FPS)))
 
 
-def _smile(args, source: str, cfg, perception) -> tuple[str, Iterator[np.ndarray]] | None:
+def _smile(args: argparse.Namespace, source: str, cfg: Config,
+           perception: Perception) -> tuple[str, Iterator[np.ndarray]] | None:
     """Where the greeting smile comes from and its frames, announced when they start (after the
     relaxed face): from the camera by default when calibrating from the camera (with a model that
     has a typical smile to compare it with), else only where --smile says."""
@@ -92,7 +99,7 @@ def _smile(args, source: str, cfg, perception) -> tuple[str, Iterator[np.ndarray
     return kind, announced()
 
 
-def describe(b) -> list[str]:
+def describe(b: Baseline) -> list[str]:
     shares = np.exp(np.asarray(b.logp))
     shares = shares / shares.sum()  # exp of mean log-probabilities: a geometric mean, renormalised
     source = _(SOURCES[b.source]) if b.source in SOURCES else b.source
@@ -107,7 +114,7 @@ def describe(b) -> list[str]:
             _("model: {sha}...").format(sha=b.model_sha256[:16])]
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     from trayagent import config as config_mod
     from trayagent.storage import baseline as store
 
@@ -145,7 +152,7 @@ def command(args) -> int:
     return 0
 
 
-def _applies(b, args, cfg) -> bool:
+def _applies(b: Baseline, args: argparse.Namespace, cfg: Config) -> bool:
     from trayagent.perception.calibration import model_identity
 
     model = args.model or cfg["model.path"] or paths.shipped_model()
@@ -155,7 +162,7 @@ def _applies(b, args, cfg) -> bool:
         return False
 
 
-def _applies_text(b, args, cfg) -> str:
+def _applies_text(b: Baseline, args: argparse.Namespace, cfg: Config) -> str:
     if _applies(b, args, cfg):
         return _("applies to the model in use")
     return _("NOT applied: made with another model; run `trayagent calibrate` again")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from filelock import Timeout
@@ -13,19 +14,19 @@ from trayagent.daemon.app import instance_lock
 from trayagent.i18n import _
 
 
-def call_command(args) -> int:
+def call_command(args: argparse.Namespace) -> int:
     return _print_reply(ipc.send(request(Command(args.action))), args)
 
 
-def pause_command(args) -> int:
+def pause_command(args: argparse.Namespace) -> int:
     return _print_reply(ipc.send(request(Command.PAUSE, minutes=args.minutes)), args)
 
 
-def resume_command(args) -> int:
+def resume_command(args: argparse.Namespace) -> int:
     return _print_reply(ipc.send(request(Command.RESUME)), args)
 
 
-def status_command(args) -> int:
+def status_command(args: argparse.Namespace) -> int:
     try:
         reply = ipc.send(request(Command.STATUS))
     except ipc.NotRunning:
@@ -38,7 +39,7 @@ def status_command(args) -> int:
     return code
 
 
-def stop_command(args) -> int:
+def stop_command(args: argparse.Namespace) -> int:
     try:
         ipc.send(request(Command.STOP))
     except ipc.NotRunning:
@@ -56,7 +57,7 @@ def stop_command(args) -> int:
     return 0
 
 
-def _print_reply(reply: dict, args) -> int:
+def _print_reply(reply: dict, args: argparse.Namespace) -> int:
     if not reply.get("ok"):
         raise TrayagentError(reply.get("error") or _("the daemon refused the request"))
     if getattr(args, "json", False):

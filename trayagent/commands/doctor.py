@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from trayagent import config as config_mod
 from trayagent import paths
+from trayagent.config import Config
 from trayagent.core.errors import TrayagentError
 from trayagent.i18n import N_, _, ngettext
 from trayagent.platform import autostart
@@ -142,7 +144,7 @@ def _autostart() -> Check:
     return Check("start at login", True, _(AUTOSTART[state]))
 
 
-def _signals(cfg) -> Check:
+def _signals(cfg: Config) -> Check:
     if not cfg["calls.auto_detect"]:
         return Check("call signals", True,
                      _("automatic detection off; calls start by hotkey, menu or `trayagent call`"))
@@ -163,7 +165,7 @@ def _signals(cfg) -> Check:
     return Check("call signals", True, detail)
 
 
-def _hotkey(cfg) -> Check:
+def _hotkey(cfg: Config) -> Check:
     spec = cfg["calls.hotkey"]
     if not spec:
         return Check("hotkey", True, _("off"))
@@ -213,7 +215,7 @@ def run_checks(camera: bool = True) -> list[Check]:
     return checks
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     checks = run_checks(camera=not args.no_camera)
     if args.json:
         print(json.dumps([c.__dict__ for c in checks], indent=2))

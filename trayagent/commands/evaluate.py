@@ -6,6 +6,7 @@ that works best for them (the paper's authors' suggestion).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from trayagent.perception import labelled
 from trayagent.perception.calibration import user_calibration
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import MAX_IMAGE_PIXELS
-from trayagent.perception.evaluate import NO_FACE, evaluate, per_person, read_images
+from trayagent.perception.evaluate import NO_FACE, Images, evaluate, per_person, read_images
 from trayagent.storage import baseline
 
 # The classes' names as the report shows them: the English is the name itself (as in the JSON).
@@ -96,7 +97,7 @@ def _per_person_text(r: dict) -> list[str]:
     return lines
 
 
-def _report_unreadable(data) -> None:
+def _report_unreadable(data: Images) -> None:
     for path in data.unreadable[:5]:
         print(_("skipped unreadable image {path} (not an image OpenCV decodes, or over {megapixels} megapixels)")
               .format(path=path, megapixels=MAX_IMAGE_PIXELS // 1_000_000), file=sys.stderr)
@@ -104,7 +105,7 @@ def _report_unreadable(data) -> None:
         print(_("... and {n} more unreadable images").format(n=len(data.unreadable) - 5), file=sys.stderr)
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     from trayagent import config as config_mod
 
     found = labelled.scan(Path(args.dir))

@@ -6,6 +6,7 @@ as recorded: never an image. The file is written for its user's eyes only.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -68,7 +69,7 @@ def as_json(calls: list[dict], first: date, last: date, thresholds: Thresholds) 
                        "calls": calls}, indent=2, ensure_ascii=False) + "\n"
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     last = parse_day(args.to, "--to")
     first = parse_day(args.from_, "--from") if args.from_ else last
     if first > last:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trayagent import config as config_mod
 from trayagent import os_errors, paths, wording
@@ -16,6 +18,9 @@ from trayagent.i18n import _
 from trayagent.platform.desktop import open_path
 from trayagent.storage.calls import CallStore, read_samples
 from trayagent.ui import graph_window, graphs
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def parse_day(text: str | None, option: str = "--date") -> date:
@@ -38,7 +43,7 @@ def week(store: CallStore, last: date, n: int, thresholds: Thresholds,
 
 
 def call_graph(store: CallStore, call_id: str, thresholds: Thresholds,
-               visibility: VisibilityThresholds = VisibilityThresholds()):
+               visibility: VisibilityThresholds = VisibilityThresholds()) -> tuple[Figure, str, CallSummary | None]:
     path = store.call_path(call_id)
     if not path.exists():
         raise TrayagentError(_("no call {id!r} (see `trayagent calls`)").format(id=call_id))
@@ -48,7 +53,7 @@ def call_graph(store: CallStore, call_id: str, thresholds: Thresholds,
     return graphs.call_figure(samples, title, thresholds, visibility=visibility), title, summary
 
 
-def graph_command(args) -> int:
+def graph_command(args: argparse.Namespace) -> int:
     thresholds = config_mod.load_or_defaults().thresholds
     store = CallStore(paths.data_dir())
     days = getattr(args, "days", None)
@@ -75,7 +80,7 @@ def graph_command(args) -> int:
                     store, day, thresholds)
 
 
-def _out_path(fig, out: Path, name: str) -> Path:
+def _out_path(fig: Figure, out: Path, name: str) -> Path:
     """Where `--out` writes: into a folder as NAME.png, else the file named, in the format its suffix
     names (no suffix: PNG, as matplotlib would, and said so)."""
     if out.is_dir():
@@ -89,7 +94,7 @@ def _out_path(fig, out: Path, name: str) -> Path:
     return out
 
 
-def _present(fig, title: str, name: str, args, store: CallStore | None = None, day: date | None = None,
+def _present(fig: Figure, title: str, name: str, args: argparse.Namespace, store: CallStore | None = None, day: date | None = None,
              thresholds: Thresholds = Thresholds(), selected: str | None = None) -> int:
     if args.out:
         out = Path(args.out)
@@ -106,7 +111,7 @@ def _present(fig, title: str, name: str, args, store: CallStore | None = None, d
         entries = [graph_window.CallEntry(graphs.call_label(c, thresholds), graphs.band_colour(c, thresholds), c.id)
                    for c in reversed(store.calls_on(day))]  # newest first, as in the tray's menu
 
-    def open_call(call_id: str):
+    def open_call(call_id: str) -> tuple[Figure, str]:
         figure, new_title, _summary = call_graph(store, call_id, thresholds,  # type: ignore[arg-type]
                                                  config_mod.load_or_defaults().visibility)
         return figure, new_title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -10,15 +11,20 @@ from trayagent import paths, wording
 from trayagent.commands.graph import parse_day, week
 from trayagent.core.errors import TrayagentError
 from trayagent.core.measured import call_measured
+from trayagent.core.records import CallSummary
 from trayagent.i18n import _, ngettext
 from trayagent.storage.calls import CallStore
+
+# The answers that confirm delete-data: "yes" in every language, so that a script's `yes` still works;
+# 예; and "ㅛㄷㄴ", which is "yes" typed on a Korean keyboard left in Hangul mode.
+YES = ("yes", "예", "ㅛㄷㄴ")
 
 
 def store() -> CallStore:
     return CallStore(paths.data_dir())
 
 
-def calls_command(args) -> int:
+def calls_command(args: argparse.Namespace) -> int:
     if args.summary:
         return _summary(args)
     if args.days is not None:
@@ -45,19 +51,19 @@ def calls_command(args) -> int:
     return 0
 
 
-def _figures(c) -> dict:
+def _figures(c: CallSummary) -> dict:
     """A call not measured (core/measured.py) has no peak, mean or final: null, never a calm 0."""
     row = c.as_dict() | {"measured": call_measured(c)}
     return row if row["measured"] else row | {"peak": None, "mean": None, "final": None}
 
 
-def _local(row: dict, c) -> dict:
+def _local(row: dict, c: CallSummary) -> dict:
     """A call's times in this machine's time zone (the same moments), as the text listing shows them."""
     return {**row, "start": c.start.astimezone().isoformat(timespec="milliseconds"),
             "end": c.end.astimezone().isoformat(timespec="milliseconds")}
 
 
-def _summary(args) -> int:
+def _summary(args: argparse.Namespace) -> int:
     """The numbers of `trayagent graph --week`: per day, calls, time in each band, peak and mean."""
     n = 7 if args.days is None else args.days
     if not 1 <= n <= 366:
@@ -83,7 +89,7 @@ def _summary(args) -> int:
     return 0
 
 
-def delete_command(args) -> int:
+def delete_command(args: argparse.Namespace) -> int:
     s = store()
     if not args.yes:
         if not sys.stdin or not sys.stdin.isatty():
@@ -91,7 +97,7 @@ def delete_command(args) -> int:
         # The answer to type is the same word in every language, so that a script's `yes` still works.
         answer = input(_("Delete all recorded calls in {folder}? Type '{answer}': ").format(
             folder=paths.data_dir(), answer="yes"))
-        if answer.strip().lower() != "yes":
+        if answer.strip().lower() not in YES:
             print(_("nothing deleted"))
             return 1
     try:

@@ -7,6 +7,7 @@ by cli.main), never silence and never a traceback.
 
 from __future__ import annotations
 
+import argparse
 import logging
 
 from filelock import Timeout
@@ -22,7 +23,7 @@ from trayagent.storage.private import describe
 log = logging.getLogger("trayagent")
 
 
-def command(args) -> int:
+def command(args: argparse.Namespace) -> int:
     logs.setup(args.verbose)
     try:
         lock = instance_lock()

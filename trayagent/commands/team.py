@@ -7,13 +7,17 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trayagent import config
+from trayagent import config, os_errors
 from trayagent.core.errors import TrayagentError
 from trayagent.i18n import _, ngettext
 from trayagent.team import dsn, membership, policy
 from trayagent.team.disclosure import what_leaves
 from trayagent.team.local import TeamFiles
+
+if TYPE_CHECKING:
+    from trayagent.team.report import ReportData
 
 # Typed in Hangul input mode, "yes" arrives as "ㅛㄷㄴ": both count, as do 예 and 네.
 YES = {"yes", "y", "ㅛㄷㄴ", "ㅛ", "예", "네"}
@@ -144,7 +148,7 @@ def report_command(args: argparse.Namespace) -> int:
     if start > to:
         raise TrayagentError(_("--from {start} is after --to {end}").format(start=start, end=to))
     data = report.fetch(dsn.parse(args.dsn), start, to)
-    report.write(data, out)
+    _write_report(data, out)
     print(_("{path}: {teams} teams, {calls} calls").format(path=out, teams=len(data.teams), calls=data.total_calls))
     return 0
 
@@ -154,3 +158,19 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise TrayagentError(_("{value} is not a date (YYYY-MM-DD)").format(value=text)) from None
+
+
+def _write_report(data: ReportData, out: Path) -> None:
+    """The report as CSV, or as the self-contained HTML page (ui/team_report.py)."""
+    try:
+        if out.suffix.lower() == ".csv":
+            from trayagent.team.report import write_csv
+
+            write_csv(data, out)
+        else:
+            from trayagent.ui.team_report import html
+
+            out.write_text(html(data), encoding="utf-8")
+    except OSError as e:
+        raise TrayagentError(_("{path}: cannot be written ({reason})").format(
+            path=out, reason=os_errors.reason(e))) from None

@@ -141,31 +141,41 @@ class CallStateMachine:
             self.state, self._since = State.STARTING, now - r.held_s
             self._rose_at, self._streams = (now - r.held_s if r.held_s > 0 else edge), r.streams
         if self.state is State.STARTING:
-            if not r.on:
-                self.state, self._since, self._rose_at = State.IDLE, None, None
-                return None
-            if self._new_streams(r):  # the rising stream was replaced: the new one rises now
-                self._since, self._rose_at = now, edge
-            self._streams = r.streams or self._streams
-            assert self._since is not None and self._rose_at is not None
-            if now - self._since >= self.timing.start_confirm_s:
-                return self._start(self._rose_at, "automatic")
-            return None
+            return self._starting(now, edge, r)
         if self.state is State.ACTIVE:
-            if r.on:
-                self._streams = r.streams or self._streams
-            elif not self.manual:
-                if self.timing.end_confirm_s <= 0:
-                    return self._end("automatic", edge)
-                self.state, self._since, self._quiet_at = State.ENDING, now, edge
-                return Transition("quiet", "automatic", edge)
-            return None
+            return self._active(now, edge, r)
         if self.state is State.ENDING:
-            assert self._since is not None and self._quiet_at is not None
-            if r.on:
-                self.state, self._since, self._quiet_at = State.ACTIVE, None, None
-                self._streams = r.streams or self._streams
-                return Transition("back", "automatic", now)
-            if now - self._since >= self.timing.end_confirm_s:
-                return self._end("automatic", self._quiet_at)
+            return self._ending(now, r)
+        return None
+
+    def _starting(self, now: float, edge: float, r: Reading) -> Transition | None:
+        if not r.on:
+            self.state, self._since, self._rose_at = State.IDLE, None, None
+            return None
+        if self._new_streams(r):  # the rising stream was replaced: the new one rises now
+            self._since, self._rose_at = now, edge
+        self._streams = r.streams or self._streams
+        assert self._since is not None and self._rose_at is not None
+        if now - self._since >= self.timing.start_confirm_s:
+            return self._start(self._rose_at, "automatic")
+        return None
+
+    def _active(self, now: float, edge: float, r: Reading) -> Transition | None:
+        if r.on:
+            self._streams = r.streams or self._streams
+        elif not self.manual:
+            if self.timing.end_confirm_s <= 0:
+                return self._end("automatic", edge)
+            self.state, self._since, self._quiet_at = State.ENDING, now, edge
+            return Transition("quiet", "automatic", edge)
+        return None
+
+    def _ending(self, now: float, r: Reading) -> Transition | None:
+        assert self._since is not None and self._quiet_at is not None
+        if r.on:
+            self.state, self._since, self._quiet_at = State.ACTIVE, None, None
+            self._streams = r.streams or self._streams
+            return Transition("back", "automatic", now)
+        if now - self._since >= self.timing.end_confirm_s:
+            return self._end("automatic", self._quiet_at)
         return None

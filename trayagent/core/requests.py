@@ -24,6 +24,7 @@ class Command(str, Enum):
     OPEN_DATA = "open_data"
     AUTOSTART = "autostart"  # enable: bool
     ABOUT = "about"
+    TEAM = "team"  # the team view's window: join, or stop sharing (only when IT's policy offers it)
 
 
 # What another process may ask through the command channel: never a desktop action.

@@ -133,6 +133,8 @@ class App:
         if command is Command.OPEN_GRAPH:
             call_id = kw.get("call_id")
             launch.spawn(["graph", call_id] if call_id else ["graph", "--today"])  # its own process
+        elif command is Command.TEAM:
+            launch.spawn(["team", "join", "--window"])  # a window of its own process
         elif command is Command.OPEN_WEEK:
             launch.spawn(["graph", "--week"])
         elif command is Command.OPEN_DATA:

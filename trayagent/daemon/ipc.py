@@ -12,6 +12,7 @@ anything malformed gets an error reply. The client gives up on a daemon that doe
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -164,10 +165,8 @@ class CommandServer:
                     return
                 deadline.cancel()
                 reply = self._answer(body)
-                try:
+                with contextlib.suppress(OSError):  # the client went away; what was asked was done
                     conn.send_bytes(json.dumps(reply).encode())
-                except OSError:
-                    pass  # the client went away; what was asked was done
         except Exception:  # one connection must never end the server
             log.exception("command connection failed")
         finally:

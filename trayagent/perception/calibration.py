@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -30,12 +30,22 @@ from trayagent.core.calibration import (
 from trayagent.core.emotions import PRODUCT4
 from trayagent.i18n import N_, _, ngettext
 from trayagent.perception.classifier import EmotionClassifier
-from trayagent.perception.faces import crop
+from trayagent.perception.faces import Box, crop
 
 if TYPE_CHECKING:
     from trayagent.config import Config
 
 log = logging.getLogger(__name__)
+
+
+class FaceReader(Protocol):
+    """What measuring a baseline needs of perception.pipeline.Perception (which imports this module)."""
+
+    detector: Any
+    classifier: EmotionClassifier
+
+    def find_face(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, Box | None]: ...
+
 
 REFERENCE_KEY = "neutral_reference"  # the model metadata models/reference.py writes
 
@@ -87,7 +97,7 @@ def face_quality(face_gray: np.ndarray) -> tuple[float, float]:
     return float(f.mean()), float(f.std())
 
 
-def measure(frames: Iterable[np.ndarray], perception, source: str = "camera") -> tuple[Baseline, int]:
+def measure(frames: Iterable[np.ndarray], perception: FaceReader, source: str = "camera") -> tuple[Baseline, int]:
     """The baseline of the faces in `frames` (BGR or grey), found and classified exactly as in a
     call, without any calibration; and how many frames there were. Frames are dropped as read."""
     probs, bright, contrast, n = [], [], [], 0
@@ -155,7 +165,7 @@ def _refuse(rule: str, numbers: dict) -> None:
     raise CalibrationError(_(_REFUSALS[rule]).format(**numbers))
 
 
-def calibrate_from_frames(frames: Iterable[np.ndarray], perception, source: str = "camera",
+def calibrate_from_frames(frames: Iterable[np.ndarray], perception: FaceReader, source: str = "camera",
                           min_faces: int | None = None, smile: Iterable[np.ndarray] | None = None,
                           smile_source: str | None = None) -> Baseline:
     """A checked baseline from a relaxed face's frames (the daemon's tray item calls this with the

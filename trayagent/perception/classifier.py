@@ -7,6 +7,8 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +57,7 @@ MAX_MODEL_BYTES = 1 << 30  # an emotion CNN is a few MB; the biggest sensible on
 COLORS = ("gray", "rgb", "bgr")
 
 
-def _metadata_json(meta: dict[str, str], key: str, path: Path):
+def _metadata_json(meta: dict[str, str], key: str, path: Path) -> Any:
     if key not in meta:
         raise ModelError(_("{path}: model has no {key} metadata (see {readme} for what a model must carry)").format(
             path=path, key=repr(key), readme="models/README.md"))
@@ -121,7 +123,7 @@ def _preprocessing(meta: dict[str, str], path: Path) -> Preprocessing:
     return Preprocessing((size[0], size[1]), color, scale, mean, std, equalize)
 
 
-def _onnxruntime():
+def _onnxruntime() -> ModuleType:
     """onnxruntime, with its telemetry off. Since 1.2x its wheels carry Microsoft's 1DS telemetry,
     which keeps an event store in ~/.cache/Microsoft and is built to upload it: the product promises
     no network traffic and no files outside the user's data folder. The switch must be set before

@@ -4,6 +4,7 @@ looks only when Haar finds nothing, at a bounded rate. Both detectors ship as pa
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -260,7 +261,7 @@ def _resize(img: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
-def _largest(found, scale: float, dx: int, dy: int) -> Box | None:
+def _largest(found: Sequence[Sequence[int]] | np.ndarray, scale: float, dx: int, dy: int) -> Box | None:
     if len(found) == 0:
         return None
     x, y, bw, bh = max(found, key=lambda r: r[2] * r[3])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +119,7 @@ class LatestFrameReader:
     """
 
     def __init__(self, source: int | Path, backend: str = "auto", warmup_s: float = 1.5,
-                 clock=time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.source, self._clock = source, clock
         self._is_file = isinstance(source, Path)
         if isinstance(source, Path):

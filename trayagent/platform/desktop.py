@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -38,8 +39,6 @@ def quiet_notify(title: str, body: str) -> None:
     """Where the tray cannot notify: the desktop's notify-send if present, else only the log."""
     log.info("notification: %s: %s", title, body)
     if sys.platform.startswith("linux") and shutil.which("notify-send"):
-        try:
+        with contextlib.suppress(OSError):
             subprocess.Popen(["notify-send", "--app-name=trayagent", title, body],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except OSError:
-            pass

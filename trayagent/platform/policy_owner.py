@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from trayagent import os_errors
@@ -66,7 +66,7 @@ def _posix_refusal(st: os.stat_result) -> str | None:
     return posix_refusal(st.st_uid, st.st_mode, owner, group)
 
 
-def windows_refusal(owner: str, writers: Iterable[str], trusted: set[str], name=lambda sid: sid) -> str | None:
+def windows_refusal(owner: str, writers: Iterable[str], trusted: set[str], name: Callable[[str], str] = lambda sid: sid) -> str | None:
     """`owner`: the owner's SID; `writers`: the SIDs an ACL entry lets change the file; `trusted`:
     the SIDs that may (administrators). `name` turns a SID into an account name for the message."""
     reasons = []

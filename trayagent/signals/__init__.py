@@ -64,10 +64,10 @@ def automatic_signal(cfg: Config, table: ProcessTable | None = None,
     if not cfg["calls.auto_detect"]:
         return None
     table = PsutilProcessTable() if table is None else table
-    if cfg["calls.microphone"]:
-        mic = platform_mic_source(table) if mic is None else mic
-    else:
+    if not cfg["calls.microphone"]:
         mic = None
+    elif mic is None:
+        mic = platform_mic_source(table)
     return SoftphoneCallSignal(cfg["calls.softphones"], table, mic, cfg["calls.udp_hold_s"])
 
 

@@ -100,10 +100,10 @@ class ConsentStoreMicSource:
         known = PACKAGED_EXES.get(family.rpartition("_")[0].lower(), ())
         for p in procs:
             exe = self._exe(p.pid, p.name)
-            if exe is not None and _package_dir_matches(exe, family) or \
-                    exe is None and name_key(p.name) in {name_key(k) for k in known}:
-                if self._table.mine(p.pid):
-                    return p.pid, p.name
+            ours = (_package_dir_matches(exe, family) if exe is not None
+                    else name_key(p.name) in {name_key(k) for k in known})
+            if ours and self._table.mine(p.pid):
+                return p.pid, p.name
         return None
 
     def read(self) -> MicReading:

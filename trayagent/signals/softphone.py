@@ -147,7 +147,7 @@ class SoftphoneCallSignal:
     def reading(self) -> Reading:
         try:
             obs = self.observe()
-        except Exception as e:  # noqa: BLE001 - polled from a worker thread; a signal must never raise
+        except Exception as e:  # polled from a worker thread; a signal must never raise
             msg = f"{type(e).__name__}: {e}"
             if msg != self._last_error:  # once per distinct failure, not once a second
                 log.exception("call signal %s failed; treating as no call", self.name)
@@ -168,7 +168,7 @@ class SoftphoneCallSignal:
         """(works, one line): False when looking failed, so doctor names it as something to fix."""
         try:
             obs = self.observe()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             return False, _("{signal}: watching {n} softphone names; error: {error}").format(
                 signal=self._label(), n=len(self._softphones), error=f"{type(e).__name__}: {e}")
         if not obs.softphones:

@@ -8,6 +8,7 @@ mode its owner gave it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -39,10 +40,8 @@ def make_private_dir(path: Path) -> Path:
             system.make_user_only(level)
     except OSError:
         for level in missing:  # innermost first: not left behind looking finished
-            try:
+            with contextlib.suppress(OSError):
                 level.rmdir()
-            except OSError:
-                pass
         raise
     return path
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from trayagent import os_errors
-from trayagent.core.errors import TrayagentError
 from trayagent.i18n import _
 from trayagent.team import db
 from trayagent.team.dsn import Dsn
@@ -94,19 +92,6 @@ def fetch(target: Dsn, start: date, end: date) -> ReportData:
             f"SELECT {', '.join(WEEK_COLUMNS)} FROM trayagent.team_week WHERE week_start BETWEEN :a AND :b "
             "ORDER BY team, week_start", a=start - timedelta(days=6), b=end)]
     return data
-
-
-def write(data: ReportData, out: Path) -> None:
-    try:
-        if out.suffix.lower() == ".csv":
-            write_csv(data, out)
-        else:
-            from trayagent.ui.team_report import html
-
-            out.write_text(html(data), encoding="utf-8")
-    except OSError as e:
-        raise TrayagentError(_("{path}: cannot be written ({reason})").format(
-            path=out, reason=os_errors.reason(e))) from None
 
 
 def write_csv(data: ReportData, out: Path) -> None:

@@ -77,6 +77,8 @@ class PystrayView:
             os.environ.setdefault("PYSTRAY_BACKEND", _linux_backend())
         import pystray
 
+        from trayagent.team import menu as team_menu
+
         log.info("tray backend: %s", pystray.Icon.__module__.rsplit("_", 1)[-1])
 
         self._pystray = pystray
@@ -122,6 +124,8 @@ class PystrayView:
                 item(lambda _i: t("start_at_login_it") if model.autostart_state() == "managed" else t("start_at_login"),
                      autostart_toggle, checked=lambda _i: model.autostart_state() != "off",
                      enabled=lambda _i: model.autostart_state() != "managed"),
+                item(lambda _i: team_menu.title(), lambda: post(Command.TEAM), checked=lambda _i: team_menu.joined(),
+                     visible=lambda _i: team_menu.offered()),
                 item(t("about"), lambda: post(Command.ABOUT)),
                 Menu.SEPARATOR,
                 item(t("quit"), lambda: post(Command.STOP)),

@@ -34,7 +34,7 @@ from trayagent.platform.hotkey.windows import (  # noqa: F401
     WM_QUIT,
     WindowsHotkey,
 )
-from trayagent.platform.hotkey.x11 import X11Hotkey, _pynput_keyboard, pynput_combo, x11_problem  # noqa: F401
+from trayagent.platform.hotkey.x11 import X11Hotkey, _pynput_keyboard, pynput_combo, x11_problem
 
 log = logging.getLogger(__name__)
 

@@ -106,7 +106,7 @@ def guarded(hotkey: Hotkey, callback: Callable[[], None]) -> Callable[[], None]:
         t0 = time.perf_counter()
         try:
             callback()
-        except Exception:  # noqa: BLE001 - a broken handler must not end the hotkey
+        except Exception:  # a broken handler must not end the hotkey
             log.exception("hotkey %s: the callback failed", hotkey)
         spent = time.perf_counter() - t0
         if spent > 0.1:

@@ -83,7 +83,7 @@ class WindowsHotkey:
                 self._error = (f"{self.hotkey} is already taken by another program; choose another calls.hotkey"
                                if err == ERROR_HOTKEY_ALREADY_REGISTERED else
                                f"RegisterHotKey({self.hotkey}) failed with Windows error {err}")
-        except Exception as e:  # noqa: BLE001 - reported to start(), which says the hotkey is unavailable
+        except Exception as e:  # reported to start(), which says the hotkey is unavailable
             self._error = f"cannot register {self.hotkey}: {type(e).__name__}: {e}"
         finally:
             self._ready.set()

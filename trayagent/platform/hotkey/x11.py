@@ -50,12 +50,12 @@ class X11Hotkey:
 
 def _pynput_keyboard() -> Any:
     try:
-        from pynput import keyboard  # noqa: PLC0415 - optional extra, and importing it needs a display
+        from pynput import keyboard  # optional extra, and importing it needs a display
     except ImportError as e:
         if getattr(e, "name", None) == "pynput":
             raise HotkeyUnavailable(_("pynput is not installed (pip install 'trayagent[x11]')")) from None
         raise HotkeyUnavailable(_("pynput cannot start: {error}").format(error=e)) from None
-    except Exception as e:  # noqa: BLE001 - pynput raises various errors when its backend fails
+    except Exception as e:  # pynput raises various errors when its backend fails
         raise HotkeyUnavailable(_("pynput cannot start: {error}").format(error=e)) from None
     return keyboard
 
