@@ -12,9 +12,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
@@ -29,6 +30,11 @@ from trayagent.storage import baseline
 from trayagent.storage.calls import CallStore, RecordingError
 from trayagent.storage.private import describe, make_private_dir
 from trayagent.team import sender as team_sender
+
+if TYPE_CHECKING:  # loaded only when the daemon runs
+    from trayagent.platform.hotkey import HotkeyHandle
+    from trayagent.signals import CallSignal
+    from trayagent.ui.tray import HeadlessView, MenuModel, PystrayView
 
 log = logging.getLogger("trayagent")
 
@@ -90,7 +96,7 @@ class App:
         team = team_sender.start_beside(lambda: cfg, store, self.view.notify)
         hotkey, hotkey_problem = _start_hotkey(cfg["calls.hotkey"], lambda: self.post(Command.TOGGLE))
         self.controller.problem = self.controller.problem or hotkey_problem
-        self._greet(isinstance(self.view, PystrayView), self.controller.signal, hotkey and cfg["calls.hotkey"],
+        self._greet(isinstance(self.view, PystrayView), self.controller.signal, cfg["calls.hotkey"] if hotkey else None,
                     source)
         worker = threading.Thread(target=self._supervise, name="controller", daemon=True)
         signal.signal(signal.SIGTERM, self._on_signal)
@@ -146,7 +152,7 @@ class App:
             self.view.notify("trayagent", text("about_body", version=__version__) + " " + text(
                 "about_calibrated" if self.controller.calibrated else "about_not_calibrated"))
 
-    def _greet(self, tray: bool, call_signal, hotkey: str | None, camera: int | Path) -> None:
+    def _greet(self, tray: bool, call_signal: object, hotkey: str | None, camera: int | Path) -> None:
         """Started by hand in a terminal: say in a few lines what it is doing, then stay quiet."""
         import sys
 
@@ -176,7 +182,8 @@ class App:
                                    "fix the folder's permissions").format(path=paths.data_dir(), reason=describe(e))) from None
         return store
 
-    def _make_view(self, menu, pystray_view, headless_view):
+    def _make_view(self, menu: MenuModel, pystray_view: type[PystrayView],
+                   headless_view: type[HeadlessView]) -> PystrayView | HeadlessView:
         if desktop.has_display() and self.want_tray:
             try:
                 return pystray_view(menu)
@@ -226,7 +233,7 @@ def _write_default_settings() -> None:
         log.warning("cannot write default settings to %s (%s)", user, e.strerror)
 
 
-def _automatic_signal(cfg: config.Config):
+def _automatic_signal(cfg: config.Config) -> CallSignal | None:
     try:
         from trayagent.signals import automatic_signal
     except ImportError:
@@ -238,7 +245,7 @@ def _automatic_signal(cfg: config.Config):
         return None
 
 
-def _start_hotkey(spec: str, callback):
+def _start_hotkey(spec: str, callback: Callable[[], None]) -> tuple[HotkeyHandle | None, str | None]:
     """The running hotkey (or None), and a problem for the tray when the setting itself is wrong: like
     any bad setting, the agent should hear of it, not only the log. A hotkey another program holds, or
     a desktop without global hotkeys, is only logged (doctor explains it)."""
