@@ -45,6 +45,13 @@ def _confirm(question: str, yes: bool) -> bool:
 def join_command(args: argparse.Namespace) -> int:
     team = _policy()
     files = TeamFiles()
+    if args.window:  # the tray's menu item: the same words, in a window with two buttons
+        from trayagent.ui.team_window import ask
+
+        joined = files.state().joined
+        if ask(what_leaves(team.name, team.min_group), joined):
+            membership.leave(files) if joined else membership.join(files)
+        return 0
     if files.state().joined:
         print(_("You already share anonymous call summaries with {team}.").format(team=team.name))
         return 0

@@ -14,6 +14,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     team = p.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     q = team.add_parser("join", help=_("share each call's anonymous summary with your team (after saying what leaves)"))
     q.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    q.add_argument("--window", action="store_true", help=_("ask in a window (the tray's menu item does)"))
     q.set_defaults(func=_lazy("trayagent.commands.team", "join_command"))
     q = team.add_parser("leave", help=_("stop sharing at once"))
     q.add_argument("--forget", action="store_true", help=_("also take your calls out of every team report"))
