@@ -8,7 +8,7 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -100,13 +100,12 @@ def popup_windows(env) -> list[tuple[int, int]]:
     return [(w, h) for w, h in sizes if w >= 100 and h >= 100 and (w, h) != (800, 600)]
 
 
-def cli(env, *args, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trayagent", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
-
-
 def screenshot(env, name: str) -> None:
+    """The screen as TRAYAGENT_SCREENSHOTS/name.png, if that is set, for a person to look at."""
     folder = os.environ.get("TRAYAGENT_SCREENSHOTS")
     if folder and shutil.which("import"):
+        # Menus, icons and windows are drawn after they map or change, and nothing says when: a
+        # sleep that stays, only when a picture is taken (no test checks the pixels).
+        time.sleep(1)
         Path(folder).mkdir(parents=True, exist_ok=True)
         subprocess.run(["import", "-window", "root", str(Path(folder) / f"{name}.png")], env=env, timeout=30)

@@ -68,8 +68,11 @@ def start_daemon(*extra: str, env: dict[str, str] | None = None, tray: bool = Fa
     deadline = time.monotonic() + timeout
     while cli("status", env=env, timeout=60).returncode != 0:
         if proc.poll() is not None or time.monotonic() > deadline:
+            why = "no answer" if proc.poll() is None else f"exit code {proc.returncode}"
             stop_daemon(proc, env)
-            raise AssertionError("the daemon did not start")
+            log = Path(env.get("TRAYAGENT_HOME", "")) / "logs" / "trayagent.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.is_file() else "(no log)"
+            raise AssertionError(f"the daemon did not start ({why} in {timeout:g} s); its log ends:\n{tail}")
         time.sleep(0.2)
     return proc
 
