@@ -57,7 +57,7 @@ class Controller:
         self._actions = actions
         self.clock, self.now = clock, now
         self.text = Messages(cfg["ui.language"])
-        self.calls = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
+        self.call_state = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
                                              cfg["calls.max_call_min"] * 60))
         self.commands: queue.Queue[tuple[Command, dict[str, Any]]] = queue.Queue()
         self.recorder = Recorder(cfg, store, open_camera, clock, now, self.text, view.notify)
@@ -109,7 +109,7 @@ class Controller:
             else:
                 carry_out(kw.pop("_asked", None), command.value, partial(self.handle, command, **kw))
             self.tick()
-        ended = self.calls.end(self.clock(), reason="quit")  # dated to the quiet moment if there was one
+        ended = self.call_state.end(self.clock(), reason="quit")  # dated to the quiet moment if there was one
         self.recorder.end("quit", ended.at if ended else None)
 
     @property
@@ -140,20 +140,20 @@ class Controller:
     # ---- the commands ----------------------------------------------------------------------------
     def start(self) -> None:
         if self.paused is None:
-            self._apply(self.calls.start(self.clock()))
+            self._apply(self.call_state.start(self.clock()))
 
     def end(self) -> None:
-        self._apply(self.calls.end(self.clock(), self._auto_on))
+        self._apply(self.call_state.end(self.clock(), self._auto_on))
 
     def toggle(self) -> None:
-        if self.paused is not None and not self.calls.in_call:
+        if self.paused is not None and not self.call_state.in_call:
             self.resume()
-        self._apply(self.calls.toggle(self.clock(), self._auto_on))
+        self._apply(self.call_state.toggle(self.clock(), self._auto_on))
 
     def pause(self, minutes: int | None = None) -> None:
         """End any call and watch none for `minutes` (None: until resumed)."""
         t = self.clock()
-        self._apply(self.calls.end(t, self._auto_on, reason="pause"))
+        self._apply(self.call_state.end(t, self._auto_on, reason="pause"))
         self.paused = pause(t, self.now(), minutes)
 
     def resume(self) -> None:
@@ -196,7 +196,7 @@ class Controller:
         if slept_from is not None and self.call is not None:
             # The call was not watched meanwhile and is most likely over.
             log.warning("no tick for a while (sleep?): ending the call as of before the gap")
-            self._apply(self.calls.end(slept_from, False, reason="sleep"))  # dated before the gap
+            self._apply(self.call_state.end(slept_from, False, reason="sleep"))  # dated before the gap
         if t >= self._next_poll:
             self._next_poll = t + self.POLL_S
             if self._quit_requested():
@@ -208,11 +208,11 @@ class Controller:
             reading = self._read_signal() if not paused else Reading(False)
             self._auto_on = reading.on
             if not paused:
-                self._apply(self.calls.update(t, reading))
+                self._apply(self.call_state.update(t, reading))
             self.invitation.watch(t, self.call is not None or self.calibrating is not None or self.paused is not None,
                                   self.calibrated, self.cfg["ui.notify"])
         # While the signal is quiet (ENDING) the camera is closed and nothing is sampled.
-        if self.call is not None and self.calls.state is not State.ENDING and t >= self._next_sample:
+        if self.call is not None and self.call_state.state is not State.ENDING and t >= self._next_sample:
             self._next_sample = max(self._next_sample + 1.0 / self.cfg["camera.fps"], t)
             self.recorder.sample(t)
         if self.calibrating is not None and self.calibrating.step(t):
