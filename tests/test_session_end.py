@@ -12,6 +12,7 @@ import threading
 import time
 
 from tests import videos
+from tests.helpers import call_rows, wait_for
 from trayagent import config
 from trayagent.core.requests import Command
 from trayagent.daemon.controller import Controller
@@ -80,7 +81,7 @@ class Camera:
         class Reader:
             def latest(self):
                 seq[0] += 1
-                time.sleep(0.02)
+                time.sleep(0.02)  # a frame's worth of camera time (a sleep that stays: the camera's pace)
                 return seq[0], FACE
 
             def close(self):
@@ -98,18 +99,16 @@ class View:
 
 
 def test_a_call_open_at_sign_out_is_recorded_and_indexed_before_the_handler_returns(tmp_path, perception):
-    (tmp_path / "config.toml").write_text("[calls]\nmin_call_s = 1\n")
+    (tmp_path / "config.toml").write_text("[calls]\nmin_call_s = 0\n")
     cfg = config.load(tmp_path / "none.toml", tmp_path / "config.toml")
     store = CallStore(tmp_path / "data")
     ctl = Controller(cfg, store, lambda: perception, Camera().open, View(), None)
     worker = threading.Thread(target=ctl.run, daemon=True)
     worker.start()
     try:
-        assert ctl.ask(Command.START)["ok"]
-        deadline = time.monotonic() + 20
-        while not list((tmp_path / "data").glob("calls/*.csv")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.5)  # a few samples
+        started = ctl.ask(Command.START)
+        assert started["ok"]
+        assert wait_for(lambda: call_rows(tmp_path / "data", started["call_id"]) >= 2, timeout=30)
         assert store.calls() == []  # open: not in the index yet
 
         def stopped_within(seconds: float) -> bool:
