@@ -185,7 +185,7 @@ def test_a_failing_callback_does_not_end_the_hotkey(caplog):
 def test_a_slow_callback_is_called_out(caplog):
     u = FakeUser32()
     done = threading.Event()
-    handle = windows(u, lambda: (time.sleep(0.15), done.set()))
+    handle = windows(u, lambda: (time.sleep(0.15), done.set()))  # the slow callback itself (a sleep that stays)
     try:
         with caplog.at_level(logging.WARNING):
             u.press()
