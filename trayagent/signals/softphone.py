@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Observation:
+class SoftphoneEvidence:
     active: bool
     softphones: tuple[ProcessInfo, ...]  # configured softphones running now
     evidence: str  # why active, or what was seen instead
@@ -108,16 +108,16 @@ class SoftphoneCallSignal:
             return self._table.mine(u.pid)
         return self._is_softphone(u.name)
 
-    def observe(self) -> Observation:
+    def observe(self) -> SoftphoneEvidence:
         with self._lock:
             return self._observe()
 
-    def _observe(self) -> Observation:
+    def _observe(self) -> SoftphoneEvidence:
         running = tuple(p for p in self._table.processes()
                         if self._is_softphone(p.name) and self._table.mine(p.pid))
         if not running:
             self._udp.rising(self._table, ())  # drop baselines of softphones that quit
-            return Observation(False, (), _("no softphone running"), self.name)
+            return SoftphoneEvidence(False, (), _("no softphone running"), self.name)
         note = ""
         if self._mic is not None:
             reading = self._mic.read()
@@ -127,11 +127,11 @@ class SoftphoneCallSignal:
                 if phones:
                     u = phones[0]
                     streams = frozenset(p.stream for p in phones if p.stream)
-                    return Observation(True, running, _("{name} (pid {pid}) uses the microphone: {detail}").format(
+                    return SoftphoneEvidence(True, running, _("{name} (pid {pid}) uses the microphone: {detail}").format(
                         name=u.name, pid=u.pid, detail=u.detail),
                                        mode, streams)
                 others = ", ".join(sorted({u.name for u in reading.users})) or _("nothing")
-                return Observation(False, running, _("microphone used by: {others}").format(others=others), mode)
+                return SoftphoneEvidence(False, running, _("microphone used by: {others}").format(others=others), mode)
             note = _("; microphone signal unavailable: {reason}").format(reason=reading.reason)
         rising = self._udp.rising(self._table, running)
         if rising:
@@ -139,10 +139,10 @@ class SoftphoneCallSignal:
             seen = _("{name} (pid {pid}) has {n} UDP sockets, idle baseline {base}, for {held} s").format(
                 name=p.name, pid=p.pid, n=n, base=base, held=f"{held:.0f}")
             if held >= self._udp_hold_s:
-                return Observation(True, running, f"{seen}{note}", _("udp"), held_s=held)
-            return Observation(False, running, _("{seen}: ringing until it holds {hold} s").format(
+                return SoftphoneEvidence(True, running, f"{seen}{note}", _("udp"), held_s=held)
+            return SoftphoneEvidence(False, running, _("{seen}: ringing until it holds {hold} s").format(
                 seen=seen, hold=f"{self._udp_hold_s:g}") + note, _("udp"), held_s=held)
-        return Observation(False, running, _("no UDP rise over idle baseline") + note, _("udp"))
+        return SoftphoneEvidence(False, running, _("no UDP rise over idle baseline") + note, _("udp"))
 
     def reading(self) -> Reading:
         try:
