@@ -22,13 +22,13 @@ from trayagent.core.visibility import Seen, VisibilityThresholds, Watch
 from trayagent.daemon.camera import CameraSession, FrameReader
 from trayagent.daemon.status import CallFacts
 from trayagent.messages import Messages
-from trayagent.perception.pipeline import Observation, Perception
+from trayagent.perception.pipeline import FaceReading, Perception
 from trayagent.storage.calls import CallStore, CallWriter, RecordingError
 
 log = logging.getLogger(__name__)
 
 RECORDING_RETRY_S = 5.0  # after a failed write (disk full), how often to try again
-_NO_FACE = Observation(None, None, None)
+_NO_FACE = FaceReading(None, None, None)
 
 
 @dataclass

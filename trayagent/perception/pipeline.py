@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Observation:
+class FaceReading:
     box: Box | None
     probs: np.ndarray | None  # over the model's labels
     probs4: np.ndarray | None  # over PRODUCT4, after the person's calibration if there is one
@@ -59,17 +59,17 @@ class Perception:
         classifier = EmotionClassifier(model)
         return cls(classifier=classifier, calibration=user_calibration(classifier, baseline, cfg))
 
-    def observe(self, frame_bgr: np.ndarray) -> Observation:
+    def observe(self, frame_bgr: np.ndarray) -> FaceReading:
         gray, box = self.find_face(frame_bgr)
         return self.classify(frame_bgr, gray, box)
 
     def find_face(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, Box | None]:
         return find_face(self.detector, frame_bgr)
 
-    def classify(self, frame_bgr: np.ndarray, gray: np.ndarray, box: Box | None) -> Observation:
+    def classify(self, frame_bgr: np.ndarray, gray: np.ndarray, box: Box | None) -> FaceReading:
         seen = measure(gray, box)
         if box is None:
-            return Observation(None, None, None, visibility=seen)
+            return FaceReading(None, None, None, visibility=seen)
         color = self.classifier.info.preprocessing.color != "gray"
         probs = self.classifier.predict([crop(frame_bgr if color else gray, box)])[0]
         probs4 = self.classifier.product(probs)
@@ -77,5 +77,5 @@ class Perception:
         if self.calibration is not None:
             probs4 = self.calibration.apply(probs4)
         if not (np.isfinite(probs).all() and np.isfinite(probs4).all()):
-            return Observation(box, None, None, visibility=seen)  # no reading: NaN must never reach a CSV
-        return Observation(box, probs, probs4, calibrated, seen)
+            return FaceReading(box, None, None, visibility=seen)  # no reading: NaN must never reach a CSV
+        return FaceReading(box, probs, probs4, calibrated, seen)
