@@ -11,6 +11,7 @@ from trayagent import config
 NAMES = {"trayagent", "CSV", "JSON", "ONNX", "OpenCV", "TOML", "UTF", "Haar", "YuNet", "IT",
          "UDP", "Windows", "Wayland", "Debian", "Ubuntu", "pactl", "pynput",
          "CP", "MB", "KB", "GB", "CPU",  # CP949 (Korean Windows text), file sizes, the processor
+         "PID", "pid",  # a process id, as Windows' Task Manager says it in Korean too
          "FER"}  # FER2013, the data set the model learnt from
 # Settings keys ("camera.index") are typed as they are in every language; taken from config's table.
 SETTING_KEYS = sorted((f"{section}.{key}" for section, keys in config.SETTINGS.items() for key in keys),

@@ -112,7 +112,7 @@ def test_refusals_from_the_library_speak_korean(korean, tmp_path):
                                         encoding="utf-8")
     (korean / "calibration.json").write_text("{damaged", encoding="utf-8")
     r = cli("doctor", "--no-camera")
-    lines = [x for x in r.stdout.splitlines() if x.startswith(("[조치] 모델:", "[조치] 얼굴 맞추기:"))]
+    lines = [x for x in r.stdout.splitlines() if x.startswith(("[조치] 모델:", "[조치] 표정 기준:"))]
     assert len(lines) == 2, r.stdout
     for line in lines:
         assert not _english(line.replace(str(tmp_path), ""), korean), line

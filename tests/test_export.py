@@ -111,3 +111,19 @@ def test_a_blind_call_is_not_calm_in_calls_or_the_summary(home, capsys):
     assert day["mean"] == pytest.approx(seen.mean, abs=1e-4)  # the blind call's zeros do not lower it
     _code, out, _ = run(capsys, "calls", "--summary", "--days", "1", "--date", LAST.isoformat())
     assert "not measured 38 s" in out
+
+
+class _Typed(io.StringIO):
+    """What a person types at the prompt, on a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("answer, deleted", [("예", True), ("ㅛㄷㄴ", True), ("yes", True), (" YES ", True),
+                                             ("아니요", False), ("y", False)])
+def test_delete_data_takes_yes_in_korean_too(home, capsys, monkeypatch, answer, deleted):
+    record_call(CallStore(paths.data_dir()), datetime.combine(LAST, time(9)).astimezone(), [("neutral", 20)])
+    monkeypatch.setattr(sys, "stdin", _Typed(answer + "\n"))
+    code, out, _ = run(capsys, "delete-data")
+    assert (code, len(CallStore(paths.data_dir()).calls())) == ((0, 0) if deleted else (1, 1)), out

@@ -86,7 +86,7 @@ def test_the_call_is_told_in_a_sentence(store, korean):
     sentence = graphs.call_sentence(tense[1], TH)
     high_s = sum(1 for s in tense[1] if s.face and s.stress >= TH.alert_from) / 2  # measured moments only
     assert round(high_s) == 40  # the last moment stands for one step
-    assert sentence == "스트레스가 40초 동안 높았습니다. 카메라가 통화 시간의 84% 동안 얼굴을 잘 보았습니다."
+    assert sentence == "스트레스가 40초 동안 높았습니다. 통화 시간의 84% 동안 얼굴이 카메라에 잘 보였습니다."
     i18n.use("en")
     assert graphs.call_sentence(tense[1], TH).startswith("Stress stayed high for ")
     calm = by_phase[sum(n for _, n in CALM)]

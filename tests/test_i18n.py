@@ -114,7 +114,7 @@ def test_a_compiled_mo_is_preferred_only_while_it_is_up_to_date(tmp_path, monkey
     monkeypatch.setattr(paths, "catalogue", lambda lang: tmp_path / lang / "LC_MESSAGES" / "trayagent.po")
     i18n.translation.cache_clear()
     try:
-        assert i18n.translation("ko").gettext("Quit") == "종료"
+        assert i18n.translation("ko").gettext("Quit") == "끝내기"
         buf = io.BytesIO()
         cat = _catalogue()
         cat["Quit"].string = "그만"
@@ -124,7 +124,7 @@ def test_a_compiled_mo_is_preferred_only_while_it_is_up_to_date(tmp_path, monkey
         assert i18n.translation("ko").gettext("Quit") == "그만"  # as a wheel: the .mo is read
         os.utime(po.with_suffix(".mo"), (0, 0))  # older than the .po: ignored
         i18n.translation.cache_clear()
-        assert i18n.translation("ko").gettext("Quit") == "종료"
+        assert i18n.translation("ko").gettext("Quit") == "끝내기"
     finally:
         i18n.translation.cache_clear()
 
@@ -165,4 +165,33 @@ def test_a_wheel_carries_the_compiled_catalogues(tmp_path):
     (wheel,) = tmp_path.glob("trayagent-*.whl")
     with zipfile.ZipFile(wheel) as z:
         mo = z.read("trayagent/locale/ko/LC_MESSAGES/trayagent.mo")
-    assert gettext.GNUTranslations(io.BytesIO(mo)).gettext("Quit") == "종료"
+    assert gettext.GNUTranslations(io.BytesIO(mo)).gettext("Quit") == "끝내기"
+
+
+GLOSSARY = Path(__file__).resolve().parent.parent / "trayagent" / "locale" / "glossary.md"
+
+
+def _glossary() -> list[dict[str, list[str]]]:
+    """The rows of trayagent/locale/glossary.md: each cell split on ' / '."""
+    rows = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or cells[0] in ("term", "") or set(cells[0]) <= set("-"):
+            continue
+        rows.append({k: [w.strip() for w in v.split(" / ") if w.strip()]
+                     for k, v in zip(("term", "korean", "where", "why", "never"), cells)})
+    return rows
+
+
+@pytest.mark.parametrize("row", _glossary(), ids=lambda r: r["term"][0])
+def test_the_korean_follows_the_glossary(row):
+    """Each text the glossary names uses its Korean term, and the words it rules out appear nowhere."""
+    catalogue = _catalogue()
+    for msgid in row["where"]:
+        entry = catalogue.get(msgid)
+        assert entry is not None, f"glossary names {msgid!r}, which the catalogue does not hold"
+        assert any(term in entry.string for term in row["korean"]), (msgid, entry.string, row["korean"])
+    for entry in catalogue:
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        for word in row["never"]:
+            assert not any(word in s for s in strings if s), (word, entry.id, entry.string)
