@@ -36,6 +36,7 @@ class Cluster:
     folder: Path
     port: int
     bin: Path
+    options: str = ""  # more server settings, as `-c name=value ...` (the benchmark's)
 
     def dsn(self, user: str = ADMIN, password: str = ADMIN_PASSWORD, database: str = "postgres",
             **query: str) -> str:
@@ -52,7 +53,8 @@ class Cluster:
     def start(self) -> None:
         subprocess.run(self._as_owner(
             self.bin / "pg_ctl", "-D", self.folder / "data", "-l", self.folder / "server.log", "-w", "-t", "60",
-            "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"),
+            "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off {self.options}",
+            "start"),
             check=True, stdout=subprocess.DEVNULL)
 
     def stop(self, mode: str = "fast") -> None:
@@ -65,7 +67,7 @@ class Cluster:
         return p.read_text(errors="replace") if p.exists() else ""
 
 
-def create(base: Path | None = None) -> Cluster:
+def create(base: Path | None = None, options: str = "") -> Cluster:
     """initdb and start; the caller stops it and removes `folder`."""
     pg = bin_dir()
     assert pg is not None, "PostgreSQL is missing (apt install postgresql; see .ci/run)"
@@ -75,7 +77,7 @@ def create(base: Path | None = None) -> Cluster:
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")
         os.chown(folder, pw.pw_uid, pw.pw_gid)
-    cluster = Cluster(folder, _free_port(), pg)
+    cluster = Cluster(folder, _free_port(), pg, options)
     pwfile = folder / "pw"
     pwfile.write_text(ADMIN_PASSWORD + "\n")
     if os.geteuid() == 0:
