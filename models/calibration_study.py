@@ -68,7 +68,7 @@ NOT_FOUND = len(PRODUCT4)  # the confusion matrices' fifth column
 
 def readings(model: Path, fresh: bool = False) -> dict:
     """jaffe-dev's and publictest's 4-class probabilities through the product, cached by model sha256."""
-    from trayagent.perception.calibration import model_identity
+    from trayagent.perception.model_baseline import model_identity
 
     sha = model_identity(model)
     cached = CACHE / f"calibration_study-{sha[:16]}.npz"

@@ -3,7 +3,7 @@
     python -m models.refusals [MODEL]
 
 Each whole photo is taken alone as a calibration, through the product's own face finding and
-checks (`perception.calibration.measure`, `core.calibration.refusal`, as `trayagent calibrate
+checks (`perception.model_baseline.measure`, `core.calibration.refusal`, as `trayagent calibrate
 --camera DIR` does with one photo): a relaxed face should pass, a smile or a frown should not.
 Counts only the expression rules (happy, stress, surprise); for the model card's "Refusals".
 """
@@ -19,8 +19,8 @@ from models.card import JAFFE
 from trayagent import config
 from trayagent.core.calibration import MIN_FACES_PHOTOS, refusal
 from trayagent.core.emotions import FER7
-from trayagent.perception.calibration import measure, reference_for
 from trayagent.perception.cv import read_image
+from trayagent.perception.model_baseline import measure, reference_for
 from trayagent.perception.pipeline import Perception
 
 EXPRESSION_RULES = ("happy", "stress", "surprise")

@@ -132,7 +132,7 @@ def test_every_refusal_says_what_to_do_in_korean(tmp_path):
     """Each rule of core.calibration.refusal, as a Korean reader is told it (the tray's notification,
     `trayagent calibrate`), and a damaged or foreign baseline file likewise."""
     from trayagent import i18n
-    from trayagent.perception.calibration import validate
+    from trayagent.perception.model_baseline import validate
 
     reference = Reference(tuple(np.log([0.05, 0.5, 0.3, 0.15])), (0.5,) * 4, "test")
     good = _baseline(reference.logp)
@@ -163,7 +163,7 @@ def test_every_refusal_says_what_to_do_in_korean(tmp_path):
 
 
 def test_bad_calibrations_are_refused_and_keep_the_stored_one(tmp_path, model_faces):
-    from trayagent.perception.calibration import calibrate_from_frames
+    from trayagent.perception.model_baseline import calibrate_from_frames
     from trayagent.perception.pipeline import Perception
 
     perception = Perception(calibration=None)
@@ -212,8 +212,8 @@ def test_a_baseline_from_another_model_is_never_applied(model_faces, caplog):
 
 
 def _stored_for_shipped_model(logp) -> Calibration:
-    from trayagent.perception.calibration import model_identity, reference_for
     from trayagent.perception.classifier import EmotionClassifier
+    from trayagent.perception.model_baseline import model_identity, reference_for
 
     clf = EmotionClassifier()
     b = _baseline(logp, sha=model_identity(clf.info.path))
@@ -306,8 +306,8 @@ def test_per_person_matches_a_hand_computed_example(tmp_path, publictest):
     picture of a person in turn is their baseline, their other four pictures are read calibrated,
     and the four-picture confusion matrices are averaged per person, then summed. With a smile:
     their happy picture is the smile too, and only the other three are read."""
-    from trayagent.perception.calibration import reference_for
     from trayagent.perception.classifier import EmotionClassifier
+    from trayagent.perception.model_baseline import reference_for
 
     images, labels = publictest
     pick = {name: [img for img, y in zip(images, labels) if FER7[y] == name][:4] for name in
@@ -487,7 +487,7 @@ def test_calibrate_from_videos_reads_5_s_of_the_smile_and_photos_of_it_after_a_v
 def test_every_smile_refusal_says_what_to_do_in_korean(tmp_path):
     from trayagent import i18n
     from trayagent.core.calibration import smile_refusal
-    from trayagent.perception.calibration import _refuse
+    from trayagent.perception.model_baseline import _refuse
 
     kr = _with_smile(KR)
     cases = [(replace(kr, smile_faces=2), SHIPPED_REFERENCE, 15), (kr, SHIPPED_REFERENCE, 40),

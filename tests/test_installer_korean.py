@@ -21,7 +21,7 @@ import cv2
 import pytest
 
 from tests import videos
-from tests.helpers import wait_for
+from tests.helpers import cli, wait_for
 from tests.wine import Desktop, Wine, korean_locale, require, setup_exe, wine64_available
 
 pytestmark = pytest.mark.slow
@@ -166,6 +166,37 @@ def test_analyze_a_video_in_a_hangul_folder(korean, video):
         rows = list(csv.DictReader(f))
     assert [r["face"] == "1" for r in rows] == [t is not None for t in rec.truth]
     assert unix(korean, summary["graph"]).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_faces_are_found_under_wine_as_on_linux(korean, publictest):
+    """The same recording, analysed by the installed Windows runtime under wine and by this checkout on
+    Linux, finds a face in the same frames: varied FER2013 faces in a dim room and before a bright
+    window, some of which Haar misses (YuNet is then asked) and some of which neither finds. (Measured
+    for issue 21 on seven such videos, 655 frames, with the same build on both sides: 592 with a face
+    on both, no frame differing, and expressions and probabilities equal to the CSV's precision; the
+    expressions are not compared here, as a setup built before a model change would differ.)"""
+    images, _labels = publictest
+    folder = PROFILE_WIN + r"\Documents\통화 녹화"
+    unix(korean, folder).mkdir(parents=True, exist_ok=True)
+    shares = {}
+    for light in ("dim", "window"):
+        name = f"상담 통화 {light}.avi"
+        rec = videos.lit_record(unix(korean, folder) / name, [("face", img) for img in images[60:90]],
+                                frames_each=2, light=light)
+        proc = korean.app("analyze", folder + "\\" + name, "--out", folder + r"\비교", "--no-calibration", "--json")
+        assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+        on_linux = cli("analyze", str(rec.path), "--out", str(rec.path.parent / "linux"), "--no-calibration", "--json")
+        assert on_linux.returncode == 0, on_linux.stderr[-3000:]
+        rows = {}
+        for side, summary in (("wine", json.loads(proc.stdout)), ("linux", json.loads(on_linux.stdout))):
+            path = unix(korean, summary["csv"]) if side == "wine" else Path(summary["csv"])
+            with open(path, newline="", encoding="utf-8") as f:
+                rows[side] = [r["face"] == "1" for r in csv.DictReader(f)]
+        assert rows["wine"] == rows["linux"], light
+        faces = sum(rows["wine"])
+        shares[light] = f"{faces}/{len(rows['wine'])}"
+        assert 0 < faces < len(rows["wine"]), shares  # some found, some not: a comparison that can fail
+    print(f"\nframes with a face, wine = linux: {shares}")
 
 
 def test_evaluate_photos_in_a_hangul_folder(korean):

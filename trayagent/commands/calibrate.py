@@ -83,7 +83,7 @@ def _smile(args: argparse.Namespace, source: str, cfg: Config,
     """Where the greeting smile comes from and its frames, announced when they start (after the
     relaxed face): from the camera by default when calibrating from the camera (with a model that
     has a typical smile to compare it with), else only where --smile says."""
-    from trayagent.perception.calibration import reference_for
+    from trayagent.perception.model_baseline import reference_for
 
     if args.no_smile or (args.smile is None and (source != "camera"
                                                  or reference_for(perception.classifier).happy is None)):
@@ -134,7 +134,7 @@ def command(args: argparse.Namespace) -> int:
             print("\n".join(describe(b) + [_("stored in {path}").format(path=path), _applies_text(b, args, cfg)]))
         return 0
 
-    from trayagent.perception.calibration import calibrate_from_frames
+    from trayagent.perception.model_baseline import calibrate_from_frames
     from trayagent.perception.pipeline import Perception
 
     perception = Perception(args.model or cfg["model.path"] or None, calibration=None)
@@ -153,7 +153,7 @@ def command(args: argparse.Namespace) -> int:
 
 
 def _applies(b: Baseline, args: argparse.Namespace, cfg: Config) -> bool:
-    from trayagent.perception.calibration import model_identity
+    from trayagent.perception.model_baseline import model_identity
 
     model = args.model or cfg["model.path"] or paths.shipped_model()
     try:

@@ -62,7 +62,7 @@ def _model(model: str | None) -> Check:
 
 def _calibration(model: str | None) -> Check:
     from trayagent.core.calibration import CalibrationError
-    from trayagent.perception.calibration import model_identity
+    from trayagent.perception.model_baseline import model_identity
     from trayagent.storage import baseline as store
 
     try:

@@ -15,10 +15,10 @@ from trayagent import wording
 from trayagent.core.emotions import FER7, PRODUCT4
 from trayagent.i18n import N_, _
 from trayagent.perception import labelled
-from trayagent.perception.calibration import user_calibration
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import MAX_IMAGE_PIXELS
 from trayagent.perception.evaluate import NO_FACE, Images, evaluate, per_person, read_images
+from trayagent.perception.model_baseline import user_calibration
 from trayagent.storage import baseline
 
 # The classes' names as the report shows them: the English is the name itself (as in the JSON).

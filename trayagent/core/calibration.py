@@ -221,7 +221,7 @@ def refusal(baseline: Baseline, reference: Reference, frames: int, min_faces: in
     """The first rule a baseline breaks, as (rule, the numbers that show it), or None when it would
     calibrate well. Rules: "faces" (too few), "in view" (a face in too few of the frames), "dark",
     "contrast", and a held expression, named by its class ("happy", "stress", "surprise").
-    perception.calibration says it in the reader's words, with what to do instead."""
+    perception.model_baseline says it in the reader's words, with what to do instead."""
     if baseline.faces < min_faces:
         return "faces", {"n": baseline.faces, "needed": min_faces}
     if min_faces > MIN_FACES_PHOTOS and frames and baseline.faces < MIN_FOUND_SHARE_VIDEO * frames:

@@ -1,7 +1,7 @@
 """Whether the camera can see the person well enough to read their face. Pure: numbers in, a state out.
 
 The paper names lighting as the main reason its system misread faces. Each sample carries the
-numbers of perception/visibility.py; `classify` judges one sample, and `Watch` judges the last few
+numbers of perception/brightness.py; `classify` judges one sample, and `Watch` judges the last few
 seconds of a call, so a glance away or one bad frame changes nothing, and a covered camera, a dark
 room or a window behind the person is said, with one hint, while it lasts. The thresholds are in
 the settings table ([visibility], config.py); their defaults were measured on the test videos

@@ -12,7 +12,7 @@ import numpy as np
 from trayagent.config import Config
 from trayagent.core.calibration import CalibrationError
 from trayagent.daemon.camera import CameraSession, FrameReader
-from trayagent.perception.calibration import user_calibration
+from trayagent.perception.model_baseline import user_calibration
 from trayagent.perception.pipeline import Perception
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class CalibrationSession:
     def finish(self, perception: Perception, cfg: Config) -> str | None:
         """Close the camera, measure, store, and read faces through the new calibration from now on
         (without a restart). None when done, else what to tell the user."""
-        from trayagent.perception.calibration import calibrate_from_frames
+        from trayagent.perception.model_baseline import calibrate_from_frames
         from trayagent.storage import baseline as store
 
         self.camera.close()
@@ -69,8 +69,8 @@ def _why_not(frames: list[np.ndarray]) -> str | None:
     from trayagent.core.visibility import Seen, VisibilityThresholds, classify
     from trayagent.i18n import _
     from trayagent.messages import TEXT
+    from trayagent.perception.brightness import measure
     from trayagent.perception.cv import cv2
-    from trayagent.perception.visibility import measure
 
     seen = [classify(measure(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), None), VisibilityThresholds()) for f in frames]
     for state in (Seen.COVERED, Seen.DARK):

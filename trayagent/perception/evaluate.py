@@ -19,10 +19,10 @@ from trayagent.core.errors import TrayagentError
 from trayagent.core.metrics import confusion, summary
 from trayagent.i18n import _
 from trayagent.perception import labelled
-from trayagent.perception.calibration import model_identity, reference_for
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.cv import read_image
 from trayagent.perception.faces import crop, face_detector, find_face
+from trayagent.perception.model_baseline import model_identity, reference_for
 
 NO_FACE = "no face"
 BATCH = 256

@@ -11,10 +11,10 @@ import numpy as np
 
 from trayagent.core.calibration import Baseline, Calibration
 from trayagent.core.records import Sample, Visibility
-from trayagent.perception.calibration import user_calibration
+from trayagent.perception.brightness import measure
 from trayagent.perception.classifier import EmotionClassifier
 from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
-from trayagent.perception.visibility import measure
+from trayagent.perception.model_baseline import user_calibration
 
 if TYPE_CHECKING:
     from trayagent.config import Config
