@@ -107,6 +107,23 @@ def test_setup_speaks_korean(korean):
     assert unix(korean, r"C:\Program Files\trayagent\runtime\python.exe").stat().st_mtime_ns == installed
 
 
+def test_setup_says_in_korean_that_it_set_a_policy_aside(korean):
+    """A policy.toml setup did not write is moved aside at the next install, and the log says so in
+    Korean, naming where it went."""
+    datadir = unix(korean, r"C:\ProgramData\trayagent")
+    (datadir / "policy.toml").write_text("[privacy]\nretention_days = 3650\n", encoding="utf-8")
+    korean.clear_setup_log()
+    proc = korean.install(setup_exe(), wait=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    [aside] = datadir.glob("policy.toml.found-*")
+    assert aside.read_text(encoding="utf-8") == "[privacy]\nretention_days = 3650\n"
+    log = korean.setup_log()
+    assert (r"C:\ProgramData\trayagent\policy.toml 파일은 설치 프로그램이 쓴 정책이 아니거나 그 뒤에 바뀌었으므로 "
+            rf"쓰지 않습니다. IT 담당자가 확인할 수 있도록 C:\ProgramData\trayagent\{aside.name}(으)로 옮겼습니다.") in log, log
+    assert (datadir / "policy.toml").read_text(encoding="utf-8") == (datadir / "policy.example.toml").read_text(
+        encoding="utf-8")
+
+
 def test_setup_window_is_korean(korean, desktop):
     """Setup started by hand (not silently) opens its window in Korean: screenshotted for a person to
     look at, then cancelled with Escape, which changes nothing."""
