@@ -8,6 +8,8 @@ import ast
 import tomllib
 from pathlib import Path
 
+import grimp
+
 PACKAGE = Path(__file__).resolve().parent.parent / "trayagent"
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 60
@@ -44,3 +46,11 @@ def test_every_platform_module_is_in_the_layers_contract():
     present = {f"trayagent.platform.{p.stem if p.is_file() else p.name}" for p in platform.iterdir()
                if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
     assert present - named == set()
+
+
+def test_no_import_circle_anywhere():
+    """No module imports, however indirectly, one that imports it back (TYPE_CHECKING imports count)."""
+    graph = grimp.build_graph("trayagent")
+    circles = {tuple(sorted((m, other))) for m in graph.modules for other in graph.find_modules_directly_imported_by(m)
+               if graph.chain_exists(importer=other, imported=m)}
+    assert circles == set()
