@@ -13,6 +13,8 @@ from tests.helpers import cli as run_cli
 from trayagent.core.stress import next_index
 from trayagent.storage.calls import SAMPLE_COLUMNS
 
+pytestmark = pytest.mark.slow  # every case runs trayagent as a process of its own
+
 
 def rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as f:

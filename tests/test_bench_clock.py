@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import time
 
+import pytest
+
 from trayagent.commands import bench
 
 TICK = 0.015625  # Windows' default timer: 64 ticks a second
@@ -21,6 +23,7 @@ def test_clock_step_finds_the_tick_of_a_coarse_clock():
     assert bench.clock_step() < 0.001  # this machine's own CPU clock is fine-grained
 
 
+@pytest.mark.slow
 def test_a_coarse_cpu_clock_still_gives_per_stage_figures(monkeypatch):
     monkeypatch.setattr(bench.time, "process_time", coarse())
     frames = bench.synthetic_frames(8)

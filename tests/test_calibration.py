@@ -97,6 +97,7 @@ def _typical_neutral(model_faces, n=5):
     return faces[:n]
 
 
+@pytest.mark.slow
 def test_calibrate_from_photos_stores_numbers_only_for_the_user_alone(tmp_path, model_faces, home):
     folder = _photos(tmp_path / "me", _typical_neutral(model_faces))
     r = run_cli("calibrate", "--camera", str(folder), "--json")
@@ -162,6 +163,7 @@ def test_every_refusal_says_what_to_do_in_korean(tmp_path):
     validate(good, reference, 20, min_faces=10)  # and a relaxed face in good light passes
 
 
+@pytest.mark.slow
 def test_bad_calibrations_are_refused_and_keep_the_stored_one(tmp_path, model_faces):
     from trayagent.perception.model_baseline import calibrate_from_frames
     from trayagent.perception.pipeline import Perception
@@ -239,6 +241,7 @@ def test_the_daemons_perception_applies_the_users_calibration(model_faces):
     assert stats.summary("c", datetime.now(UTC), datetime.now(UTC)).calibrated
 
 
+@pytest.mark.slow
 def test_analyze_applies_it_and_says_so(tmp_path, model_faces):
     rec = videos.record(tmp_path / "call.avi", [("neutral", f) for f in _typical_neutral(model_faces, 3)], frames_each=4)
     plain = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "a"), "--json")
@@ -284,6 +287,7 @@ def _labelled(root: Path, items: list[tuple[str, str, np.ndarray]]) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_evaluate_applies_the_users_calibration_unless_asked_not_to(tmp_path, model_faces):
     faces = _typical_neutral(model_faces, 4)
     root = _labelled(tmp_path / "set", [("neutral", f"{i}.png", f) for i, f in enumerate(faces)])
@@ -301,6 +305,7 @@ def test_evaluate_applies_the_users_calibration_unless_asked_not_to(tmp_path, mo
         np.bincount(plain.argmax(1), minlength=4).tolist()
 
 
+@pytest.mark.slow
 def test_per_person_matches_a_hand_computed_example(tmp_path, publictest):
     """Two people, A and B: each has two neutral pictures and three others. By hand: every neutral
     picture of a person in turn is their baseline, their other four pictures are read calibrated,
@@ -357,6 +362,7 @@ def test_per_person_matches_a_hand_computed_example(tmp_path, publictest):
     assert bad.returncode == 1 and "name no person" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.slow
 def test_per_person_on_jaffe_dev_reports_every_person():
     jaffe = videos.SHARED / "datasets" / "jaffe-dev" / "images"
     if not jaffe.exists():
@@ -449,6 +455,7 @@ def test_a_stored_smile_round_trips_and_a_calibration_stored_before_it_still_app
         store.load(tmp_path / "damaged.json")
 
 
+@pytest.mark.slow
 def test_calibrate_with_a_smile_stores_it_and_refuses_a_smile_that_is_not_one(tmp_path, model_faces, home):
     relaxed = _photos(tmp_path / "me", _typical_neutral(model_faces))
     smiles = [f for f, p in sorted(model_faces["happy"], key=lambda fp: -fp[1][0])[:3]]
@@ -467,6 +474,7 @@ def test_calibrate_with_a_smile_stores_it_and_refuses_a_smile_that_is_not_one(tm
     assert "smile_logp" not in json.loads(paths.baseline_file().read_text())
 
 
+@pytest.mark.slow
 def test_calibrate_from_videos_reads_5_s_of_the_smile_and_photos_of_it_after_a_video(tmp_path, model_faces, home):
     relaxed = videos.record(tmp_path / "relaxed.avi", [("neutral", f) for f in _typical_neutral(model_faces)],
                             frames_each=20)  # 10 s at 10 fps

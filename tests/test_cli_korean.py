@@ -15,6 +15,8 @@ from tests.korean import HANGUL
 from tests.korean import english_left as _english
 from tests.videos import make_set
 
+pytestmark = pytest.mark.slow  # every case runs trayagent as a process of its own
+
 
 @pytest.fixture
 def korean(home):

@@ -71,6 +71,7 @@ def test_a_client_that_never_speaks_holds_up_no_one(server):
             s.close()
 
 
+@pytest.mark.slow
 @unix_only
 def test_a_daemon_that_never_answers_times_the_client_out(tmp_path):
     paths.runtime_dir().mkdir(parents=True)

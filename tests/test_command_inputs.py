@@ -14,6 +14,8 @@ from tests.helpers import cli
 from tests.recorded import CALM, record_call
 from trayagent.storage.calls import CallStore
 
+pytestmark = pytest.mark.slow  # every case runs trayagent as a process of its own
+
 LONG = "x" * 300
 
 

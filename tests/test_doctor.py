@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def doctor(*args):
     r = subprocess.run([sys.executable, "-m", "trayagent", "doctor", "--no-camera", "--json", *args],
@@ -11,6 +13,7 @@ def doctor(*args):
     return r.returncode, {c["name"]: c for c in json.loads(r.stdout)}
 
 
+@pytest.mark.slow
 def test_a_healthy_install_passes():
     rc, checks = doctor()
     assert rc == 0, checks
@@ -18,6 +21,7 @@ def test_a_healthy_install_passes():
     assert checks["data folder"]["ok"] and checks["settings"]["ok"]
 
 
+@pytest.mark.slow
 def test_broken_settings_and_missing_model_are_named_with_a_fix(home):
     (home / "config.toml").write_text("[model]\npath = 'nowhere.onnx'\n[camera]\nfps = 0\n")
     rc, checks = doctor()

@@ -31,6 +31,7 @@ def test_scan_accepts_aliases_and_reports_what_it_skips(tmp_path):
     assert [p.name for p in found.skipped_files] == ["notes.txt"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup, message", [
     (lambda d: d / "missing", "no such folder"),
     (lambda d: (d / "f.txt").write_text("x") and d / "f.txt", "not a folder"),
@@ -44,6 +45,7 @@ def test_bad_folders_get_one_line_errors(tmp_path, setup, message):
     assert message in result.stderr and str(target) in result.stderr
 
 
+@pytest.mark.slow
 def test_unreadable_images_are_skipped_and_named(tmp_path):
     make_set(tmp_path, {"happy": [videos.astronaut()]})
     (tmp_path / "happy" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
@@ -54,6 +56,7 @@ def test_unreadable_images_are_skipped_and_named(tmp_path):
     assert r["images"] == 1 and r["unreadable"][0].endswith("broken.png")
 
 
+@pytest.mark.slow
 def test_only_unreadable_images_is_an_error(tmp_path):
     (tmp_path / "sad").mkdir()
     (tmp_path / "sad" / "x.jpg").write_bytes(b"nope")
@@ -61,6 +64,7 @@ def test_only_unreadable_images_is_an_error(tmp_path):
     assert result.returncode == 1 and "could be read" in result.stderr
 
 
+@pytest.mark.slow
 def test_evaluate_matches_a_confusion_matrix_computed_by_hand(tmp_path, publictest, perception):
     images, labels = publictest
     rng = np.random.default_rng(0)
@@ -90,6 +94,7 @@ def test_evaluate_matches_a_confusion_matrix_computed_by_hand(tmp_path, publicte
     assert r["recall_7"]["happy"] == pytest.approx(cm7[3, 3] / 6, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_detect_faces_counts_a_missed_face_as_wrong(tmp_path):
     scene = videos.background()
     face = videos.paste(scene, videos.astronaut())
@@ -101,6 +106,7 @@ def test_detect_faces_counts_a_missed_face_as_wrong(tmp_path):
     assert r["accuracy_4"] <= 0.5
 
 
+@pytest.mark.slow
 def test_comparing_models_names_the_better_one(tmp_path, publictest):
     images, labels = publictest
     root = make_set(tmp_path, {FER7[k]: [img for img, y in zip(images[:300], labels[:300]) if y == k][:5]

@@ -93,6 +93,7 @@ def test_the_daemon_and_evaluate_share_one_detector_configuration():
         assert (d.work_width, d.min_face, d.level) == (still.work_width, still.min_face, still.level)
 
 
+@pytest.mark.slow
 def test_evaluate_finds_the_tilted_face(tmp_path, tilted_astronaut):
     root = make_set(tmp_path / "set", {"happy": [tilted_astronaut]})
     r = json.loads(run_cli("evaluate", str(root), "--detect-faces", "--json").stdout)
@@ -150,6 +151,7 @@ def test_a_hangul_path_loads_both_detectors(tmp_path):
     assert det.detect(cv2.cvtColor(videos.paste(videos.background(), videos.astronaut()), cv2.COLOR_BGR2GRAY))
 
 
+@pytest.mark.slow
 def test_yunet_ships_with_its_licence_and_notice_in_the_wheel():
     model = paths.yunet_file()
     assert model.is_file() and model.stat().st_size > 100_000

@@ -58,6 +58,7 @@ def korean():
     i18n.use("auto")
 
 
+@pytest.mark.slow
 def test_every_graph_reads_korean_with_every_glyph_in_the_font(store, korean):
     assert fonts.hangul_font() is not None, "no Hangul font: install fonts-nanum (Debian) or Noto Sans CJK"
     for name, fig in _figures(store):

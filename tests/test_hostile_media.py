@@ -9,6 +9,7 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
 
 from tests import videos
 
@@ -25,6 +26,7 @@ def _max_rss_mb(*args: str) -> tuple[subprocess.CompletedProcess, float]:
     return subprocess.CompletedProcess(args, rc, stdout, stderr), mb
 
 
+@pytest.mark.slow
 def test_evaluate_refuses_decompression_bombs_and_keeps_memory_bounded(tmp_path):
     """A 389 KB PNG of 20000x20000 took 2.4 GB; 40 photos of 12 MP were all kept decoded (1.4 GB)."""
     y = np.linspace(0, 255, 3000, dtype=np.float32)[:, None]
@@ -58,6 +60,7 @@ def _damage(path, frames: list[int]):
     return path
 
 
+@pytest.mark.slow
 def test_run_refuses_a_video_that_cannot_be_played_at_start(tmp_path):
     """Issue 12, 19: `run --camera text.avi` started, then crashed three times at the first call."""
     from tests.helpers import cli
@@ -69,6 +72,7 @@ def test_run_refuses_a_video_that_cannot_be_played_at_start(tmp_path):
     assert r.stderr.strip().splitlines()[-1] == f"trayagent: error: {text}: not a video OpenCV can decode"
 
 
+@pytest.mark.slow
 def test_damaged_frames_are_skipped_counted_and_said(tmp_path):
     """Issue 12, 20: one damaged frame ended `analyze` there; three at the start gave "no decodable frames"."""
     from tests.helpers import cli

@@ -175,6 +175,7 @@ def test_a_linked_index_is_replaced_never_written_through(tmp_path):
     assert not store.index_path.is_symlink()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", [emptied, utf16, nan_number, a_folder], ids=lambda d: d.__name__)
 def test_trayagent_calls_lists_them(home, damage):
     store = CallStore(home)

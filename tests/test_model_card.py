@@ -23,6 +23,7 @@ def privatetest_folders(tmp_path_factory, publictest):  # publictest: skips (or 
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CARD is None, reason="models/metrics.json not written yet (python -m models.card)")
 def test_card_figures_are_reproduced_by_evaluate(privatetest_folders):
     result = run_cli("evaluate", str(privatetest_folders), "--json")

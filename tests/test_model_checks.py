@@ -117,6 +117,7 @@ def test_a_nan_reading_never_reaches_a_calls_csv(tmp_path):
     assert len(rows) == 2 and rows[0].split(",")[1] != "" and rows[1].split(",")[1] == ""
 
 
+@pytest.mark.slow
 def test_doctor_names_the_model_problem(tmp_path, home):
     path = _with_metadata(tmp_path, preprocessing={"size": [48, 48], "color": "gray", "scale": "x"})
     (home / "config.toml").write_text(f"[model]\npath = '{path}'\n")

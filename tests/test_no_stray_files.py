@@ -100,6 +100,7 @@ def traced(env: dict[str, str], trace: Path, *args: str) -> list[str]:
             sys.executable, "-m", "trayagent", *args]
 
 
+@pytest.mark.slow
 def test_doctor_creates_nothing_outside_its_folders(bare):
     env, home, runtime, tmp = bare
     trace = tmp / "doctor.trace"
@@ -116,6 +117,7 @@ def test_doctor_creates_nothing_outside_its_folders(bare):
     assert {p.name for p in home.iterdir()} <= {".config", ".local"}
 
 
+@pytest.mark.slow
 def test_the_daemon_creates_nothing_outside_its_folders(bare):
     env, home, runtime, tmp = bare
     camera = videos.record(tmp / "cam.avi", [("face", videos.astronaut())], frames_each=10).path

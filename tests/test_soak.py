@@ -12,6 +12,7 @@ import os
 import threading
 
 import psutil
+import pytest
 
 from tests import videos
 from tests.fakes import Clock, FakeSignal
@@ -66,6 +67,7 @@ class LastStatusView:
         self.notes += 1
 
 
+@pytest.mark.slow
 def test_a_shift_of_calls_leaks_nothing(tmp_path, capsys):
     rec = videos.record(tmp_path / "cam.avi", [("face", videos.astronaut()), (None, None),
                                                ("face", videos.astronaut())], frames_each=10)

@@ -14,6 +14,8 @@ from tests import pg, videos
 from tests.helpers import cli, running_daemon, wait_for
 from tests.team import admin_rows, agent_dsn, set_up, write_policy
 
+pytestmark = pytest.mark.slow  # every case runs real processes (the daemon, PostgreSQL, a browser or X)
+
 needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 
 

@@ -181,6 +181,7 @@ def test_leave_stops_at_once_and_forget_takes_the_agent_out_of_every_view(cluste
     assert not leaving.files.dir.exists() or not any(leaving.files.dir.iterdir())
 
 
+@pytest.mark.slow
 @needs_pg
 def test_doctor_says_in_one_line_whether_sending_works(cluster, home):
     write_policy(home / "policy.toml", cluster.dsn("trayagent_agent", "wrong"), "진단팀")

@@ -41,11 +41,13 @@ def _probe(desktop, python: str, backend: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_stop_ends_the_plain_x11_tray_after_icon_changes(desktop):
     found = _probe(desktop, sys.executable, "xorg")
     assert found["backend"] == "xorg" and found["ended_s"] < 30
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend,namespace,version", [("gtk", "Gtk", "3.0"),
                                                        ("appindicator", "AyatanaAppIndicator3", "0.1")])
 def test_stop_ends_the_gtk_trays_and_gtk_shows_the_status_on_hover(desktop, backend, namespace, version):

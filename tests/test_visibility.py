@@ -51,6 +51,7 @@ def seen_share(samples: list[Sample]) -> float:
     return sum(classify(s.visibility, TH) is Seen.SEEN for s in samples) / len(samples)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["normal", "dim", "window"])
 def test_a_readable_face_is_never_reported(analysed, name):
     """Normal light, a dimmer room and a bright wall behind: the face is read, and the tray never
@@ -61,6 +62,7 @@ def test_a_readable_face_is_never_reported(analysed, name):
     assert seen_share(samples) >= 0.95
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,state", [("dark", Seen.DARK), ("backlit", Seen.BACKLIT)])
 def test_a_dark_or_backlit_face_is_said_once_the_stretch_lasts(analysed, name, state):
     samples = analysed[name]
@@ -71,6 +73,7 @@ def test_a_dark_or_backlit_face_is_said_once_the_stretch_lasts(analysed, name, s
     assert seen_share(samples) <= 0.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,state", [("covered", Seen.COVERED), ("away", Seen.UNSEEN)])
 def test_a_stretch_without_a_face_is_said_while_it_lasts_and_only_then(analysed, name, state):
     """6 s of faces, 14 s with the lens covered (or nobody there), 6 s of faces: the tray says so
@@ -84,6 +87,7 @@ def test_a_stretch_without_a_face_is_said_while_it_lasts_and_only_then(analysed,
     assert 0.35 <= seen_share(samples) <= 0.6  # 12 s of 26 seen
 
 
+@pytest.mark.slow
 def test_the_share_seen_reaches_the_calls_index(analysed, tmp_path):
     store = CallStore(tmp_path)
     w = store.new_call(analysed["covered"][0].time)

@@ -9,6 +9,7 @@ import pytest
 from tests.helpers import cli
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
 def test_korean_text_on_a_console_that_cannot_show_it_does_not_crash(tmp_path, home, encoding):
     """Issue 11, 4: a Korean message printed to a cp1252 console or an ASCII pipe raised UnicodeEncodeError."""
