@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime
 
 from filelock import Timeout
 
+from trayagent import wording
 from trayagent.core.errors import TrayagentError
 from trayagent.core.requests import Command, request
 from trayagent.daemon import ipc
@@ -15,7 +17,22 @@ from trayagent.i18n import _
 
 
 def call_command(args: argparse.Namespace) -> int:
-    return _print_reply(ipc.send(request(Command(args.action))), args)
+    reply = ipc.send(request(Command(args.action)))
+    if reply.get("ended") and reply.get("ok") and not args.json:
+        print(ended_line(reply["ended"]))
+        return 0
+    return _print_reply(reply, args)
+
+
+def ended_line(ended: dict) -> str:
+    """`call end` confirms what it kept: "Kept: 오후 7:02 · 32초 · 낮음", or why nothing was."""
+    length = wording.duration(ended["duration_s"])
+    if not ended["kept"]:
+        return _("Not kept: the call lasted {length}, under the {least} a call must last (calls.min_call_s)").format(
+            length=length, least=wording.duration(ended["min_call_s"]))
+    start = wording.clock(datetime.fromisoformat(ended["start"]).astimezone())
+    band = _("not measured") if ended["band"] is None else wording.band(ended["band"])
+    return _("Kept the call's record: {start} · {length} · {band}").format(start=start, length=length, band=band)
 
 
 def pause_command(args: argparse.Namespace) -> int:

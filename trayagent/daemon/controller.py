@@ -23,7 +23,7 @@ from trayagent.core.callstate import CallStateMachine, Reading, State, Timing, T
 from trayagent.core.errors import TrayagentError
 from trayagent.core.pause import Pause, pause
 from trayagent.core.requests import DESKTOP, Command
-from trayagent.core.tray_status import TrayStatus, reply
+from trayagent.core.tray_status import TrayStatus, ended_call, reply
 from trayagent.daemon.asked import Asked, carry_out
 from trayagent.daemon.calibration_session import CalibrationSession
 from trayagent.daemon.camera import FrameReader
@@ -130,11 +130,16 @@ class Controller:
     def handle(self, command: Command | str, **kw: Any) -> dict:
         command = Command(command)
         self._end_pause_if_over(self.clock())
+        ended = self.recorder.ended
         if command not in DESKTOP:
             self._METHODS[command](self, **kw)
         elif self._actions is not None:
             self._actions(command, kw)
         self._publish()
+        done = self.recorder.ended
+        if command in (Command.END, Command.TOGGLE) and done is not None and done is not ended:
+            kept = ended_call(done, self.recorder.kept, self.cfg.thresholds, self.cfg["calls.min_call_s"])
+            return self.answer() | {"ended": kept}
         return self.answer()
 
     # ---- the commands ----------------------------------------------------------------------------

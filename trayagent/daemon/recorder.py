@@ -77,6 +77,8 @@ class Recorder:
         self.today: tuple[CallSummary, ...] = ()
         self._unindexed: list[CallSummary] = []  # ended calls whose index row could not be written yet
         self._next_index_retry = 0.0
+        self.ended: CallSummary | None = None  # the last call that ended, kept or not (`kept`)
+        self.kept = False
 
     def start(self, at: float | None, perception: Perception) -> bool:
         """Start recording a call dated to have started at `at` (monotonic; None: now), its faces
@@ -165,7 +167,8 @@ class Recorder:
         call.take_back_after(end)
         call.writer.close()
         summary = call.stats.summary(call.writer.id, call.start_wall, end)
-        if summary.duration_s < self.cfg["calls.min_call_s"]:
+        self.ended, self.kept = summary, summary.duration_s >= self.cfg["calls.min_call_s"]
+        if not self.kept:
             log.info("call %s lasted %.1f s: too short to keep", summary.id, summary.duration_s)
             self.store.discard(call.writer)
             return
