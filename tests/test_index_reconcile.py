@@ -184,3 +184,16 @@ def test_trayagent_calls_lists_them(home, damage):
     done = cli("calls", "--json", "--date", f"{T0.astimezone():%Y-%m-%d}")
     assert "Traceback" not in done.stderr and done.returncode == 0, done
     assert [c["id"] for c in json.loads(done.stdout)] == ids
+
+
+def test_a_folder_or_link_named_like_an_old_call_stops_neither_start_nor_retention(tmp_path):
+    from datetime import datetime
+
+    store = CallStore(tmp_path)
+    ids = two_calls(store)
+    (store.dir / "20250101-090000.csv").mkdir()  # what the daemon does at start must not fail on it
+    if os.name == "posix":
+        (store.dir / "20250101-090001.csv").symlink_to(tmp_path / "nowhere")
+    store.recover(min_call_s=0)
+    assert store.purge(datetime(2026, 11, 1).astimezone()) == []
+    assert (store.dir / "20250101-090000.csv").is_dir() and [c.id for c in store.calls()] == ids

@@ -120,9 +120,11 @@ class CallStore:
 
     def _unlisted(self, listed: Container[str]) -> Iterator[tuple[Path, CallSummary | None]]:
         """The call files not in `listed` and not being written, each with its summary (None: no
-        row in it); one that cannot be read as a call record is skipped with a warning."""
-        for call_id, path in self._call_files().items():
-            if call_id in listed or being_written(path):
+        row in it); one that cannot be read as a call record is skipped with a warning. Names
+        alone are compared: a listed call costs no look at its file."""
+        for call_id in self._call_ids(unless=listed):
+            path = self.call_path(call_id)
+            if not _is_record(path) or being_written(path):
                 continue
             try:
                 yield path, summarize(call_id, read_samples(path))
@@ -135,16 +137,16 @@ class CallStore:
         writer.close()
         writer.path.unlink(missing_ok=True)
 
-    def _call_files(self) -> dict[str, Path]:
-        """The call records in calls/ by id (files named as new_call names them; links are not records)."""
+    def _call_ids(self, unless: Container[str] = frozenset()) -> list[str]:
+        """The names in calls/ that new_call could have made, less those in `unless` (whether each
+        is a plain file is for the caller to see: a link or a folder is not a record)."""
         if self.dir.is_symlink():
-            return {}
+            return []
         try:
-            with os.scandir(self.dir) as entries:
-                return {e.name[:-4]: Path(e.path) for e in entries if e.name.endswith(".csv")
-                        and CALL_ID.fullmatch(e.name[:-4]) and e.is_file(follow_symlinks=False)}
+            names = os.listdir(self.dir)
         except OSError:  # no calls folder yet, or something else in its place
-            return {}
+            return []
+        return [n[:-4] for n in names if n.endswith(".csv") and n[:-4] not in unless and CALL_ID.fullmatch(n[:-4])]
 
     def purge(self, older_than: datetime) -> list[str]:
         """Delete calls that started before `older_than` (retention), and crashed calls too damaged
@@ -154,8 +156,8 @@ class CallStore:
         if old:
             self.index.rewrite([c for c in calls if c.start >= older_than])
         listed = {c.id for c in calls}
-        orphans = [call_id for call_id in sorted(self._call_files())
-                   if call_id not in listed and (_id_start(call_id) or older_than) < older_than]
+        orphans = [call_id for call_id in sorted(self._call_ids(unless=listed))
+                   if (_id_start(call_id) or older_than) < older_than and _is_record(self.call_path(call_id))]
         deleted = [c.id for c in old] + orphans
         for call_id in deleted:
             self.call_path(call_id).unlink(missing_ok=True)
@@ -231,6 +233,11 @@ class CallStore:
         if recovered or index.damaged:
             self.index.rewrite([*index.calls, *recovered])
         return recovered
+
+
+def _is_record(path: Path) -> bool:
+    """A plain file: a link or a folder of a call's name is not a record (and never followed)."""
+    return not path.is_symlink() and path.is_file()
 
 
 def _id_start(call_id: str) -> datetime | None:
