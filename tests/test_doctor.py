@@ -1,6 +1,7 @@
 """`trayagent doctor` names what is wrong and how to fix it."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -14,7 +15,11 @@ def doctor(*args):
 
 
 @pytest.mark.slow
-def test_a_healthy_install_passes():
+def test_a_healthy_install_passes(home):
+    if not os.environ.get("DISPLAY"):  # no desktop here: a global hotkey cannot work, which doctor says
+        from trayagent import paths
+
+        paths.config_file().write_text('[calls]\nhotkey = ""\n', encoding="utf-8")
     rc, checks = doctor()
     assert rc == 0, checks
     assert checks["model"]["ok"] and "7 classes" in checks["model"]["detail"]
@@ -94,3 +99,14 @@ def test_no_daemon_on_windows_is_not_something_to_fix(home, monkeypatch):
     monkeypatch.setattr(ipc_address, "system", windows_system)  # the chooser's Windows side
     check = doctor_mod._daemon()
     assert check.ok and check.detail.startswith("not running") and not check.fix, check
+
+
+def test_a_hotkey_that_cannot_work_is_something_to_fix_never_ok(home, monkeypatch):
+    """Issue 20: doctor showed "[정상] 단축키: 전역 단축키를 쓸 수 없음" (OK while saying it cannot be used)."""
+    from trayagent.commands import doctor as doctor_mod
+    from trayagent.platform import hotkey as hk
+
+    monkeypatch.setattr(hk.sys, "platform", "linux")
+    monkeypatch.setattr(hk, "x11_problem", lambda env: "no X display (DISPLAY is not set)")
+    check = {c.name: c for c in doctor_mod.run_checks(camera=False)}["hotkey"]
+    assert not check.ok and "no X display" in check.detail and "calls.hotkey" in check.fix

@@ -275,7 +275,8 @@ def test_where_there_is_no_global_hotkey_start_returns_none_and_logs_why(monkeyp
     with caplog.at_level(logging.WARNING):
         assert start_hotkey("ctrl+alt+shift+s", lambda: None) is None
     assert "pynput is not installed" in caplog.text
-    assert "pynput is not installed" in hk.probe("ctrl+alt+shift+s")
+    usable, detail = hk.probe("ctrl+alt+shift+s")
+    assert not usable and "pynput is not installed" in detail
 
 
 def test_start_hotkey_uses_pynput_on_x11(monkeypatch):
@@ -286,7 +287,7 @@ def test_start_hotkey_uses_pynput_on_x11(monkeypatch):
     handle = start_hotkey("ctrl+alt+shift+s", lambda: None)
     assert handle is not None and "pynput (X11), active" in handle.describe()
     handle.stop()
-    assert hk.probe("ctrl+alt+shift+s") == "hotkey ctrl+alt+shift+s via pynput (X11)"
+    assert hk.probe("ctrl+alt+shift+s") == (True, "hotkey ctrl+alt+shift+s via pynput (X11)")
 
 
 def test_missing_pynput_is_reported_as_the_extra_to_install(monkeypatch):

@@ -55,9 +55,11 @@ def _model(model: str | None) -> Check:
     except TrayagentError as e:
         return Check("model", False, str(e), _("reinstall trayagent, or set model.path to a valid .onnx file"))
     info = clf.info
+    colour = {"gray": _("greyscale"), "rgb": _("colour"), "bgr": _("colour")}.get(info.preprocessing.color,
+                                                                               info.preprocessing.color)
     return Check("model", True, _("{path} ({n} classes, {size} {color})").format(
-        path=info.path, n=len(info.labels), size=f"{info.preprocessing.size[0]}x{info.preprocessing.size[1]}",
-        color=info.preprocessing.color))
+        path=info.path, n=len(info.labels), size=f"{info.preprocessing.size[0]}×{info.preprocessing.size[1]}",
+        color=colour))
 
 
 def _calibration(model: str | None) -> Check:
@@ -172,9 +174,12 @@ def _hotkey(cfg: Config) -> Check:
     try:
         from trayagent.platform.hotkey import probe
 
-        return Check("hotkey", True, probe(spec))
+        usable, detail = probe(spec)
     except TrayagentError as e:
         return Check("hotkey", False, str(e), _("fix calls.hotkey"))
+    # A hotkey that cannot work is a problem to fix (or to turn off), never "OK".
+    return Check("hotkey", usable, detail, "" if usable else _(
+        "start calls from the tray menu or `trayagent call toggle`, or set calls.hotkey = \"\" to turn it off"))
 
 
 def _daemon() -> Check:

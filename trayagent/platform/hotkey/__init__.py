@@ -66,14 +66,15 @@ def start_hotkey(spec: str, callback: Callable[[], None]) -> HotkeyHandle | None
     return handle
 
 
-def probe(spec: str) -> str:
-    """One line for `trayagent doctor`: which backend the hotkey would use, or why there is none.
-    Does not register anything (a registration would compete with the running daemon's)."""
+def probe(spec: str) -> tuple[bool, str]:
+    """For `trayagent doctor`: whether the hotkey can be used, and one line saying which backend it
+    would use or why there is none. Does not register anything (a registration would compete with
+    the running daemon's)."""
     if not spec.strip():
-        return _("hotkey turned off (calls.hotkey is empty)")
+        return True, _("hotkey turned off (calls.hotkey is empty)")
     hotkey = parse_hotkey(spec)
     if sys.platform == "win32":
-        return _("hotkey {hotkey} via RegisterHotKey (Windows)").format(hotkey=hotkey)
+        return True, _("hotkey {hotkey} via RegisterHotKey (Windows)").format(hotkey=hotkey)
     if sys.platform.startswith("linux") or "bsd" in sys.platform:
         try:
             problem = x11_problem(os.environ)
@@ -82,6 +83,7 @@ def probe(spec: str) -> str:
             _pynput_keyboard()
             pynput_combo(hotkey)
         except HotkeyUnavailable as e:
-            return _("no global hotkey: {reason}").format(reason=e)
-        return _("hotkey {hotkey} via pynput (X11)").format(hotkey=hotkey)
-    return _("no global hotkey on {platform}; use the tray menu or `trayagent call toggle`").format(platform=sys.platform)
+            return False, _("no global hotkey: {reason}").format(reason=e)
+        return True, _("hotkey {hotkey} via pynput (X11)").format(hotkey=hotkey)
+    return False, _("no global hotkey on {platform}; use the tray menu or `trayagent call toggle`").format(
+        platform=sys.platform)
