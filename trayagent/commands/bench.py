@@ -20,9 +20,10 @@ from typing import NotRequired, TypedDict
 
 import numpy as np
 
-from trayagent import paths
+from trayagent import paths, wording
 from trayagent.commands.bench_daemon import DaemonResult, daemon
 from trayagent.core.errors import TrayagentError
+from trayagent.i18n import N_, _
 from trayagent.perception.cv import cv2, read_image
 
 FACE = paths.bench_face()
@@ -179,20 +180,36 @@ def command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
+    _print_result(result, args.frames)
+    return 0
+
+
+STAGE_NAMES = {"decode": N_("decode"), "detection": N_("face finding"), "classification": N_("expression"),
+               "recording": N_("recording"), "total": N_("total")}
+
+
+def _print_result(result: BenchResult, frames: int) -> None:
+    """The numbers for a person, in their language; `--json` keeps the keys."""
     p = result["pipeline"]
-    print(f"pipeline on {args.frames} {W}x{H} frames ({p['frames']} timed in {p['passes']} passes), one thread, "
-          "ms per frame:")
-    print(f"  {'stage':<15} {'wall mean':>9} {'median':>7} {'p95':>7} {'CPU mean':>9}")
+    print(_("pipeline on {n} {size} frames ({timed} timed in {passes} passes), one thread, ms per frame:").format(
+        n=frames, size=f"{W}×{H}", timed=p["frames"], passes=p["passes"]))
+    heads = (_("stage"), _("wall mean"), _("median"), _("p95"), _("CPU mean"))
+    print("  " + wording.pad(heads[0], 15) + " ".join(wording.pad(h, 10, right=True) for h in heads[1:]))
     for k, v in p["wall_ms_per_frame"].items():
-        print(f"  {k:<15} {v['mean']:9.2f} {v['median']:7.2f} {v['p95']:7.2f} {p['cpu_ms_per_frame'][k]:9.2f}")
-    print(f"  (CPU: each stage's sum over the frames; the CPU clock steps by {p['cpu_clock_step_ms']:.3g} ms here)")
-    print(f"  faces found in {p['faces_found']} of {p['frames']} frames")
+        cells = (f"{v['mean']:.2f}", f"{v['median']:.2f}", f"{v['p95']:.2f}", f"{p['cpu_ms_per_frame'][k]:.2f}")
+        print("  " + wording.pad(_(STAGE_NAMES.get(k, k)), 15) + " ".join(wording.pad(c, 10, right=True) for c in cells))
+    print("  " + _("(CPU: each stage's sum over the frames; the CPU clock steps by {step} ms here)").format(
+        step=f"{p['cpu_clock_step_ms']:.3g}"))
+    print("  " + _("faces found in {found} of {n} frames").format(found=p["faces_found"], n=p["frames"]))
     if "daemon" in result:
         d = result["daemon"]
-        print(f"daemon: ready {d['process_start_to_ready_s']:.2f} s after the process started (model loaded); first result "
-              f"{d['call_start_to_first_result_s']:.2f} s after a call starts; RSS {d['rss_idle_mb']:.0f} MB idle, {d['rss_peak_in_call_mb']:.0f} MB peak in a call; "
-              f"CPU {d['cpu_in_call_percent']:.1f}% in a call, {d['cpu_idle_percent']:.2f}% idle; "
-              f"{d['threads_idle']} threads")
+        print(_("daemon: ready {ready} s after the process started (model loaded); first result {first} s after a "
+                "call starts; memory {idle} MB idle, {peak} MB at most in a call; CPU {cpu_call}% in a call, "
+                "{cpu_idle}% idle; {threads} threads").format(
+            ready=f"{d['process_start_to_ready_s']:.2f}", first=f"{d['call_start_to_first_result_s']:.2f}",
+            idle=f"{d['rss_idle_mb']:.0f}", peak=f"{d['rss_peak_in_call_mb']:.0f}",
+            cpu_call=f"{d['cpu_in_call_percent']:.1f}", cpu_idle=f"{d['cpu_idle_percent']:.2f}",
+            threads=d["threads_idle"]))
+    fer = result.get("fer")
     if fer:
-        print(f"fer package: {fer['cpu_ms_per_frame']['mean']:.1f} ms CPU per frame (mean)")
-    return 0
+        print(_("fer package: {ms} ms CPU per frame (mean)").format(ms=f"{fer['cpu_ms_per_frame']['mean']:.1f}"))
