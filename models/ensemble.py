@@ -1,6 +1,6 @@
 """Average two exported emotion models into one ONNX file: one session, one run per face.
 
-    python -m models.ensemble models/runs/v2.onnx models/runs/emotion-v1.onnx:mirror --out models/emotion.onnx
+    python -m models.ensemble models/runs/v2.onnx:mirror models/runs/emotion-v1.onnx:mirror --out models/emotion.onnx
 
 All must take the same input (grey 48x48, 0..255, the same preprocessing metadata) and give
 probabilities over the same labels. The first model's metadata is kept, with `members` naming both.
@@ -25,17 +25,12 @@ def _meta(model: onnx.ModelProto) -> dict[str, str]:
     return {p.key: p.value for p in model.metadata_props}
 
 
-def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str],
-              weights_prefix: str | None = None) -> tuple[list, list, str]:
+def _prefixed(graph: onnx.GraphProto, prefix: str, keep: set[str]) -> tuple[list, list, str]:
     """The graph's nodes and initializers with every name but `keep` prefixed; and its output's new
-    name. With `weights_prefix`, nodes refer to initializers under that prefix instead (another
-    pass's copy, shared)."""
-    weights = {init.name for init in graph.initializer}
+    name."""
 
     def name(n: str) -> str:
-        if not n or n in keep:
-            return n
-        return (weights_prefix if weights_prefix is not None and n in weights else prefix) + n
+        return n if not n or n in keep else prefix + n
 
     nodes = []
     for node in graph.node:
@@ -81,9 +76,11 @@ def zoom_matrix(size: int, zoom: float) -> np.ndarray:
 
 
 def ensemble(members: list[tuple[Path, bool]], out: Path, zoom: float = 1.0) -> None:
-    """One model averaging `members`, each (path, mirror): a mirrored member also reads the face
-    flipped left to right and averages the two, as models/export.py --flip does inside one model.
-    With `zoom`, every pass reads the face enlarged that much about its centre (framed tighter)."""
+    """One model averaging `members`, each (path, mirror). With `zoom`, every member reads the face
+    enlarged that much about its centre (framed tighter). Mirrored members (all or none) are read
+    once by the graph; the product reads the mirror image too, through the same graph, where the
+    `mirror` metadata says (models/mirror.py chooses its margin; until then, every face): one
+    output, and a second pass only where it pays."""
     models = [onnx.load(str(path)) for path, _ in members]
     metas = [_meta(m) for m in models]
     first = metas[0]
@@ -93,6 +90,9 @@ def ensemble(members: list[tuple[Path, bool]], out: Path, zoom: float = 1.0) -> 
             raise SystemExit("the models differ in labels, preprocessing or output; they cannot be averaged")
     if first["output"] != "probabilities":
         raise SystemExit("only models that output probabilities can be averaged")
+    mirror = {m for _, m in members}
+    if len(mirror) > 1:
+        raise SystemExit("mirror all the models or none: the mirror image is read through the whole ensemble")
     inp = models[0].graph.input[0].name
     if any(m.graph.input[0].name != inp for m in models):
         raise SystemExit("the models name their input differently")
@@ -108,26 +108,13 @@ def ensemble(members: list[tuple[Path, bool]], out: Path, zoom: float = 1.0) -> 
                   helper.make_node("MatMul", ["ensemble/face_rows", "ensemble/zoom_cols"], ["ensemble/face_zoomed"],
                                    name="ensemble/zoom_cols")]
         face = "ensemble/face_zoomed"
-    flipped = "ensemble/face_flipped"
-    if any(mirror for _, mirror in members):
-        inits += [helper.make_tensor(f"ensemble/flip_{k}", onnx.TensorProto.INT64, [1], [v])
-                  for k, v in (("starts", -1), ("ends", -(2**63 - 1)), ("axes", 3), ("steps", -1))]
-        nodes.append(helper.make_node("Slice", [face] + [f"ensemble/flip_{k}" for k in ("starts", "ends", "axes", "steps")],
-                                      [flipped], name="ensemble/flip"))
-    for i, (model, (_, mirror)) in enumerate(zip(models, members)):
-        passes = []
-        for j, source in enumerate([face, flipped] if mirror else [face]):
-            # the mirrored pass reads the first pass's weights, so they are stored once
-            n, w, o = _prefixed(model.graph, f"m{i}p{j}/", {inp}, weights_prefix=f"m{i}p0/")
-            for node in n:
-                node.input[:] = [source if x == inp else x for x in node.input]
-            nodes += n
-            inits += w if j == 0 else []
-            passes.append(o)
-        mean_nodes, mean_inits = _mean(passes, f"m{i}/out")
-        nodes += mean_nodes
-        inits += mean_inits
-        member_outs.append(f"m{i}/out")
+    for i, model in enumerate(models):
+        n, w, o = _prefixed(model.graph, f"m{i}/", {inp})
+        for node in n:
+            node.input[:] = [face if x == inp else x for x in node.input]
+        nodes += n
+        inits += w
+        member_outs.append(o)
     mean_nodes, mean_inits = _mean(member_outs, OUT)
     nodes += mean_nodes
     inits += mean_inits
@@ -141,13 +128,15 @@ def ensemble(members: list[tuple[Path, bool]], out: Path, zoom: float = 1.0) -> 
     model.doc_string = models[0].doc_string
     keep = ("architecture", "parameters", "training_data", "selection", "recipe", "test_time_augmentation")
     meta = {**first,
-            "members": json.dumps([{**{k: m.get(k, "") for k in keep}, "mirror_added": mirror}
-                                   for m, (_, mirror) in zip(metas, members)]),
+            "members": json.dumps([{k: m.get(k, "") for k in keep} for m in metas]),
             "architecture": "mean of " + " + ".join(m.get("architecture", "?") for m in metas),
             "parameters": str(sum(int(m.get("parameters", 0)) for m in metas)),
-            "test_time_augmentation": "members averaged" + (", some with their mirror image" if any(
-                mirror for _, mirror in members) else "") + (f", the face zoomed {zoom:g}x" if zoom != 1.0 else "")}
+            "test_time_augmentation": "members averaged" + (f", the face zoomed {zoom:g}x" if zoom != 1.0 else "")
+            + (", the mirror image too where the mirror metadata says" if True in mirror else "")}
     meta.pop("neutral_reference", None)  # measured per model: models.reference measures the ensemble
+    meta.pop("mirror", None)
+    if True in mirror:  # every face until models.mirror measures where the mirror image pays
+        meta["mirror"] = json.dumps({"margin": 1.0})
     for key, value in meta.items():
         model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     onnx.checker.check_model(model)

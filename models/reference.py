@@ -39,7 +39,7 @@ def measure(model: Path, fer: Path = FER) -> dict:
 
     def read(emotion: str) -> np.ndarray:
         faces = x[y == FER7.index(emotion)]
-        return log_probs(np.concatenate([clf.product(clf.predict(list(faces[i:i + 256])))
+        return log_probs(np.concatenate([clf.product(clf.predict(list(faces[i:i + 256]), mirror="every face"))
                                          for i in range(0, len(faces), 256)]))
 
     lp, happy = read("neutral"), read("happy")

@@ -59,6 +59,14 @@ def _stand_in(path, weights: np.ndarray) -> None:
     onnx.save(model, str(path))
 
 
+def _net(weights: np.ndarray):
+    def net(face: np.ndarray) -> np.ndarray:
+        logits = face.reshape(-1) @ weights.astype(np.float64)
+        e = np.exp(logits - logits.max())
+        return e / e.sum()
+    return net
+
+
 def test_a_zoomed_mirrored_model_reads_the_zoomed_face_and_its_mirror(tmp_path):
     rng = np.random.default_rng(1)
     weights = (rng.standard_normal((48 * 48, 7)) / 2000).astype(np.float32)
@@ -67,11 +75,7 @@ def test_a_zoomed_mirrored_model_reads_the_zoomed_face_and_its_mirror(tmp_path):
 
     faces = rng.integers(0, 256, (3, 48, 48)).astype(np.uint8)
     got = EmotionClassifier(tmp_path / "zoomed.onnx").predict(list(faces))
-
-    def net(face: np.ndarray) -> np.ndarray:
-        logits = face.reshape(-1) @ weights.astype(np.float64)
-        e = np.exp(logits - logits.max())
-        return e / e.sum()
+    net = _net(weights)
 
     zoomed = [bilinear_zoom(f.astype(np.float64), 1.1) for f in faces]
     expected = np.stack([(net(z) + net(z[:, ::-1])) / 2 for z in zoomed])
@@ -81,3 +85,44 @@ def test_a_zoomed_mirrored_model_reads_the_zoomed_face_and_its_mirror(tmp_path):
     assert np.abs(got - plain).max() > 1e-3
     meta = {p.key: p.value for p in onnx.load(str(tmp_path / "zoomed.onnx")).metadata_props}
     assert "zoomed 1.1x" in meta["test_time_augmentation"]
+
+
+def _with_mirror_margin(path, margin: float) -> None:
+    model = onnx.load(str(path))
+    for p in model.metadata_props:
+        if p.key == "mirror":
+            p.value = json.dumps({"margin": margin})
+    onnx.save(model, str(path))
+
+
+def test_the_mirror_image_is_read_only_where_the_two_likeliest_classes_are_close(tmp_path):
+    rng = np.random.default_rng(2)
+    weights = (rng.standard_normal((48 * 48, 7)) / 300).astype(np.float32)
+    _stand_in(tmp_path / "net.onnx", weights)
+    ensemble([(tmp_path / "net.onnx", True)], tmp_path / "zoomed.onnx", zoom=1.1)
+    faces = rng.integers(0, 256, (40, 48, 48)).astype(np.uint8)
+    net = _net(weights)
+    zoomed = [bilinear_zoom(f.astype(np.float64), 1.1) for f in faces]
+    once = np.stack([net(z) for z in zoomed])
+    twice = np.stack([(net(z) + net(z[:, ::-1])) / 2 for z in zoomed])
+    clf = EmotionClassifier(tmp_path / "zoomed.onnx")
+    top = np.sort(clf.product(once), axis=1)
+    gap = top[:, -1] - top[:, -2]
+    margin = float(np.median(gap))
+    _with_mirror_margin(tmp_path / "zoomed.onnx", margin)
+
+    got = EmotionClassifier(tmp_path / "zoomed.onnx").predict(list(faces))
+
+    close = gap < margin
+    assert 0 < close.sum() < len(faces)
+    assert np.abs(got[close] - twice[close]).max() < 1e-4
+    assert np.abs(got[~close] - once[~close]).max() < 1e-4
+    assert np.abs(once[close] - twice[close]).max() > 1e-3  # the two readings do differ there
+
+
+def test_ensembled_models_are_mirrored_all_or_none(tmp_path):
+    weights = np.zeros((48 * 48, 7), np.float32)
+    _stand_in(tmp_path / "a.onnx", weights)
+    _stand_in(tmp_path / "b.onnx", weights)
+    with pytest.raises(SystemExit, match="mirror all the models or none"):
+        ensemble([(tmp_path / "a.onnx", True), (tmp_path / "b.onnx", False)], tmp_path / "out.onnx")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from trayagent.core.emotions import FER7, PRODUCT4, UnknownLabel, grouping_matri
 from trayagent.core.errors import TrayagentError
 from trayagent.i18n import _
 from trayagent.perception.cv import cv2
+
+Adjust = Callable[[np.ndarray], np.ndarray]  # 4-class probabilities in, 4-class probabilities out
+Mirror = Literal["where close", "every face", "none"]
 
 
 class ModelError(TrayagentError):
@@ -47,6 +51,9 @@ class ModelInfo:
     preprocessing: Preprocessing
     outputs_probabilities: bool
     metadata: dict[str, str]
+    # The face's mirror image is read too, and the two readings averaged, when the two likeliest
+    # product classes are closer than this (1: every face; None: the model is read as it is).
+    mirror_margin: float | None = None
 
     @property
     def has_fer7(self) -> bool:
@@ -123,6 +130,18 @@ def _preprocessing(meta: dict[str, str], path: Path) -> Preprocessing:
     return Preprocessing((size[0], size[1]), color, scale, mean, std, equalize)
 
 
+def _mirror_margin(meta: dict[str, str], path: Path) -> float | None:
+    """The model's `mirror` metadata (models/ensemble.py, models/mirror.py): {"margin": m}."""
+    if "mirror" not in meta:
+        return None
+    mirror = _metadata_json(meta, "mirror", path)
+    margin: Any = mirror.get("margin") if isinstance(mirror, dict) else None
+    if type(margin) not in (int, float) or not 0 <= margin <= 1:
+        raise ModelError(_("{path}: model metadata {key} must name a margin from 0 to 1, not {value}").format(
+            path=path, key="'mirror'", value=_short(mirror)))
+    return float(margin)
+
+
 def _onnxruntime() -> ModuleType:
     """onnxruntime, with its telemetry off. Since 1.2x its wheels carry Microsoft's 1DS telemetry,
     which keeps an event store in ~/.cache/Microsoft and is built to upload it: the product promises
@@ -191,7 +210,7 @@ class EmotionClassifier:
             raise ModelError(_("{path}: output has {n} classes but metadata names {labels}").format(
                 path=path, n=out.shape[-1], labels=len(labels)))
         self._input = inp[0].name
-        self.info = ModelInfo(path, labels, pre, output == "probabilities", meta)
+        self.info = ModelInfo(path, labels, pre, output == "probabilities", meta, _mirror_margin(meta, path))
         self._probe()
 
     def _probe(self) -> None:
@@ -231,14 +250,45 @@ class EmotionClassifier:
         x = (img * p.scale - p.mean) / p.std
         return x[None] if x.ndim == 2 else x.transpose(2, 0, 1)
 
-    def predict(self, faces: list[np.ndarray]) -> np.ndarray:
-        """Probabilities over the model's labels, one row per face crop."""
+    def predict(self, faces: list[np.ndarray], through: Adjust | None = None,
+                mirror: Mirror = "where close") -> np.ndarray:
+        """Probabilities over the model's labels, one row per face crop (see `predict_prepared`)."""
         if not faces:
             return np.zeros((0, len(self.info.labels)), np.float32)
-        return self.predict_prepared(np.stack([self.prepare(f) for f in faces]))
+        return self.predict_prepared(np.stack([self.prepare(f) for f in faces]), through, mirror)
 
-    def predict_prepared(self, batch: np.ndarray) -> np.ndarray:
-        """`predict` for faces already `prepare`d, stacked (N, C, H, W)."""
+    def predict_prepared(self, batch: np.ndarray, through: Adjust | None = None,
+                         mirror: Mirror = "where close") -> np.ndarray:
+        """`predict` for faces already `prepare`d, stacked (N, C, H, W).
+
+        A model with `mirror` metadata also reads the face's mirror image, and the two readings are
+        averaged, where the two likeliest product classes are closer than its margin (`mirror_where`):
+        the second pass costs as much as the first and changes little where one class clearly
+        leads, which is most faces (models/README.md, "Mirror"). `through` is what the caller does
+        next to the 4-class probabilities (a person's calibration): the tie is judged on what will
+        be reported. mirror="every face": a calibration's baseline, which sets every later reading;
+        "none": the plain pass alone."""
+        probs = self._run(batch)
+        if mirror == "none" or self.info.mirror_margin is None:
+            return probs
+        close = np.full(len(probs), True) if mirror == "every face" else self.mirror_where(self.product(probs), through)
+        if close.any():
+            probs[close] = (probs[close] + self._run(np.ascontiguousarray(batch[close][..., ::-1]))) / 2
+        return probs
+
+    def mirror_where(self, probs4: np.ndarray, through: Adjust | None = None) -> np.ndarray:
+        """Which faces, read once as `probs4` (4-class), the mirror image is read for: those whose two
+        likeliest classes, after `through`, are closer than the model's margin (NaN counts as close;
+        a margin of 1, every face; no margin, none)."""
+        margin = self.info.mirror_margin
+        if margin is None:
+            return np.full(len(probs4), False)
+        if margin >= 1:
+            return np.full(len(probs4), True)
+        top = np.sort(through(probs4) if through is not None else probs4, axis=1)
+        return ~(top[:, -1] - top[:, -2] >= margin)
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
         out = self._session.run(None, {self._input: batch})[0]
         if not self.info.outputs_probabilities:
             with np.errstate(invalid="ignore", over="ignore"):

@@ -19,7 +19,7 @@ from trayagent.core.errors import TrayagentError
 from trayagent.core.metrics import confusion, summary
 from trayagent.i18n import _
 from trayagent.perception import labelled
-from trayagent.perception.classifier import EmotionClassifier
+from trayagent.perception.classifier import Adjust, EmotionClassifier, Mirror
 from trayagent.perception.cv import read_image
 from trayagent.perception.faces import crop, face_detector, find_face
 from trayagent.perception.model_baseline import model_identity, reference_for
@@ -57,10 +57,11 @@ def read_images(found: labelled.LabelledSet, progress: bool = False) -> Images:
 
 
 def read_faces(clf: EmotionClassifier, data: Images, detect_faces: bool,
-               progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+               progress: bool = True, mirror: Mirror = "where close") -> tuple[np.ndarray, np.ndarray]:
     """Each picture's prediction over the model's labels (-1: no face found, or no finite reading)
-    and its 4-class probabilities, uncalibrated. Pictures that cannot be decoded (or are larger
-    than MAX_IMAGE_PIXELS) are dropped from `data` and listed in `data.unreadable`."""
+    and its 4-class probabilities, uncalibrated, the mirror image read as `mirror` says
+    (EmotionClassifier.predict). Pictures that cannot be decoded (or are larger than
+    MAX_IMAGE_PIXELS) are dropped from `data` and listed in `data.unreadable`."""
     from tqdm import tqdm
 
     detector = face_detector(video=False) if detect_faces else None  # the daemon's, untracked
@@ -84,7 +85,7 @@ def read_faces(clf: EmotionClassifier, data: Images, detect_faces: bool,
             idx.append(i)
             faces.append(clf.prepare(img))  # the model's small input; the picture itself is let go
         if faces:
-            p = clf.predict_prepared(np.stack(faces))
+            p = clf.predict_prepared(np.stack(faces), mirror=mirror)
             ok = clf.readable(p)
             idx_ok = np.asarray(idx)[ok]
             preds[idx_ok] = p[ok].argmax(1)
@@ -97,6 +98,23 @@ def read_faces(clf: EmotionClassifier, data: Images, detect_faces: bool,
             raise TrayagentError(_("none of the {n} image files could be read (e.g. {example})").format(
                 n=n, example=data.unreadable[0]))
     return preds[readable], probs4[readable]
+
+
+Read = tuple[np.ndarray, np.ndarray]  # read_faces' (predictions, 4-class probabilities)
+
+
+def read_twice(clf: EmotionClassifier, data: Images, detect_faces: bool, progress: bool = True) -> tuple[Read, Read]:
+    """Every face read alone and with its mirror image, so that figures through a calibration can
+    judge where the mirror is read after it, as the daemon does (`as_read`)."""
+    return (read_faces(clf, data, detect_faces, progress, mirror="none"),
+            read_faces(clf, data, detect_faces, progress, mirror="every face"))
+
+
+def as_read(clf: EmotionClassifier, once: Read, every: Read, through: Adjust | None = None) -> Read:
+    """The faces as the product reads them through `through` (a calibration, or None): each face's
+    mirror image averaged in where the classifier's rule says."""
+    close = clf.mirror_where(once[1], through)
+    return np.where(close, every[0], once[0]), np.where(close[:, None], every[1], once[1])
 
 
 def _truth4(data: Images) -> np.ndarray:
@@ -113,8 +131,12 @@ def evaluate(clf: EmotionClassifier, data: Images, detect_faces: bool, progress:
              calibration: Calibration | None = None) -> dict:
     """Metrics for one model. With detect_faces, a picture where no face is found counts as wrong.
     With a calibration, the 4-class figures are read through it (the 7-class ones never are)."""
-    preds, probs4 = read_faces(clf, data, detect_faces, progress)
-    return _metrics(clf, data, detect_faces, preds, probs4, calibration)
+    if calibration is None:
+        preds, probs4 = read_faces(clf, data, detect_faces, progress)
+        return _metrics(clf, data, detect_faces, preds, probs4)
+    once, every = read_twice(clf, data, detect_faces, progress)
+    preds = as_read(clf, once, every)[0]  # the 7 classes are never calibrated
+    return _metrics(clf, data, detect_faces, preds, as_read(clf, once, every, calibration.apply)[1], calibration)
 
 
 def _metrics(clf: EmotionClassifier, data: Images, detect_faces: bool, preds: np.ndarray, probs4: np.ndarray,
@@ -193,9 +215,11 @@ def per_person(clf: EmotionClassifier, data: Images, detect_faces: bool, pattern
     happy picture counts as calibrated without a smile.
     """
     people(data, pattern)  # every name checked before the long part
-    preds, probs4 = read_faces(clf, data, detect_faces, progress)
+    once, every = read_twice(clf, data, detect_faces, progress)
     names = people(data, pattern)  # of the pictures that could be read
+    preds, probs4 = as_read(clf, once, every)
     result = _metrics(clf, data, detect_faces, preds, probs4)
+    averaged = every[1]  # as `calibrate` reads a baseline: every face with its mirror image
     found = preds >= 0
     y4 = _truth4(data)
     neutral, happy = PRODUCT4.index("neutral"), PRODUCT4.index("happy")
@@ -208,11 +232,11 @@ def per_person(clf: EmotionClassifier, data: Images, detect_faces: bool, pattern
         """The mean confusion matrix over calibrations on (neutral, smile or None), both left out."""
         cm = np.zeros(plain.shape, np.float64)
         for c, h in pairs:
-            baseline = Baseline(tuple(log_probs(probs4[c])), 1, sha, "", 0.0, 0.0, "photos",
-                                smile_logp=None if h is None else tuple(log_probs(probs4[h])), smile_faces=1)
+            baseline = Baseline(tuple(log_probs(averaged[c])), 1, sha, "", 0.0, 0.0, "photos",
+                                smile_logp=None if h is None else tuple(log_probs(averaged[h])), smile_faces=1)
             cal = Calibration(baseline, reference, strength, clip)
             rest = idx[(idx != c) & (idx != (-1 if h is None else h))]
-            p = probs4[rest].copy()
+            p = as_read(clf, once, every, cal.apply)[1][rest].copy()
             p[found[rest]] = cal.apply(p[found[rest]])
             cm += _confusion4(y4[rest], p, found[rest], detect_faces)
         return cm / len(pairs) if pairs else plain.astype(np.float64)

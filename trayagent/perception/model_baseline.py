@@ -111,7 +111,7 @@ def measure(frames: Iterable[np.ndarray], perception: FaceReader, source: str = 
         if face.size == 0:
             continue
         color = clf.info.preprocessing.color != "gray"
-        p = clf.predict([crop(frame, box) if color and frame.ndim == 3 else face])[0]
+        p = clf.predict([crop(frame, box) if color and frame.ndim == 3 else face], mirror="every face")[0]
         probs.append(clf.product(p))
         b, c = face_quality(face)
         bright.append(b)

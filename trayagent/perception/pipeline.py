@@ -71,7 +71,8 @@ class Perception:
         if box is None:
             return FaceReading(None, None, None, visibility=seen)
         color = self.classifier.info.preprocessing.color != "gray"
-        probs = self.classifier.predict([crop(frame_bgr if color else gray, box)])[0]
+        through = self.calibration.apply if self.calibration is not None else None
+        probs = self.classifier.predict([crop(frame_bgr if color else gray, box)], through)[0]
         probs4 = self.classifier.product(probs)
         calibrated = self.calibration is not None
         if self.calibration is not None:
