@@ -29,6 +29,7 @@ class FakeProcess:
     exe: str | None = None
     udp: int | None = 0
     mine: bool = True  # False: another user's process (terminal server)
+    sockets: frozenset[str] | None = None  # its UDP sockets by local address, instead of `udp` made-up ones
 
 
 @dataclass
@@ -65,9 +66,12 @@ class FakeProcessTable:
         p = self.procs.get(pid)
         return p.exe if p else None
 
-    def udp_sockets(self, pid: int) -> int | None:
+    def udp_sockets(self, pid: int) -> frozenset[str] | None:
+        """`udp` sockets on made-up local ports; a test that needs to name them sets `sockets`."""
         p = self.procs.get(pid)
-        return p.udp if p else None
+        if p is None or p.udp is None:
+            return None
+        return p.sockets if p.sockets is not None else frozenset(f"127.0.0.1:{5060 + i}" for i in range(p.udp))
 
     def mine(self, pid: int) -> bool:
         p = self.procs.get(pid)

@@ -166,3 +166,26 @@ def test_evidence_that_held_before_it_was_reported_dates_the_start_back():
     sm.update(0, False)
     tr = sm.update(1, Reading(True, held_s=30))
     assert tr == Transition("start", "automatic") and tr.at == -29
+
+
+def test_a_call_on_hold_waits_out_the_hold_window_and_resumes_as_the_same_call():
+    sm = CallStateMachine(Timing(start_confirm_s=0, end_confirm_s=3, hold_s=60))
+    rtp = "udp 7950 0.0.0.0:30416"  # the call's media socket, named among its streams
+    assert sm.update(0, Reading(True, frozenset({"pactl:1", rtp}))) == Transition("start", "automatic")
+    assert sm.update(10, Reading(False, on_hold=True)) == Transition("quiet", "automatic")
+    assert all(sm.update(t, Reading(False, on_hold=True)) is None for t in range(11, 65))  # 55 s on hold
+    assert sm.update(65, Reading(True, frozenset({"pactl:2", rtp}))) == Transition("back", "automatic")
+    assert sm.update(66, Reading(True, frozenset({"pactl:2", rtp}))) is None
+    assert sm.update(67, Reading(False)) == Transition("quiet", "automatic")  # hung up: its sockets closed
+    ended = sm.update(70, Reading(False))
+    assert ended == Transition("end", "automatic") and ended.at == 66.5
+
+
+def test_a_hold_longer_than_the_window_ends_the_call_when_the_microphone_went_quiet():
+    sm = CallStateMachine(Timing(start_confirm_s=0, end_confirm_s=3, hold_s=60))
+    sm.update(0, Reading(True, frozenset({"pactl:1", "udp 1 0.0.0.0:30416"})))
+    sm.update(9, Reading(True, frozenset({"pactl:1", "udp 1 0.0.0.0:30416"})))
+    sm.update(10, Reading(False, on_hold=True))
+    assert all(sm.update(t, Reading(False, on_hold=True)) is None for t in range(11, 70))
+    ended = sm.update(70, Reading(False, on_hold=True))
+    assert ended == Transition("end", "automatic") and ended.at == 9.5

@@ -69,9 +69,10 @@ def test_real_process_table_sees_this_process_and_counts_its_udp_sockets():
     assert me in {p.pid for p in table.processes()}
     assert table.name_of(me)
     before = table.udp_sockets(me)
+    assert before is not None
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
-        assert table.udp_sockets(me) == before + 1
+        assert table.udp_sockets(me) == before | {f"127.0.0.1:{s.getsockname()[1]}"}
     assert table.name_of(2**22 + 12345) is None  # no such pid: None, not an exception
 
 
@@ -175,6 +176,35 @@ def test_softphone_holding_the_microphone_is_a_call():
     sig = SoftphoneCallSignal(SOFTPHONES, table, mic)
     assert sig.active()
     assert "microsip (pid 7950)" in sig.describe() and "CALL" in sig.describe()
+
+
+def test_a_call_on_hold_keeps_its_media_sockets_and_resumes_as_the_same_call_a_new_call_does_not():
+    table = FakeProcessTable()
+    sip = frozenset({"0.0.0.0:5060"})
+    table.start(7950, "baresip")
+    table.procs[7950].sockets = sip
+    mic = in_use_by()
+    sig = SoftphoneCallSignal(SOFTPHONES, table, mic)
+    assert sig.reading() == Reading(False)  # idle: its SIP socket is not a call's
+    table.procs[7950].sockets = sip | {"0.0.0.0:30416", "0.0.0.0:30417"}  # ringing: RTP and RTCP open
+    assert not sig.reading().on
+    mic.reading = MicReading(True, (MicUser("baresip", 7950, "", "pactl:1"),))
+    talking = sig.reading()
+    assert talking.on and {"pactl:1", "udp 7950 0.0.0.0:30416"} <= talking.streams
+    assert "udp 7950 0.0.0.0:5060" not in talking.streams
+    mic.reading = MicReading(True, ())  # hold: the microphone let go, the call's sockets still open
+    held = sig.reading()
+    assert not held.on and held.on_hold
+    assert "on hold" in sig.describe()
+    mic.reading = MicReading(True, (MicUser("baresip", 7950, "", "pactl:2"),))  # resumed: a new stream
+    resumed = sig.reading()
+    assert resumed.on and not resumed.streams.isdisjoint(talking.streams)
+    mic.reading = MicReading(True, ())
+    table.procs[7950].sockets = sip  # hung up: the call's sockets closed
+    assert sig.reading() == Reading(False)
+    table.procs[7950].sockets = sip | {"0.0.0.0:18790", "0.0.0.0:18791"}  # the next call
+    mic.reading = MicReading(True, (MicUser("baresip", 7950, "", "pactl:3"),))
+    assert sig.reading().streams.isdisjoint(talking.streams)
 
 
 def test_softphone_running_without_the_microphone_is_not_a_call():

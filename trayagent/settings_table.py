@@ -38,6 +38,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
                          "Where no microphone signal exists: a softphone's extra UDP sockets count as a call "
                          "only once held this long (ringing opens them too)."),
         "max_call_min": setting(240.0, number(1, 1440), "A call still open after this long is ended."),
+        "hold_s": setting(60.0, number(0, 3600),
+                     "A call on hold (the softphone lets go of the microphone but keeps the call's media "
+                     "sockets open) continues if the microphone comes back within this long."),
     },
     "stress": {
         "calm_below": setting(Thresholds.calm_below, number(-10, 10),

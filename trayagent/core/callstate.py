@@ -14,6 +14,11 @@ camera can close at once, and again ("back") if the signal returns before the ca
 Each call opens its own capture stream. When the signal names its streams (Reading.streams), an
 active call whose streams have all been replaced by new ones has ended and a new call is rising,
 however short the gap between them was (auto-answer and predictive diallers leave gaps of a second).
+
+A call on hold is not over: a softphone may let go of the microphone for a hold and take it again as
+a new stream on resuming. While the signal says so (Reading.on_hold: the call's own media sockets
+are still open), a quiet call waits up to hold_s instead of end_confirm_s, and the call's media
+sockets, named among its streams, make the resumed call the same one.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ class Reading:
     # How long the evidence had already held when this poll first said on: a signal that confirms
     # itself slowly (the UDP fallback waits out ringing) reports it, so the call is dated from the rise.
     held_s: float = 0.0
+    # Off, but the call it was on for is still up (its media sockets open): on hold.
+    on_hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Timing:
     start_confirm_s: float = 2.0
     end_confirm_s: float = 3.0
     max_call_s: float = 4 * 3600.0
+    hold_s: float = 60.0  # how long a call on hold may stay quiet and still continue
 
 
 class CallStateMachine:
@@ -176,6 +184,7 @@ class CallStateMachine:
             self.state, self._since, self._quiet_at = State.ACTIVE, None, None
             self._streams = r.streams or self._streams
             return Transition("back", "automatic", now)
-        if now - self._since >= self.timing.end_confirm_s:
+        if now - self._since >= (max(self.timing.hold_s, self.timing.end_confirm_s) if r.on_hold
+                                 else self.timing.end_confirm_s):
             return self._end("automatic", self._quiet_at)
         return None

@@ -58,7 +58,7 @@ class Controller:
         self.clock, self.now = clock, now
         self.text = Messages(cfg["ui.language"])
         self.call_state = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
-                                             cfg["calls.max_call_min"] * 60))
+                                                  cfg["calls.max_call_min"] * 60, cfg["calls.hold_s"]))
         self.commands: queue.Queue[tuple[Command, dict[str, Any]]] = queue.Queue()
         self.recorder = Recorder(cfg, store, open_camera, clock, now, self.text, view.notify)
         self.paused: Pause | None = None

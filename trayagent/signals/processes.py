@@ -37,8 +37,9 @@ class ProcessTable(Protocol):
         """Full executable path, None when gone or not readable (other users' processes on Windows)."""
         ...
 
-    def udp_sockets(self, pid: int) -> int | None:
-        """How many UDP sockets the process holds; None when that cannot be read."""
+    def udp_sockets(self, pid: int) -> frozenset[str] | None:
+        """The process's UDP sockets, each by its local address ("ip:port"); None when they cannot
+        be read. A softphone's call opens its own (RTP, RTCP) and closes them when the call ends."""
         ...
 
     def mine(self, pid: int) -> bool:
@@ -81,7 +82,7 @@ class PsutilProcessTable:
                 return p.exe() or None
             # psutil >= 6 renamed connections() to net_connections()
             conns = p.net_connections if hasattr(p, "net_connections") else p.connections
-            return len(conns(kind="udp"))
+            return frozenset(f"{c.laddr.ip}:{c.laddr.port}" if c.laddr else f"fd {c.fd}" for c in conns(kind="udp"))
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, ValueError):
             return None
 
@@ -107,5 +108,5 @@ class PsutilProcessTable:
     def exe_of(self, pid: int) -> str | None:
         return self._call(pid, "exe")  # type: ignore[return-value]
 
-    def udp_sockets(self, pid: int) -> int | None:
+    def udp_sockets(self, pid: int) -> frozenset[str] | None:
         return self._call(pid, "udp")  # type: ignore[return-value]

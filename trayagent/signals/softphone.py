@@ -37,8 +37,42 @@ class SoftphoneEvidence:
     softphones: tuple[ProcessInfo, ...]  # configured softphones running now
     evidence: str  # why active, or what was seen instead
     mode: str  # "microphone (pactl)", "udp", ...
-    streams: frozenset[str] = frozenset()  # the softphone's capture streams (microphone mode)
+    # the softphone's capture streams and its call's media sockets (microphone mode)
+    streams: frozenset[str] = frozenset()
     held_s: float = 0.0  # how long the evidence has held (UDP mode)
+    on_hold: bool = False  # not active, but the call's media sockets are still open (microphone mode)
+
+
+class CallMedia:
+    """Which UDP sockets are a call's own (RTP, RTCP), per softphone process: those it holds beyond
+    the ones it has had at every poll since it appeared (its SIP signalling). A call on hold keeps
+    them open; a call that ended has closed them, and the next call opens others (baresip,
+    tests/test_real_softphone.py). Sockets are told apart by local address."""
+
+    def __init__(self) -> None:
+        self._always: dict[int, frozenset[str]] = {}
+        self._call: dict[int, frozenset[str]] = {}  # of the call the microphone was last used for
+
+    def poll(self, table: ProcessTable, procs: Iterable[ProcessInfo]) -> dict[int, frozenset[str]]:
+        """Each softphone's UDP sockets now (where they can be read)."""
+        now: dict[int, frozenset[str]] = {}
+        for p in procs:
+            sockets = table.udp_sockets(p.pid)
+            if sockets is not None:
+                now[p.pid] = sockets
+        self._always = {pid: self._always.get(pid, s) & s for pid, s in now.items()}
+        return now
+
+    def in_call(self, pids: Iterable[int], now: dict[int, frozenset[str]]) -> frozenset[str]:
+        """The microphone is in use by these softphones: their call's media sockets, as stream ids."""
+        media = {pid: now[pid] - self._always[pid] for pid in pids if pid in now}
+        self._call = {pid: m for pid, m in media.items() if m}
+        return frozenset(f"udp {pid} {a}" for pid, m in self._call.items() for a in m)
+
+    def still_open(self, now: dict[int, frozenset[str]]) -> int:
+        """The microphone is not in use: how many of that call's media sockets are still open."""
+        self._call = {pid: m & now[pid] for pid, m in self._call.items() if m & now.get(pid, frozenset())}
+        return sum(len(m) for m in self._call.values())
 
 
 class UdpRise:
@@ -59,9 +93,10 @@ class UdpRise:
         since: dict[tuple[int, str], float] = {}
         out = []
         for p in procs:
-            n = table.udp_sockets(p.pid)
-            if n is None:
+            sockets = table.udp_sockets(p.pid)
+            if sockets is None:
                 continue
+            n = len(sockets)
             key = (p.pid, p.name)
             base = min(n, self._baseline.get(key, n))
             seen[key] = base
@@ -92,6 +127,7 @@ class SoftphoneCallSignal:
         self._table = table
         self._mic = mic
         self._udp = UdpRise(clock)
+        self._media = CallMedia()
         self._udp_hold_s = udp_hold_s
         self._last_error = ""
         # active() runs on the call-state thread, describe() may come from elsewhere (doctor, tray)
@@ -124,12 +160,19 @@ class SoftphoneCallSignal:
             if reading.available:
                 mode = _("microphone ({source})").format(source=self._mic.name)
                 phones = [u for u in reading.users if self._mic_user_is_softphone(u)]
+                sockets = self._media.poll(self._table, running)
                 if phones:
                     u = phones[0]
-                    streams = frozenset(p.stream for p in phones if p.stream)
+                    streams = frozenset(p.stream for p in phones if p.stream) | self._media.in_call(
+                        (p.pid for p in phones if p.pid is not None), sockets)
                     return SoftphoneEvidence(True, running, _("{name} (pid {pid}) uses the microphone: {detail}").format(
                         name=u.name, pid=u.pid, detail=u.detail),
                                        mode, streams)
+                still_open = self._media.still_open(sockets)
+                if still_open:
+                    return SoftphoneEvidence(False, running, _(
+                        "on hold: the microphone is not in use, but the call's {n} media sockets are still open").format(
+                        n=still_open), mode, on_hold=True)
                 others = ", ".join(sorted({u.name for u in reading.users})) or _("nothing")
                 return SoftphoneEvidence(False, running, _("microphone used by: {others}").format(others=others), mode)
             note = _("; microphone signal unavailable: {reason}").format(reason=reading.reason)
@@ -156,7 +199,7 @@ class SoftphoneCallSignal:
         if self._last_error:
             log.info("call signal %s works again", self.name)
             self._last_error = ""
-        return Reading(obs.active, obs.streams, obs.held_s if obs.active else 0.0)
+        return Reading(obs.active, obs.streams, obs.held_s if obs.active else 0.0, obs.on_hold)
 
     def active(self) -> bool:
         return self.reading().on
