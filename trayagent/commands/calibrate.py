@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ import numpy as np
 from trayagent import paths, wording
 from trayagent.core.calibration import Baseline, CalibrationError
 from trayagent.core.emotions import PRODUCT4
+from trayagent.core.visibility import VisibilityThresholds
 from trayagent.i18n import N_, _
 from trayagent.perception.labelled import IMAGE_SUFFIXES
 
@@ -100,18 +102,25 @@ def _smile(args: argparse.Namespace, source: str, cfg: Config,
 
 
 def describe(b: Baseline) -> list[str]:
+    """The baseline in plain words: when, from how many faces, how the relaxed face read and whether
+    it had light enough. The numbers themselves (the time stamp, the model's hash, grey levels) are
+    in `--json`."""
     shares = np.exp(np.asarray(b.logp))
     shares = shares / shares.sum()  # exp of mean log-probabilities: a geometric mean, renormalised
     source = _(SOURCES[b.source]) if b.source in SOURCES else b.source
-    return [_("calibration of {created} from {faces} faces ({source})").format(
-                created=b.created, faces=b.faces, source=source),
+    try:
+        made = datetime.fromisoformat(b.created).astimezone()
+        when = _("{day} at {time}").format(day=wording.day(made.date()), time=wording.clock(made))
+    except ValueError:
+        when = b.created
+    lit = b.brightness >= VisibilityThresholds().dark_face
+    return [_("relaxed-face baseline set {when} from {faces} faces ({source})").format(
+                when=when, faces=b.faces, source=source),
             _("your relaxed face read as: {shares}").format(
                 shares=", ".join(f"{wording.emotion(c)} {p:.0%}" for c, p in zip(PRODUCT4, shares))),
-            _("light: brightness {brightness}/255, contrast {contrast}").format(
-                brightness=f"{b.brightness:.0f}", contrast=f"{b.contrast:.0f}"),
+            _("light on your face: enough") if lit else _("light on your face: too little (light from the front helps)"),
             _("smile: from {faces} faces").format(faces=b.smile_faces) if b.smile_logp is not None
-            else _("smile: none"),
-            _("model: {sha}...").format(sha=b.model_sha256[:16])]
+            else _("smile: none")]
 
 
 def command(args: argparse.Namespace) -> int:
