@@ -75,3 +75,17 @@ LangString ShortcutTip ${LANG_KOREAN} "trayagent: 통화 중 스트레스를 한
 
 LangString RemovingUserData ${LANG_ENGLISH} "Removing $2\AppData\Local\trayagent"
 LangString RemovingUserData ${LANG_KOREAN} "삭제하는 중: $2\AppData\Local\trayagent"
+
+; Programs and Features (Apps): who publishes it and what it is, in the language setup ran in.
+LangString Publisher ${LANG_ENGLISH} "trayagent developers"
+LangString Publisher ${LANG_KOREAN} "trayagent 개발자"
+LangString ArpComments ${LANG_ENGLISH} "Stress at a glance during calls"
+LangString ArpComments ${LANG_KOREAN} "통화 중 스트레스를 한눈에 보여 줍니다"
+
+; The setup file's properties (Explorer's Details tab): Korean Windows reads the Korean block.
+VIAddVersionKey /LANG=${LANG_KOREAN} "ProductName" "trayagent"
+VIAddVersionKey /LANG=${LANG_KOREAN} "ProductVersion" "${VERSION}"
+VIAddVersionKey /LANG=${LANG_KOREAN} "FileVersion" "${VERSION}"
+VIAddVersionKey /LANG=${LANG_KOREAN} "FileDescription" "trayagent ${VERSION} 설치 프로그램"
+VIAddVersionKey /LANG=${LANG_KOREAN} "CompanyName" "trayagent 개발자"
+VIAddVersionKey /LANG=${LANG_KOREAN} "LegalCopyright" "MIT 라이선스, CPython 포함 (PSF 라이선스)"

@@ -503,7 +503,8 @@ Section "trayagent" SecMain
   WriteRegStr HKLM "${REGKEY}" "Version" "${VERSION}"
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayName" "trayagent"
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayVersion" "${VERSION}"
-  WriteRegStr HKLM "${UNINSTKEY}" "Publisher" "trayagent developers"
+  WriteRegStr HKLM "${UNINSTKEY}" "Publisher" "$(Publisher)"
+  WriteRegStr HKLM "${UNINSTKEY}" "Comments" "$(ArpComments)"
   WriteRegStr HKLM "${UNINSTKEY}" "DisplayIcon" "$INSTDIR\runtime\pythonw.exe"
   WriteRegStr HKLM "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
   WriteRegStr HKLM "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'

@@ -214,7 +214,11 @@ def test_nsis_script_compiles(tmp_path):
     out = tmp_path / "trayagent-test-win64-setup.exe"
     nsis.run_makensis(stage_dir, out, "0.1.0", "zlib", 1)
     assert out.stat().st_size > 30_000
-    assert out.read_bytes()[:2] == b"MZ"
+    exe = out.read_bytes()
+    assert exe[:2] == b"MZ"
+    # The file's properties carry a Korean block for Korean Windows (issue 20), beside the English one.
+    assert "trayagent 0.1.0 설치 프로그램".encode("utf-16-le") in exe
+    assert "trayagent 0.1.0 setup".encode("utf-16-le") in exe
 
 
 # ---------------------------------------------------------------------------------------------
