@@ -155,3 +155,13 @@ def test_broken_config_is_named_and_only_that_value_falls_back(tmp_path, home):
     result = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "o"))
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "config.toml: camera.fps = 'fast' is not allowed" in result.stderr
+
+
+def test_a_recording_with_no_face_is_not_measured_never_calm(tmp_path):
+    rec = videos.record(tmp_path / "empty.avi", [(None, None)], frames_each=30)
+    result = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "o"), "--json")
+    assert result.returncode == 0, result.stderr
+    call = json.loads(result.stdout)
+    assert call["measured"] is False and (call["peak"], call["mean"], call["final"]) == (None, None, None)
+    text = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "o"))
+    assert "not measured" in text.stdout and "peak" not in text.stdout

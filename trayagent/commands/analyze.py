@@ -12,6 +12,7 @@ from pathlib import Path
 from trayagent import os_errors, wording
 from trayagent.core.emotions import PRODUCT4
 from trayagent.core.errors import TrayagentError
+from trayagent.core.measured import call_measured
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import CallStats, Thresholds
 from trayagent.core.visibility import VisibilityThresholds
@@ -33,7 +34,9 @@ class Analysis:
 
     def as_dict(self) -> dict:
         s = self.summary
-        return {**s.as_dict(), "faces_found_rate": round(s.faces / s.samples, 4) if s.samples else 0.0,
+        figures = {} if call_measured(s) else {"peak": None, "mean": None, "final": None}  # not measured: not calm
+        return {**s.as_dict(), **figures, "measured": call_measured(s),
+                "faces_found_rate": round(s.faces / s.samples, 4) if s.samples else 0.0,
                 "emotions": self.emotions, "skipped_frames": self.skipped_frames, "csv": str(self.csv),
                 "graph": str(self.graph)}
 
@@ -49,8 +52,9 @@ class Analysis:
             + ("; " + ngettext("skipped {n} damaged frame", "skipped {n} damaged frames", skipped).format(n=skipped)
                if skipped else ""),
             _("emotions: {shares}").format(shares=shares or _("none (no face found)")),
-            _("stress: peak {peak}, mean {mean}, final {final}").format(
-                peak=f"{s.peak:.3f}", mean=f"{s.mean:.3f}", final=f"{s.final:.3f}")
+            (_("stress: peak {peak}, mean {mean}, final {final}").format(
+                peak=f"{s.peak:.3f}", mean=f"{s.mean:.3f}", final=f"{s.final:.3f}") if call_measured(s)
+             else _("stress: not measured (the face was seen well in fewer than half the frames)"))
             + (_(" (faces read through your calibration)") if s.calibrated else ""),
             _("wrote {path}").format(path=self.csv),
             _("wrote {path}").format(path=self.graph),
