@@ -197,3 +197,20 @@ def test_a_folder_or_link_named_like_an_old_call_stops_neither_start_nor_retenti
     store.recover(min_call_s=0)
     assert store.purge(datetime(2026, 11, 1).astimezone()) == []
     assert (store.dir / "20250101-090000.csv").is_dir() and [c.id for c in store.calls()] == ids
+
+
+def test_a_file_summed_up_for_want_of_its_row_is_not_read_again_while_unchanged(tmp_path, monkeypatch):
+    import trayagent.storage.calls as calls_module
+
+    store = CallStore(tmp_path)
+    ids = two_calls(store)
+    a_folder(store.index_path)  # nothing can be written back: every listing needs the files
+    reads = []
+    real = calls_module.read_samples
+    monkeypatch.setattr(calls_module, "read_samples", lambda path: reads.append(path.stem) or real(path))
+    store.calls()
+    store.calls()
+    assert sorted(reads) == ids  # each once (the daemon lists after every call)
+    with store.call_path(ids[0]).open("a") as f:  # changed: read again
+        f.write(store.call_path(ids[0]).read_text().splitlines()[-1] + "\n")
+    assert store.calls()[0].samples == 7 and reads.count(ids[0]) == 2

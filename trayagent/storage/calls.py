@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Container, Iterable, Iterator
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -55,6 +56,8 @@ class CallStore:
         self.dir = data_dir / "calls"
         self.index_path = data_dir / "calls.csv"
         self.index = CallIndex(self.index_path)
+        # call files read for want of an index row: id -> ((mtime, size), summary, readable)
+        self._summed: dict[str, tuple[tuple[int, int], CallSummary | None, bool]] = {}
 
     def call_path(self, call_id: str) -> Path:
         return self.dir / f"{call_id}.csv"
@@ -121,21 +124,28 @@ class CallStore:
     def _unlisted(self, listed: Container[str]) -> Iterator[tuple[Path, CallSummary | None]]:
         """The call files not in `listed` and not being written, each with its summary (None: no
         row in it); one that cannot be read as a call record is skipped with a warning. Names
-        alone are compared: a listed call costs no look at its file."""
+        alone are compared: a listed call costs no look at its file. A file summed up once is not
+        read again while it is unchanged (an index that cannot be written back, a stray that is no
+        record: the daemon would otherwise read them on every listing)."""
         for call_id in self._call_ids(unless=listed):
             path = self.call_path(call_id)
-            if not _is_record(path) or being_written(path):
-                continue
             try:
-                yield path, summarize(call_id, read_samples(path))
-            except TrayagentError as e:
-                log.warning("%s", e)
-
-    # ---- a call's life after it ends -------------------------------------------------------------
-    def discard(self, writer: CallWriter) -> None:
-        """Drop a call too short to count (a mis-detection), with its rows."""
-        writer.close()
-        writer.path.unlink(missing_ok=True)
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode) or being_written(path):  # a link or a folder is no record
+                continue
+            key = (st.st_mtime_ns, st.st_size)
+            known = self._summed.get(call_id)
+            if known is None or known[0] != key:
+                try:
+                    known = key, summarize(call_id, read_samples(path)), True
+                except TrayagentError as e:
+                    log.warning("%s", e)
+                    known = key, None, False
+                self._summed[call_id] = known
+            if known[2]:
+                yield path, known[1]
 
     def _call_ids(self, unless: Container[str] = frozenset()) -> list[str]:
         """The names in calls/ that new_call could have made, less those in `unless` (whether each
