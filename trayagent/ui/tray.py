@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from trayagent import wording
@@ -20,6 +21,28 @@ from trayagent.platform.desktop import quiet_notify
 from trayagent.ui import icons
 
 log = logging.getLogger(__name__)
+
+
+def _always() -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the menu as data. The callables are asked each time the menu is drawn, so a line
+    follows the status; pystray (PystrayView) or a test reads them."""
+
+    label: Callable[[], str] = str
+    action: Callable[[], None] | None = None  # None: a line to read, not to click
+    enabled: Callable[[], bool] = _always
+    visible: Callable[[], bool] = _always
+    checked: Callable[[], bool] | None = None  # a tick box
+    default: bool = False  # what a click on the icon itself does
+    submenu: Callable[[], list[Entry]] | None = None  # built as it opens (today's calls change)
+    separator: bool = False
+
+
+SEPARATOR = Entry(separator=True)
 
 
 class MenuModel:
@@ -53,6 +76,57 @@ class MenuModel:
         """Not during a call (a relaxed face, away from calls), nor while calibrating already."""
         return not self.status.in_call and self.status.look != "calibrating"
 
+    def entries(self) -> list[Entry]:
+        """The whole menu, top to bottom: the status line (and what would help, on its own line so the
+        menu stays narrow), measuring, today's calls and graphs, the baseline, pause, the rest."""
+        t, post = self.text, self.post
+
+        def status() -> TrayStatus:
+            return self.status
+
+        def managed() -> bool:  # IT set it: the agent cannot change it
+            return self.autostart_state() == "managed"
+
+        def fixed(text: str) -> Callable[[], str]:
+            return lambda: text
+
+        def posts(command: Command, **kw: Any) -> Callable[[], None]:
+            return lambda: post(command, **kw)
+
+        from trayagent.team import menu as team
+
+        return [
+            Entry(lambda: status().line),
+            Entry(lambda: status().hint, visible=lambda: bool(status().hint)),
+            SEPARATOR,
+            Entry(lambda: t("end_call") if status().in_call else t("start_call"), posts(Command.TOGGLE), default=True),
+            Entry(fixed(t("todays_calls")), submenu=self.call_entries),
+            Entry(fixed(t("show_today")), posts(Command.OPEN_GRAPH, call_id=None)),
+            Entry(fixed(t("show_week")), posts(Command.OPEN_WEEK)),
+            Entry(lambda: self.calibrate_label, posts(Command.CALIBRATE), enabled=lambda: self.can_calibrate),
+            SEPARATOR,
+            Entry(fixed(t("resume")), posts(Command.RESUME), visible=lambda: status().paused),
+            Entry(fixed(t("pause")), visible=lambda: not status().paused, submenu=lambda: [
+                Entry(fixed(t("pause_30")), posts(Command.PAUSE, minutes=30)),
+                Entry(fixed(t("pause_60")), posts(Command.PAUSE, minutes=60)),
+                Entry(fixed(t("pause_forever")), posts(Command.PAUSE, minutes=None))]),
+            Entry(fixed(t("open_data")), posts(Command.OPEN_DATA)),
+            Entry(lambda: t("start_at_login_it") if managed() else t("start_at_login"),
+                  lambda: post(Command.AUTOSTART, enable=self.autostart_state() == "off"),
+                  enabled=lambda: not managed(), checked=lambda: self.autostart_state() != "off"),
+            Entry(team.title, posts(Command.TEAM), visible=team.offered, checked=team.joined),
+            Entry(fixed(t("about")), posts(Command.ABOUT)),
+            SEPARATOR,
+            Entry(fixed(t("quit")), posts(Command.STOP)),
+        ]
+
+    def call_entries(self) -> list[Entry]:
+        """Today's calls, newest first; each opens its graph."""
+        def line(label: str, call_id: str) -> Entry:
+            return Entry(lambda: label, lambda: self.post(Command.OPEN_GRAPH, call_id=call_id))
+
+        return [line(label, cid) for label, cid in self.call_items()] or [Entry(lambda: self.text("no_calls_today"))]
+
 
 def _linux_backend() -> str:
     """pystray's own probing stops at the first GObject namespace it cannot load, so pick here:
@@ -77,8 +151,6 @@ class PystrayView:
             os.environ.setdefault("PYSTRAY_BACKEND", _linux_backend())
         import pystray
 
-        from trayagent.team import menu as team_menu
-
         log.info("tray backend: %s", pystray.Icon.__module__.rsplit("_", 1)[-1])
 
         self._pystray = pystray
@@ -86,50 +158,9 @@ class PystrayView:
         # pystray's bare Xlib backend writes the title as the window's Latin-1 name, which fails on
         # Hangul (no tray at all in Korean); that backend shows no tooltip, so it keeps the app's name.
         self._title_is_name = pystray.Icon.__module__.endswith("_xorg")
-        t, post = model.text, model.post
-        item, Menu = pystray.MenuItem, pystray.Menu
-
-        def open_graph(call_id: str) -> Callable[[], None]:
-            return lambda: post(Command.OPEN_GRAPH, call_id=call_id)
-
-        def calls_menu() -> list[Any]:
-            items = [item(label, open_graph(cid)) for label, cid in model.call_items()]
-            return items or [item(t("no_calls_today"), None, enabled=False)]
-
-        def autostart_toggle(_icon: Any, _item: Any) -> None:
-            post(Command.AUTOSTART, enable=model.autostart_state() == "off")
-
-        self.icon = pystray.Icon(
-            "trayagent", icons.icon("idle"), "trayagent" if self._title_is_name else t("idle"),
-            menu=Menu(
-                item(lambda _i: model.status.line, None, enabled=False),
-                # what would help, on its own line so the menu stays narrow; shown only when there is one
-                item(lambda _i: model.status.hint, None, enabled=False, visible=lambda _i: bool(model.status.hint)),
-                Menu.SEPARATOR,
-                item(lambda _i: t("end_call") if model.status.in_call else t("start_call"),
-                     lambda: post(Command.TOGGLE), default=True),
-                item(t("todays_calls"), Menu(calls_menu)),
-                item(t("show_today"), lambda: post(Command.OPEN_GRAPH, call_id=None)),
-                item(t("show_week"), lambda: post(Command.OPEN_WEEK)),
-                item(lambda _i: model.calibrate_label, lambda: post(Command.CALIBRATE),
-                     enabled=lambda _i: model.can_calibrate),
-                Menu.SEPARATOR,
-                item(t("resume"), lambda: post(Command.RESUME), visible=lambda _i: model.status.paused),
-                item(t("pause"), Menu(
-                    item(t("pause_30"), lambda: post(Command.PAUSE, minutes=30)),
-                    item(t("pause_60"), lambda: post(Command.PAUSE, minutes=60)),
-                    item(t("pause_forever"), lambda: post(Command.PAUSE, minutes=None)),
-                ), visible=lambda _i: not model.status.paused),
-                item(t("open_data"), lambda: post(Command.OPEN_DATA)),
-                item(lambda _i: t("start_at_login_it") if model.autostart_state() == "managed" else t("start_at_login"),
-                     autostart_toggle, checked=lambda _i: model.autostart_state() != "off",
-                     enabled=lambda _i: model.autostart_state() != "managed"),
-                item(lambda _i: team_menu.title(), lambda: post(Command.TEAM), checked=lambda _i: team_menu.joined(),
-                     visible=lambda _i: team_menu.offered()),
-                item(t("about"), lambda: post(Command.ABOUT)),
-                Menu.SEPARATOR,
-                item(t("quit"), lambda: post(Command.STOP)),
-            ))
+        self.icon = pystray.Icon("trayagent", icons.icon("idle"),
+                                 "trayagent" if self._title_is_name else model.text("idle"),
+                                 menu=_pystray_menu(pystray, model.entries()))
         self._look = "idle"
         self._menu_key: tuple | None = None
         # pystray builds its menus (win32, GTK, AppIndicator) once, not when opened, so the status
@@ -193,6 +224,28 @@ class PystrayView:
         self.icon.stop()
         if not self._ended.wait(STOP_WAIT_S):
             _end_x11_loop(self.icon)
+
+
+def _pystray_menu(pystray: Any, entries: list[Entry]) -> Any:
+    """pystray's menu from the data; each line asks its entry whenever the menu is drawn."""
+    return pystray.Menu(*(_pystray_item(pystray, e) for e in entries))
+
+
+def _pystray_item(pystray: Any, e: Entry) -> Any:
+    if e.separator:
+        return pystray.Menu.SEPARATOR
+    action: Any = None
+    if e.submenu is not None:
+        submenu = e.submenu
+        action = pystray.Menu(lambda: [_pystray_item(pystray, s) for s in submenu()])  # built as it opens
+    elif e.action is not None:
+        action = lambda act=e.action: act()  # noqa: E731 (pystray passes no arguments to a bare callable)
+    clickable = action is not None
+    kw: dict[str, Any] = {"enabled": lambda _i: clickable and e.enabled(), "visible": lambda _i: e.visible(),
+                          "default": e.default}
+    if e.checked is not None:
+        kw["checked"] = lambda _i, checked=e.checked: checked()
+    return pystray.MenuItem(lambda _i: e.label(), action, **kw)
 
 
 def _gtk_tooltip(icon: Any) -> Callable[[str], None] | None:
