@@ -147,6 +147,12 @@ class CallStore:
             if known[2]:
                 yield path, known[1]
 
+    # ---- a call's life after it ends -------------------------------------------------------------
+    def discard(self, writer: CallWriter) -> None:
+        """Drop a call too short to count (a mis-detection), with its rows."""
+        writer.close()
+        writer.path.unlink(missing_ok=True)
+
     def _call_ids(self, unless: Container[str] = frozenset()) -> list[str]:
         """The names in calls/ that new_call could have made, less those in `unless` (whether each
         is a plain file is for the caller to see: a link or a folder is not a record)."""
