@@ -3,17 +3,19 @@ nothing lost or doubled when the server is down, restarted, or cut off in the mi
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests import pg
-from tests.helpers import cli
+from tests.helpers import cli, wait_for
 from tests.team import CuttingProxy, admin_rows, agent_dsn, record_call, set_up, write_policy
 from trayagent import config
 from trayagent.storage.calls import CallStore
-from trayagent.team import membership
+from trayagent.team import db, dsn, membership
 from trayagent.team.local import TeamFiles
 from trayagent.team.sender import Sender
 
@@ -199,3 +201,31 @@ def test_doctor_says_in_one_line_whether_sending_works(cluster, home):
     assert team_line().startswith("[ok ] team summaries: sharing with 진단팀")
     write_policy(home / "policy.toml", agent_dsn(cluster), "진단팀", enabled=False)
     assert "team summaries" not in cli("doctor", "--no-camera").stdout
+
+
+@needs_pg
+def test_the_server_killed_in_the_middle_of_an_insert_never_doubles_a_row(cluster, tmp_path):
+    p = pc(tmp_path, "pc", agent_dsn(cluster), "강제종료팀")
+    membership.join(p.files, now=START - timedelta(hours=1))
+    p.call(START, STRESSED)
+    admin = db.connect(dsn.parse(cluster.dsn()))
+    con = admin.__enter__()
+    con.run("BEGIN")
+    con.run("LOCK TABLE trayagent.calls IN ACCESS EXCLUSIVE MODE")  # the insert will wait here
+    sending = threading.Thread(target=p.sender.step)
+    sending.start()
+    try:
+        # (asked on a connection of its own: inside the locking transaction the view would stand still)
+        assert wait_for(lambda: admin_rows(cluster, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                                                    "'Lock' AND query LIKE 'INSERT INTO trayagent.calls%'") == [[1]],
+                        timeout=8), "the insert never reached the server"
+        cluster.stop("immediate")  # as a crash: every backend killed, the insert with it
+        sending.join(30)
+    finally:
+        cluster.start()
+        with contextlib.suppress(Exception):
+            admin.__exit__(None, None, None)
+    assert len(p.files.pending()) == 1 and p.files.last()["problem"]
+    p.sender.step()
+    p.sender.step()
+    assert len(rows(cluster, "강제종료팀")) == 1 and p.files.pending() == []

@@ -61,7 +61,8 @@ def test_setup_is_versioned_and_runs_again_without_changing_anything(cluster):
 @needs_pg
 def test_the_agent_role_may_insert_and_read_nothing(cluster):
     send(cluster, row("권한팀", 1))
-    for table in ("calls", "withdrawals", "settings", "migrations", "kept_calls", "team_hour", "team_week"):
+    for table in ("calls", "withdrawals", "settings", "migrations", "kept_calls", "team_hour", "team_week",
+                  "team_hour_between('2026-01-01', '2026-12-31')", "team_week_between('2026-01-01', '2026-12-31')"):
         with db.connect(dsn.parse(agent_dsn(cluster))) as con, pytest.raises(db.DatabaseProblem) as e:
             con.run(f"SELECT * FROM trayagent.{table}")
         assert e.value.code == "42501", table
@@ -85,10 +86,12 @@ def test_the_report_role_reads_the_views_only(cluster):
 @needs_pg
 def test_a_team_of_four_is_absent_from_every_view_and_a_team_of_five_present(cluster):
     send(cluster, *[row("넷팀", a) for a in range(4)], *[row("다섯팀", a) for a in range(5)])
-    for name in ("team_hour", "team_week"):
+    for name in ("team_hour", "team_week", "team_hour_between('2026-11-30', '2026-11-30')",
+                 "team_week_between('2026-12-01', '2026-12-01')"):
         assert view(cluster, name, "넷팀") == []
         (cell,) = view(cluster, name, "다섯팀")
         assert cell[3:5] == [5, 5]  # agents, calls
+    assert view(cluster, "team_hour_between('2026-12-01', '2026-12-31')", "다섯팀") == []  # another range
     # more calls from the same four agents do not make them a group of five
     send(cluster, *[row("넷팀", a) for a in range(4)])
     assert view(cluster, "team_hour", "넷팀") == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from trayagent.i18n import _
@@ -83,14 +83,16 @@ def _plain(row: list, columns: tuple[str, ...]) -> dict:
 
 
 def fetch(target: Dsn, start: date, end: date) -> ReportData:
+    """The cells of the range (the weeks touching it whole), through the functions behind the views,
+    which read only the partitions the range needs."""
     data = ReportData(start, end)
     with db.connect(target) as con:
         data.hours = [_plain(r, HOUR_COLUMNS) for r in con.run(
-            f"SELECT {', '.join(HOUR_COLUMNS)} FROM trayagent.team_hour WHERE day BETWEEN :a AND :b "
-            "ORDER BY team, day, hour", a=start, b=end)]
+            f"SELECT {', '.join(HOUR_COLUMNS)} FROM trayagent.team_hour_between(:a, :b) ORDER BY team, day, hour",
+            a=start, b=end)]
         data.weeks = [_plain(r, WEEK_COLUMNS) for r in con.run(
-            f"SELECT {', '.join(WEEK_COLUMNS)} FROM trayagent.team_week WHERE week_start BETWEEN :a AND :b "
-            "ORDER BY team, week_start", a=start - timedelta(days=6), b=end)]
+            f"SELECT {', '.join(WEEK_COLUMNS)} FROM trayagent.team_week_between(:a, :b) ORDER BY team, week_start",
+            a=start, b=end)]
     return data
 
 
