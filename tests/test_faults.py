@@ -28,12 +28,23 @@ def test_crash_mid_call_is_closed_out_at_the_next_start(camera_video, home):
         assert wait_for(lambda: call_rows(home, call_id) >= 10, timeout=60)
         os.kill(proc.pid, signal.SIGKILL)  # power cut, crash, task manager
         proc.wait(10)
-    assert calls_json() == []  # not closed yet: no index row
     rows = call_rows(home, call_id)
     with running_daemon("--camera", str(camera_video)):
         [call] = calls_json()
         assert call["id"] == call_id and call["samples"] == rows >= 10
         assert "left open by an earlier crash" in (home / "logs" / "trayagent.log").read_text()
+
+
+def test_a_call_cut_off_by_a_crash_is_listed_before_the_next_start(camera_video, home):
+    (home / "config.toml").write_text("[calls]\nmin_call_s = 0\n")
+    with running_daemon("--camera", str(camera_video)) as proc:
+        call_id = json.loads(cli("call", "start", "--json").stdout)["call_id"]
+        assert wait_for(lambda: call_rows(home, call_id) >= 4, timeout=60)
+        assert calls_json() == []  # being recorded: not listed until it ends
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    [call] = calls_json()  # its writer gone, its file intact: listed, summed up from its rows
+    assert call["id"] == call_id and call["samples"] == call_rows(home, call_id)
 
 
 def test_a_hotkey_that_cannot_be_understood_shows_in_the_tray(camera_video, home):
