@@ -197,6 +197,7 @@ def test_readme_documents_every_policy_key():
     assert not missing, f"installer/README.md does not document policy keys {missing}"
 
 
+@pytest.mark.slow
 def test_nsis_script_compiles(tmp_path):
     """The NSIS script compiles against a dummy staging folder (seconds, no download)."""
     require(bool(shutil.which("makensis")), "makensis not installed (apt-get install nsis)")
@@ -244,9 +245,7 @@ def _uninstall(wine: Wine, *flags: str) -> None:
     proc = wine.run(INSTDIR_WIN + r"\uninstall.exe", "/S", *flags)
     assert proc.returncode == 0, proc.stderr
     # NSIS uninstallers re-launch themselves from %TEMP%: wait for the copy to finish.
-    deadline = time.monotonic() + 300
-    while instdir.exists() and time.monotonic() < deadline:
-        time.sleep(1)
+    wait_for(lambda: not instdir.exists(), timeout=300, step=1)
     wine.wait()
 
 
@@ -329,15 +328,17 @@ def test_silent_install_upgrade_uninstall(wine: Wine, tmp_path):
     # call on a busy PC): longer than `trayagent stop` waits. Setup must wait for it, with nothing
     # but NSIS (no PowerShell under wine), before it replaces a single file.
     marker = wine.c / "users" / "Public" / "saw-quit-request.txt"
+    watching = wine.c / "users" / "Public" / "watching-for-quit.txt"
     watcher = subprocess.Popen(
         ["wine", INSTDIR_WIN + r"\runtime\python.exe", "-c",
          "import os, time\n"
+         r"open(r'C:\users\Public\watching-for-quit.txt', 'w').close()" "\n"
          "for _ in range(1200):\n"
          r"    if os.path.exists(r'C:\ProgramData\trayagent\quit.request'):" "\n"
          r"        open(r'C:\users\Public\saw-quit-request.txt', 'w').close(); time.sleep(30); break" "\n"
          "    time.sleep(0.1)\n"],
         env=wine.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(3)
+    assert wait_for(watching.exists, timeout=120, step=1), "the stand-in did not start"
     t0 = time.monotonic()
     proc = wine.run(str(setup_exe), "/S")
     assert proc.returncode == 0, proc.stderr[-2000:]
