@@ -229,3 +229,16 @@ def test_the_server_killed_in_the_middle_of_an_insert_never_doubles_a_row(cluste
     p.sender.step()
     p.sender.step()
     assert len(rows(cluster, "강제종료팀")) == 1 and p.files.pending() == []
+
+
+def test_the_tray_item_says_when_sending_fails(tmp_path):
+    from trayagent.team import menu
+    from trayagent.team.disclosure import title
+
+    files = TeamFiles(tmp_path / "team")
+    assert menu.title(files) == title()
+    membership.join(files)
+    files.note("The team database 127.0.0.1 cannot be reached")
+    assert menu.title(files) == title() + " (not sent yet: see `trayagent doctor`)"
+    files.note(None)
+    assert menu.title(files) == title()

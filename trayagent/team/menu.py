@@ -1,17 +1,21 @@
 """What the tray's team item needs, cheaply (the menu is rebuilt up to once a second): whether IT's
-policy offers the team view (read once: a policy change takes a restart, as every setting does) and
-whether the agent has joined (the state file read again only when it changed)."""
+policy offers the team view (read once: a policy change takes a restart, as every setting does),
+whether the agent has joined, and whether sending is failing (the files read again only when they
+changed). The failure itself is one line in `doctor` and `team status`; the item only says so."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from trayagent import config
 from trayagent.core.errors import TrayagentError
-from trayagent.team import policy
-from trayagent.team.disclosure import title  # noqa: F401 (the item's label, for the tray)
+from trayagent.i18n import _
+from trayagent.team import disclosure, policy
 from trayagent.team.local import TeamFiles
+
+_seen: dict[Path, tuple[float, object]] = {}
 
 
 @cache
@@ -19,20 +23,30 @@ def offered() -> bool:
     return policy.read(config.load_or_defaults()).enabled
 
 
-_seen: tuple[float, bool] | None = None
-
-
-def joined(files: TeamFiles | None = None) -> bool:
-    global _seen
-    files = files or TeamFiles()
-    path: Path = files.dir / "state.json"
+def _cached(path: Path, read: Callable[[], object]) -> object:
     try:
         mtime = path.stat().st_mtime
     except OSError:
-        return False
-    if _seen is None or _seen[0] != mtime:
+        return None
+    if path not in _seen or _seen[path][0] != mtime:
         try:
-            _seen = (mtime, files.state().joined)
+            _seen[path] = (mtime, read())
         except TrayagentError:
-            return False
-    return _seen[1]
+            return None
+    return _seen[path][1]
+
+
+def joined(files: TeamFiles | None = None) -> bool:
+    files = files or TeamFiles()
+    return bool(_cached(files.dir / "state.json", lambda: files.state().joined))
+
+
+def failing(files: TeamFiles | None = None) -> bool:
+    files = files or TeamFiles()
+    return bool(_cached(files.dir / "last.json", lambda: files.last().get("problem")))
+
+
+def title(files: TeamFiles | None = None) -> str:
+    if joined(files) and failing(files):
+        return disclosure.title() + " " + _("(not sent yet: see `trayagent doctor`)")
+    return disclosure.title()
