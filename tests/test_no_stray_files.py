@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests import videos
-from tests.helpers import cli, wait_for
+from tests.helpers import cli, running_daemon, wait_for
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="strace and pactl: Linux")
 
@@ -95,9 +95,12 @@ def own_folders(home: Path, runtime: Path | None) -> list[Path]:
     return [home / ".local" / "share" / "trayagent", home / ".config" / "trayagent", *([runtime] if runtime else [])]
 
 
+def strace(trace: Path) -> list[str]:
+    return ["strace", "-f", "-qq", "-s", "512", "-o", str(trace), "-e", f"trace={CREATING}"]
+
+
 def traced(env: dict[str, str], trace: Path, *args: str) -> list[str]:
-    return ["strace", "-f", "-qq", "-s", "512", "-o", str(trace), "-e", f"trace={CREATING}",
-            sys.executable, "-m", "trayagent", *args]
+    return [*strace(trace), sys.executable, "-m", "trayagent", *args]
 
 
 @pytest.mark.slow
@@ -122,11 +125,7 @@ def test_the_daemon_creates_nothing_outside_its_folders(bare):
     env, home, runtime, tmp = bare
     camera = videos.record(tmp / "cam.avi", [("face", videos.astronaut())], frames_each=10).path
     trace = tmp / "daemon.trace"
-    daemon = subprocess.Popen(traced(env, trace, "run", "--no-tray", "--camera", str(camera)), env=env,
-                              cwd=tmp / "cwd", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_for(lambda: cli("status", env=env).returncode == 0 or daemon.poll() is not None, 90)
-        assert daemon.poll() is None, "the daemon did not start"
+    with running_daemon("--camera", str(camera), env=env, wrap=strace(trace), cwd=tmp / "cwd", timeout=90):
         assert cli("call", "start", env=env).returncode == 0
         calls = home / ".local" / "share" / "trayagent" / "calls"
         assert wait_for(lambda: any(len(p.read_bytes().splitlines()) > 2 for p in calls.glob("*.csv")), 60)
@@ -134,11 +133,6 @@ def test_the_daemon_creates_nothing_outside_its_folders(bare):
         if runtime is not None:  # the call signal is polled each second: pactl has run, the test sees it
             assert wait_for(lambda: re.search(r'execve\("[^"]*/pactl"', trace.read_text()), 30)
         assert cli("stop", env=env).returncode == 0
-        daemon.wait(60)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.wait()
     names = created(trace.read_text(), tmp / "cwd")
     assert any(n.endswith(".csv") for n in names), "the trace saw no recording: the test is blind"
     stray = outside(names, own_folders(home, runtime), home)
