@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from tests import pg, videos
 from tests.desktop import popup_windows, screenshot, tray_windows
-from tests.helpers import cli, wait_for
+from tests.helpers import cli, running_daemon, wait_for
 from tests.team import admin_rows, agent_dsn, set_up, write_policy
 
 pytestmark = pytest.mark.slow  # every case runs real processes (the daemon, PostgreSQL, a browser or X)
@@ -35,47 +34,43 @@ def _xdotool(env, *args: str) -> str:
 
 @needs_pg
 def test_an_agent_joins_from_the_korean_tray_and_sees_what_was_sent(desktop, tmp_path, home, cluster):
-    env, procs = desktop
+    env, _procs = desktop
     (home / "config.toml").write_text('[ui]\nlanguage = "ko"\n', encoding="utf-8")
     write_policy(home / "policy.toml", agent_dsn(cluster), "상담1팀")
     video = videos.record(tmp_path / "webcam.avi", [("face", videos.astronaut()), (None, None)], frames_each=20).path
-    daemon = subprocess.Popen([sys.executable, "-m", "trayagent", "run", "--camera", str(video)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    procs.append(daemon)
-    assert wait_for(lambda: cli("status", env=env).returncode == 0, timeout=60), "daemon never answered"
-    icons = wait_for(lambda: tray_windows(env))
-    assert len(icons) == 1
-    if "tray backend: xorg" in (home / "logs" / "trayagent.log").read_text():
-        pytest.skip("this tray backend has no menu (no GTK bindings)")
-    assert (home / "team" / "told").exists(), "the agent was not told the team view is on offer"
-    w, h, x, y = icons[0]
+    with running_daemon("--camera", str(video), env=env, tray=True, start_new_session=True) as daemon:
+        icons = wait_for(lambda: tray_windows(env))
+        assert len(icons) == 1
+        if "tray backend: xorg" in (home / "logs" / "trayagent.log").read_text():
+            pytest.skip("this tray backend has no menu (no GTK bindings)")
+        assert (home / "team" / "told").exists(), "the agent was not told the team view is on offer"
+        w, h, x, y = icons[0]
 
-    def open_menu() -> None:
-        _xdotool(env, "mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-        assert wait_for(lambda: popup_windows(env), timeout=10), "right-click opened no menu"
+        def open_menu() -> None:
+            _xdotool(env, "mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
+            assert wait_for(lambda: popup_windows(env), timeout=10), "right-click opened no menu"
 
-    open_menu()
-    screenshot(env, "team-1-menu")
-    _xdotool(env, "key", "Up", "Up", "Up", "Return")  # Quit, About, then the team item
-    window = wait_for(lambda: _xdotool(env, "search", "--classname", "tk"), timeout=30)
-    assert window, "the team window did not open from the menu"
-    assert _xdotool(env, "getwindowname", window.split()[0]) == "팀과 익명 통화 요약 공유"
-    wait_for(lambda: False, timeout=1)  # let it draw before the screenshot
-    screenshot(env, "team-2-window")
-    _xdotool(env, "windowactivate", "--sync", window.split()[0])
-    _xdotool(env, "key", "--window", window.split()[0], "Return")  # Join
-    assert wait_for(lambda: json.loads(cli("team", "status", "--json", env=env).stdout)["joined"], timeout=15)
+        open_menu()
+        screenshot(env, "team-1-menu")
+        _xdotool(env, "key", "Up", "Up", "Up", "Return")  # Quit, About, then the team item
+        window = wait_for(lambda: _xdotool(env, "search", "--classname", "tk"), timeout=30)
+        assert window, "the team window did not open from the menu"
+        assert _xdotool(env, "getwindowname", window.split()[0]) == "팀과 익명 통화 요약 공유"
+        screenshot(env, "team-2-window")
+        _xdotool(env, "windowactivate", "--sync", window.split()[0])
+        _xdotool(env, "key", "--window", window.split()[0], "Return")  # Join
+        assert wait_for(lambda: json.loads(cli("team", "status", "--json", env=env).stdout)["joined"], timeout=15)
 
-    assert json.loads(cli("call", "start", "--json", env=env).stdout)["state"] == "call"
-    assert wait_for(lambda: any(len(p.read_bytes().splitlines()) > 14 for p in (home / "calls").glob("*.csv")),
-                    timeout=60)
-    assert json.loads(cli("call", "end", "--json", env=env).stdout)["state"] == "idle"
-    assert wait_for(lambda: admin_rows(cluster, "SELECT count(*) FROM trayagent.calls WHERE team = '상담1팀'")
-                    == [[1]], timeout=30)
-    status = cli("team", "status", env=env).stdout
-    assert "상담1팀" in status and "보낸 요약 1건:" in status and "15분 단위" in status, status
-    open_menu()
-    screenshot(env, "team-3-menu-joined")
-    _xdotool(env, "key", "Escape")
-    assert cli("stop", env=env).returncode == 0
-    assert daemon.wait(30) == 0
+        assert json.loads(cli("call", "start", "--json", env=env).stdout)["state"] == "call"
+        assert wait_for(lambda: any(len(p.read_bytes().splitlines()) > 14 for p in (home / "calls").glob("*.csv")),
+                        timeout=60)
+        assert json.loads(cli("call", "end", "--json", env=env).stdout)["state"] == "idle"
+        assert wait_for(lambda: admin_rows(cluster, "SELECT count(*) FROM trayagent.calls WHERE team = '상담1팀'")
+                        == [[1]], timeout=30)
+        status = cli("team", "status", env=env).stdout
+        assert "상담1팀" in status and "보낸 요약 1건:" in status and "15분 단위" in status, status
+        open_menu()
+        screenshot(env, "team-3-menu-joined")
+        _xdotool(env, "key", "Escape")
+        assert cli("stop", env=env).returncode == 0
+        assert daemon.wait(30) == 0
