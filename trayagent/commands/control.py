@@ -50,6 +50,8 @@ def status_command(args: argparse.Namespace) -> int:
         print(json.dumps({"state": "not running"}) if args.json else _("trayagent is not running"))
         return 3
     code = _print_reply(reply, args)
+    if not args.json and reply.get("hint"):  # the camera cannot see the face: what would help
+        print(reply["hint"])
     if not args.json and reply.get("calibrated") is not None:
         print(_("Calibrated to your face: yes") if reply["calibrated"] else
               _("Calibrated to your face: no (set your relaxed-face baseline: tray menu, or `trayagent calibrate`)"))

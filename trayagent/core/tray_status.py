@@ -34,7 +34,7 @@ def reply(status: TrayStatus, call_id: str | None, camera_open: bool) -> dict[st
     """The command channel's answer to a request it carried out: the status as it now stands."""
     return {"ok": True, "state": "call" if status.in_call else "paused" if status.paused else "idle",
             "look": status.look, "status": status.line, "index": status.index, "call_id": call_id,
-            "camera_open": camera_open, "calibrated": status.calibrated}
+            "camera_open": camera_open, "calibrated": status.calibrated, "hint": status.hint or None}
 
 
 def ended_call(summary: CallSummary, kept: bool, thresholds: Thresholds, min_call_s: float) -> dict[str, Any]:
