@@ -61,6 +61,7 @@ def rows(cluster, team: str) -> list[list]:
                                "calibrated, start_slot FROM trayagent.calls WHERE team = :t ORDER BY start_slot", t=team)
 
 
+@pytest.mark.slow
 @needs_pg
 def test_six_agents_calls_arrive_one_row_each(cluster, tmp_path):
     pcs = [pc(tmp_path, f"pc{i}", agent_dsn(cluster), "여섯팀") for i in range(6)]
@@ -80,6 +81,7 @@ def test_six_agents_calls_arrive_one_row_each(cluster, tmp_path):
     assert ends == ["alert"] * 3 + ["calm"] * 3
 
 
+@pytest.mark.slow
 @needs_pg
 def test_policy_on_but_not_joined_sends_nothing(cluster, tmp_path):
     p = pc(tmp_path, "pc", agent_dsn(cluster), "안가입팀")
@@ -92,6 +94,7 @@ def test_policy_on_but_not_joined_sends_nothing(cluster, tmp_path):
     assert rows(cluster, "안가입팀") == []
 
 
+@pytest.mark.slow
 @needs_pg
 def test_a_call_not_measured_is_sent_as_unmeasured_never_calm(cluster, tmp_path):
     p = pc(tmp_path, "pc", agent_dsn(cluster), "측정팀")
@@ -102,6 +105,7 @@ def test_a_call_not_measured_is_sent_as_unmeasured_never_calm(cluster, tmp_path)
     assert (calm, elevated, alert, unmeasured, end) == (0, 0, 0, duration, None)
 
 
+@pytest.mark.slow
 @needs_pg
 def test_server_down_during_three_calls_and_a_restart_all_arrive_once(cluster, tmp_path):
     p = pc(tmp_path, "pc", agent_dsn(cluster), "중단팀")
@@ -127,6 +131,7 @@ def test_server_down_during_three_calls_and_a_restart_all_arrive_once(cluster, t
     assert len(rows(cluster, "중단팀")) == 3
 
 
+@pytest.mark.slow
 @needs_pg
 @pytest.mark.parametrize("cut", ["request", "reply"])
 def test_a_connection_lost_in_the_middle_of_an_insert_never_doubles_a_row(cluster, tmp_path, cut):
@@ -146,6 +151,7 @@ def test_a_connection_lost_in_the_middle_of_an_insert_never_doubles_a_row(cluste
         proxy.close()
 
 
+@pytest.mark.slow
 @needs_pg
 def test_a_wrong_password_is_one_line_and_the_row_waits(cluster, tmp_path):
     p = pc(tmp_path, "pc", cluster.dsn("trayagent_agent", "wrong"), "암호팀")
@@ -158,6 +164,7 @@ def test_a_wrong_password_is_one_line_and_the_row_waits(cluster, tmp_path):
     assert len(p.files.pending()) == 1
 
 
+@pytest.mark.slow
 @needs_pg
 def test_leave_stops_at_once_and_forget_takes_the_agent_out_of_every_view(cluster, tmp_path):
     pcs = [pc(tmp_path, f"pc{i}", agent_dsn(cluster), "떠남팀") for i in range(5)]
@@ -203,6 +210,7 @@ def test_doctor_says_in_one_line_whether_sending_works(cluster, home):
     assert "team summaries" not in cli("doctor", "--no-camera").stdout
 
 
+@pytest.mark.slow
 @needs_pg
 def test_the_server_killed_in_the_middle_of_an_insert_never_doubles_a_row(cluster, tmp_path):
     p = pc(tmp_path, "pc", agent_dsn(cluster), "강제종료팀")

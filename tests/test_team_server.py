@@ -48,6 +48,7 @@ def view(cluster: pg.Cluster, name: str, team: str) -> list[list]:
         return con.run(f"SELECT * FROM trayagent.{name} WHERE team = :t", t=team)
 
 
+@pytest.mark.slow
 @needs_pg
 def test_setup_is_versioned_and_runs_again_without_changing_anything(cluster):
     again = setup.run(dsn.parse(cluster.dsn()))
@@ -58,6 +59,7 @@ def test_setup_is_versioned_and_runs_again_without_changing_anything(cluster):
     send(cluster, row("재실행팀", 1))
 
 
+@pytest.mark.slow
 @needs_pg
 def test_the_agent_role_may_insert_and_read_nothing(cluster):
     send(cluster, row("권한팀", 1))
@@ -72,6 +74,7 @@ def test_the_agent_role_may_insert_and_read_nothing(cluster):
     assert e.value.code == "42501"
 
 
+@pytest.mark.slow
 @needs_pg
 def test_the_report_role_reads_the_views_only(cluster):
     for table in ("calls", "calls_default", "withdrawals", "settings", "kept_calls"):
@@ -83,6 +86,7 @@ def test_the_report_role_reads_the_views_only(cluster):
     view(cluster, "team_hour", "nobody")  # allowed, and empty
 
 
+@pytest.mark.slow
 @needs_pg
 def test_a_team_of_four_is_absent_from_every_view_and_a_team_of_five_present(cluster):
     send(cluster, *[row("넷팀", a) for a in range(4)], *[row("다섯팀", a) for a in range(5)])
@@ -97,6 +101,7 @@ def test_a_team_of_four_is_absent_from_every_view_and_a_team_of_five_present(clu
     assert view(cluster, "team_hour", "넷팀") == []
 
 
+@pytest.mark.slow
 @needs_pg
 def test_the_views_add_up_the_calls(cluster):
     send(cluster, *[row("합계팀", a, end_band="alert" if a < 2 else "calm") for a in range(6)])
@@ -109,6 +114,7 @@ def test_the_views_add_up_the_calls(cluster):
     assert [float(cell[k]) for k in columns[6:10]] == [0.5, 0.2, 0.1, 0.2]
 
 
+@pytest.mark.slow
 @needs_pg
 def test_a_withdrawn_agent_leaves_every_view(cluster):
     agents = range(50, 56)  # no other test's: a withdrawal holds in every team
@@ -122,6 +128,7 @@ def test_a_withdrawn_agent_leaves_every_view(cluster):
     assert view(cluster, "team_week", "탈퇴팀") == [] and view(cluster, "team_hour", "탈퇴팀") == []
 
 
+@pytest.mark.slow
 @needs_pg
 @pytest.mark.parametrize("changes", [
     {"duration_s": 0, "calm_s": 0, "elevated_s": 0, "alert_s": 0, "unmeasured_s": 0},
@@ -143,6 +150,7 @@ def test_an_out_of_range_row_is_refused_for_good(cluster, changes):
                       p=row("", 200).pseudonym) == [[0]]
 
 
+@pytest.mark.slow
 @needs_pg
 def test_one_pc_cannot_flood_a_day(cluster):
     admin_rows(cluster, "UPDATE trayagent.settings SET daily_cap = 3")
@@ -156,6 +164,7 @@ def test_one_pc_cannot_flood_a_day(cluster):
     assert [n for _day, n in counts] == [3, 1]
 
 
+@pytest.mark.slow
 @needs_pg
 def test_a_korean_team_name_round_trips(cluster):
     send(cluster, *[row("상담1팀 야간", a) for a in range(100, 105)])
@@ -163,6 +172,7 @@ def test_a_korean_team_name_round_trips(cluster):
     assert admin_rows(cluster, "SELECT DISTINCT team FROM trayagent.calls WHERE team LIKE '상담1팀%'") == [["상담1팀 야간"]]
 
 
+@pytest.mark.slow
 @needs_pg
 def test_min_group_below_five_is_refused():
     with pytest.raises(db.DatabaseProblem):

@@ -44,12 +44,14 @@ def connects(text: str) -> bool:
         return con.run("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") == [[True]]
 
 
+@pytest.mark.slow
 @needs_pg
 def test_verify_full_accepts_the_named_host_with_its_root(tls_cluster):
     c, root = tls_cluster
     assert connects(c.dsn(sslmode="verify-full", sslrootcert=str(root)).replace("127.0.0.1", "localhost"))
 
 
+@pytest.mark.slow
 @needs_pg
 def test_verify_full_refuses_another_host_name_or_an_unknown_root_in_one_line(tls_cluster):
     c, root = tls_cluster
@@ -61,6 +63,7 @@ def test_verify_full_refuses_another_host_name_or_an_unknown_root_in_one_line(tl
         assert pg.ADMIN_PASSWORD not in str(e.value)
 
 
+@pytest.mark.slow
 @needs_pg
 def test_require_and_prefer_encrypt_without_verifying(tls_cluster):
     c, _root = tls_cluster
@@ -68,6 +71,7 @@ def test_require_and_prefer_encrypt_without_verifying(tls_cluster):
     assert connects(c.dsn())  # prefer, the default
 
 
+@pytest.mark.slow
 @needs_pg
 def test_prefer_falls_back_to_plain_text_where_the_server_has_no_tls():
     c = pg.create()

@@ -152,6 +152,7 @@ def test_the_unseen_icon_is_its_own_and_not_alarming():
             assert np.abs(np.asarray(icons.icon(look).convert("RGB"), dtype=np.int32) - img).sum() > 0
 
 
+@pytest.mark.slow
 def test_the_graph_marks_poorly_lit_stretches_and_says_the_share_seen(analysed):
     from dataclasses import replace
 
