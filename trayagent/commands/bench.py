@@ -157,7 +157,10 @@ def fer_side_by_side(frames: list[np.ndarray]) -> FerResult | None:
     try:
         from fer import FER
     except ImportError:
-        return None
+        try:  # fer 25 no longer exports FER from the package itself
+            from fer.fer import FER
+        except ImportError:
+            return None
     detector = FER(mtcnn=False)
     detector.detect_emotions(frames[0])
     wall, c0 = [], time.process_time()
