@@ -4,6 +4,7 @@ says what leaves and what never does; Join; a call; the row arrives and `team st
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -28,6 +29,13 @@ def cluster():
         pg.remove(c)
 
 
+def _windows(env) -> list[tuple[int, int, int, int]]:
+    """(w, h, x, y) of the root's children the size of a menu or more."""
+    tree = subprocess.run(["xwininfo", "-root", "-children"], capture_output=True, text=True, env=env).stdout
+    found = [tuple(map(int, m.groups())) for m in re.finditer(r"\s(\d+)x(\d+)\+(-?\d+)\+(-?\d+)\s", tree)]
+    return [g for g in found if g[0] >= 100 and g[1] >= 100 and g[:2] != (800, 600)]
+
+
 def _xdotool(env, *args: str) -> str:
     return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True).stdout.strip()
 
@@ -47,12 +55,16 @@ def test_an_agent_joins_from_the_korean_tray_and_sees_what_was_sent(desktop, tmp
         w, h, x, y = icons[0]
 
         def open_menu() -> None:
+            before = len(popup_windows(env))  # the team view's notification may be showing too
             _xdotool(env, "mousemove", str(x + w // 2), str(y + h // 2), "click", "3")
-            assert wait_for(lambda: popup_windows(env), timeout=10), "right-click opened no menu"
+            assert wait_for(lambda: len(popup_windows(env)) > before, timeout=10), "right-click opened no menu"
 
         open_menu()
         screenshot(env, "team-1-menu")
-        _xdotool(env, "key", "Up", "Up", "Up", "Return")  # Quit, About, then the team item
+        # Clicked, not keyed: the team view's notification (shown at start) may hold the keyboard.
+        # The item is the third from the menu's bottom (Quit, About, then it), rows about 26 px.
+        mw, mh, mx, my = max(_windows(env), key=lambda g: g[1])  # the menu: the tallest popup
+        _xdotool(env, "mousemove", str(mx + mw // 2), str(my + mh - 68), "click", "1")
         window = wait_for(lambda: _xdotool(env, "search", "--classname", "tk"), timeout=30)
         assert window, "the team window did not open from the menu"
         assert _xdotool(env, "getwindowname", window.split()[0]) == "팀과 익명 통화 요약 공유"

@@ -239,7 +239,9 @@ def _pystray_item(pystray: Any, e: Entry) -> Any:
         submenu = e.submenu
         action = pystray.Menu(lambda: [_pystray_item(pystray, s) for s in submenu()])  # built as it opens
     elif e.action is not None:
-        action = lambda act=e.action: act()  # noqa: E731 (pystray passes no arguments to a bare callable)
+        # No parameters at all: pystray counts a callable's parameters, defaults included, and would
+        # pass the icon as `act` (whose call opens the menu again: a recursion, no action)
+        action = (lambda act: lambda: act())(e.action)
     clickable = action is not None
     kw: dict[str, Any] = {"enabled": lambda _i: clickable and e.enabled(), "visible": lambda _i: e.visible(),
                           "default": e.default}
