@@ -148,5 +148,5 @@ def test_a_recording_that_cannot_be_made_private_says_why_in_korean(tmp_path, ic
             store.new_call(datetime.now().astimezone())
     finally:
         i18n.use("auto")
-    assert str(e.value).endswith(": 통화 기록을 쓸 수 없습니다 (icacls이(가) 나만 볼 수 있게 만들지 못했습니다 "
+    assert str(e.value).endswith(": 측정 기록을 저장할 수 없습니다 (icacls이(가) 나만 볼 수 있게 만들지 못했습니다 "
                                  "(종료 코드 5: 액세스가 거부되었습니다.))"), str(e.value)
