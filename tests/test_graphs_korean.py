@@ -16,7 +16,7 @@ from trayagent import i18n, paths
 from trayagent.commands import graph as graph_cmd
 from trayagent.core.stress import Band, Thresholds
 from trayagent.storage.calls import CallStore, read_samples
-from trayagent.ui import fonts, graphs
+from trayagent.ui import fonts, graphs, week_graph
 
 LAST = date(2026, 3, 5)  # a Thursday
 TH = Thresholds()
@@ -36,8 +36,8 @@ def _figures(store: CallStore):
     yield "empty call", graphs.call_figure([], graphs.call_title(None, []), TH)
     yield "day", graphs.day_figure(calls, LAST, TH)
     yield "empty day", graphs.day_figure([], empty_day, TH)
-    yield "week", graphs.week_figure(graph_cmd.week(store, LAST, 7, TH), TH)
-    yield "empty week", graphs.week_figure(graph_cmd.week(store, date(2025, 1, 10), 7, TH), TH)
+    yield "week", week_graph.week_figure(graph_cmd.week(store, LAST, 7, TH), TH)
+    yield "empty week", week_graph.week_figure(graph_cmd.week(store, date(2025, 1, 10), 7, TH), TH)
 
 
 def _texts(fig) -> list[str]:

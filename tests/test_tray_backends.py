@@ -70,6 +70,7 @@ def test_stop_ends_the_x11_loop_even_when_its_window_notice_is_lost(monkeypatch)
     import types
 
     from trayagent.messages import Messages
+    from trayagent.platform import tray_backends
     from trayagent.ui import tray
 
     class Display:
@@ -99,7 +100,7 @@ def test_stop_ends_the_x11_loop_even_when_its_window_notice_is_lost(monkeypatch)
     monkeypatch.setenv("PYSTRAY_BACKEND", "xorg")
     monkeypatch.setitem(sys.modules, "pystray", types.SimpleNamespace(Icon=Icon, MenuItem=lambda *a, **k: None,
                                                                        Menu=_Menu))
-    monkeypatch.setattr(tray, "STOP_WAIT_S", 0.2)
+    monkeypatch.setattr(tray_backends, "STOP_WAIT_S", 0.2)
     view = tray.PystrayView(tray.MenuModel(Messages("en"), lambda *a, **k: None, lambda: "off"))
     ended = threading.Event()
     loop = threading.Thread(target=lambda: (view.run(lambda: None), ended.set()))

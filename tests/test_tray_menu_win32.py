@@ -12,6 +12,7 @@ import types
 from trayagent.core.stress import Thresholds
 from trayagent.daemon.status import CallFacts, tray_status
 from trayagent.messages import Messages
+from trayagent.platform import tray_backends
 from trayagent.ui import tray
 
 WM_NOTIFY, WM_LBUTTONUP = 0x400 + 1, 0x0202
@@ -52,11 +53,11 @@ class _Win32Icon:
         self._update_menu()
 
     def _on_notify(self, wparam, lparam) -> None:
-        if lparam == tray.WM_RBUTTONUP and self.built:
+        if lparam == tray_backends.WM_RBUTTONUP and self.built:
             self.popped.append(self.built[-1])
 
     def right_click(self) -> None:
-        self._message_handlers[WM_NOTIFY](0, tray.WM_RBUTTONUP)
+        self._message_handlers[WM_NOTIFY](0, tray_backends.WM_RBUTTONUP)
 
 
 class _OtherIcon(_Win32Icon):

@@ -17,7 +17,7 @@ from trayagent.core.week import DayTotals, day_totals, days_ending
 from trayagent.i18n import _
 from trayagent.platform.desktop import open_path
 from trayagent.storage.calls import CallStore, read_samples
-from trayagent.ui import graph_window, graphs
+from trayagent.ui import graph_window, graphs, week_graph
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -65,7 +65,7 @@ def graph_command(args: argparse.Namespace) -> int:
             raise TrayagentError(_("--days {n}: use a number of days from 1 to 366").format(n=n))
         last = parse_day(args.date)
         seen = config_mod.load_or_defaults().visibility
-        fig = graphs.week_figure(week(store, last, n, thresholds, seen), thresholds)
+        fig = week_graph.week_figure(week(store, last, n, thresholds, seen), thresholds)
         return _present(fig, fig.axes[0].get_title() or _("This week"), f"week-{last}", args)
     if args.call_id:
         fig, title, summary = call_graph(store, args.call_id, thresholds, config_mod.load_or_defaults().visibility)

@@ -1,10 +1,6 @@
-"""The daemon's controller: call state, camera only during calls, sampling, recording, tray status.
-
-It runs on its own thread and takes work from one queue: tray clicks, the hotkey and `trayagent
-call|stop` only post commands (core.requests.Command) here; the recorder keeps the call. Time and
-the OS (camera, signals, tray, desktop actions) come in through arguments, so tests run it
-headless with fakes and a fake clock.
-"""
+"""The daemon's controller, on its own thread with one queue: tray clicks, the hotkey and `trayagent
+call|stop` only post commands (core.requests.Command) here; the recorder keeps the call. Time and the OS
+come in through arguments, so tests run it headless with fakes and a fake clock."""
 
 from __future__ import annotations
 
@@ -282,8 +278,7 @@ class Controller:
 
     @property
     def calibrated(self) -> bool:
-        """Faces are read through the person's baseline: once the model is loaded, whether its
-        calibration applies (a baseline measured for another model does not); before, whether one is stored."""
+        """Faces are read through the person's baseline (for this model, once it is loaded)."""
         if self._perception is not None:
             return self._perception.calibration is not None
         return self._baseline_stored

@@ -3,45 +3,29 @@ metadata, so a model and its preprocessing cannot drift apart, and a user can br
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from trayagent import os_errors, paths
 from trayagent.core.emotions import FER7, PRODUCT4, UnknownLabel, grouping_matrix
-from trayagent.core.errors import TrayagentError
 from trayagent.i18n import _
 from trayagent.perception.cv import cv2
+from trayagent.perception.model_metadata import (
+    ModelError,
+    Preprocessing,
+    labels_of,
+    mirror_margin,
+    preprocessing_of,
+    short,
+)
 
 Adjust = Callable[[np.ndarray], np.ndarray]  # 4-class probabilities in, 4-class probabilities out
 Mirror = Literal["where close", "every face", "none"]
-
-
-class ModelError(TrayagentError):
-    pass
-
-
-@dataclass(frozen=True)
-class Preprocessing:
-    """x = (pixels * scale - mean) / std, pixels in 0..255, in `color` order, resized to size.
-
-    `equalize: "hist"` (grey models only): cv2.equalizeHist on the face after it is resized, as
-    FER2013's copy here was made (its README: the original 48x48 pixels, equalised, are within a
-    median of 3.3 grey levels of it). A model trained on those faces has never seen a raw one.
-    """
-
-    size: tuple[int, int]  # (height, width)
-    color: str  # "gray", "rgb" or "bgr"
-    scale: float = 1.0
-    mean: float = 0.0
-    std: float = 1.0
-    equalize: str | None = None  # None or "hist"
 
 
 @dataclass(frozen=True)
@@ -61,85 +45,6 @@ class ModelInfo:
 
 
 MAX_MODEL_BYTES = 1 << 30  # an emotion CNN is a few MB; the biggest sensible one far below this
-COLORS = ("gray", "rgb", "bgr")
-
-
-def _metadata_json(meta: dict[str, str], key: str, path: Path) -> Any:
-    if key not in meta:
-        raise ModelError(_("{path}: model has no {key} metadata (see {readme} for what a model must carry)").format(
-            path=path, key=repr(key), readme="models/README.md"))
-    try:
-        return json.loads(meta[key])
-    except (json.JSONDecodeError, RecursionError):
-        raise ModelError(_("{path}: model metadata {key} is not valid JSON").format(path=path, key=repr(key))) from None
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:50] + f"... ({len(text)} characters)"
-
-
-def _labels(meta: dict[str, str], path: Path) -> tuple[str, ...]:
-    labels = _metadata_json(meta, "labels", path)
-    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
-        raise ModelError(_("{path}: model metadata {key} must be a list of class names, not {value}").format(
-            path=path, key="'labels'", value=_short(labels)))
-    repeated = sorted({x for x in labels if labels.count(x) > 1})
-    if repeated:
-        raise ModelError(_("{path}: model metadata {key} names {names} more than once").format(
-            path=path, key="'labels'", names=", ".join(map(repr, repeated))))
-    return tuple(labels)
-
-
-def _number(pre: dict, key: str, default: float, path: Path) -> float:
-    value = pre.get(key, default)
-    if type(value) not in (int, float) or not math.isfinite(value):
-        raise ModelError(_("{path}: preprocessing {key} must be a finite number, not {value}").format(
-            path=path, key=repr(key), value=_short(value)))
-    return float(value)
-
-
-def _preprocessing(meta: dict[str, str], path: Path) -> Preprocessing:
-    """The model's `preprocessing` metadata, every field checked: a model that declares nonsense is
-    refused when it loads, never at the first face of a call."""
-    pre = _metadata_json(meta, "preprocessing", path)
-    if not isinstance(pre, dict):
-        raise ModelError(_("{path}: model metadata {key} must be a JSON object, not {value}").format(
-            path=path, key="'preprocessing'", value=_short(pre)))
-    size = pre.get("size")
-    if (not isinstance(size, list) or len(size) != 2
-            or not all(type(v) is int and 8 <= v <= 1024 for v in size)):
-        raise ModelError(_("{path}: preprocessing {key} must be [height, width] in pixels ({lo} to {hi}), "
-                           "not {value}").format(path=path, key="'size'", lo=8, hi=1024, value=_short(size)))
-    color = pre.get("color")
-    if color not in COLORS:
-        raise ModelError(_("{path}: preprocessing {key} must be one of {choices}, not {value}").format(
-            path=path, key="'color'", choices=", ".join(map(repr, COLORS)), value=_short(color)))
-    equalize = pre.get("equalize")
-    if equalize not in (None, "hist"):
-        raise ModelError(_("{path}: unknown preprocessing {key} {value} (known: {known})").format(
-            path=path, key="equalize", value=_short(equalize), known='"hist"'))
-    if equalize and color != "gray":
-        raise ModelError(_("{path}: preprocessing {key} {value} needs a gray model").format(
-            path=path, key="equalize", value='"hist"'))
-    scale, mean, std = (_number(pre, "scale", 1.0, path), _number(pre, "mean", 0.0, path),
-                        _number(pre, "std", 1.0, path))
-    if scale == 0 or std == 0:
-        raise ModelError(_("{path}: preprocessing {key} is 0: every face would look the same to the model").format(
-            path=path, key="scale" if scale == 0 else "std"))
-    return Preprocessing((size[0], size[1]), color, scale, mean, std, equalize)
-
-
-def _mirror_margin(meta: dict[str, str], path: Path) -> float | None:
-    """The model's `mirror` metadata (models/ensemble.py, models/mirror.py): {"margin": m}."""
-    if "mirror" not in meta:
-        return None
-    mirror = _metadata_json(meta, "mirror", path)
-    margin: Any = mirror.get("margin") if isinstance(mirror, dict) else None
-    if type(margin) not in (int, float) or not 0 <= margin <= 1:
-        raise ModelError(_("{path}: model metadata {key} must name a margin from 0 to 1, not {value}").format(
-            path=path, key="'mirror'", value=_short(mirror)))
-    return float(margin)
 
 
 def _onnxruntime() -> ModuleType:
@@ -184,17 +89,17 @@ class EmotionClassifier:
             first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
             raise ModelError(_("{path}: not a usable ONNX model ({error})").format(path=path, error=first)) from None
         meta = dict(self._session.get_modelmeta().custom_metadata_map)
-        labels = _labels(meta, path)
+        labels = labels_of(meta, path)
         try:
             self._group = grouping_matrix(labels)
         except UnknownLabel as e:
             raise ModelError(_("{path}: label {label} is neither a FER2013 emotion nor a product class").format(
                 path=path, label=repr(e.label))) from None
-        pre = _preprocessing(meta, path)
+        pre = preprocessing_of(meta, path)
         output = meta.get("output", "probabilities")
         if output not in ("probabilities", "logits"):
             raise ModelError(_("{path}: model metadata {key} must be {one} or {other}, not {value}").format(
-                path=path, key="'output'", one='"probabilities"', other='"logits"', value=_short(output)))
+                path=path, key="'output'", one='"probabilities"', other='"logits"', value=short(output)))
         inp = self._session.get_inputs()
         if len(inp) != 1 or len(inp[0].shape) != 4:
             raise ModelError(_("{path}: expected one 4-D image input (N, C, H, W), found {inputs}").format(
@@ -210,7 +115,7 @@ class EmotionClassifier:
             raise ModelError(_("{path}: output has {n} classes but metadata names {labels}").format(
                 path=path, n=out.shape[-1], labels=len(labels)))
         self._input = inp[0].name
-        self.info = ModelInfo(path, labels, pre, output == "probabilities", meta, _mirror_margin(meta, path))
+        self.info = ModelInfo(path, labels, pre, output == "probabilities", meta, mirror_margin(meta, path))
         self._probe()
 
     def _probe(self) -> None:

@@ -253,13 +253,14 @@ def per_person(clf: EmotionClassifier, data: Images, detect_faces: bool, pattern
         cm_all_smile += cm_smile
         persons[person] = {"images": int(len(idx)), "neutral_choices": len(choices), "smile_choices": len(smiles),
                            **_person_figures(cm_plain, cm_cal, cm_smile)}
-    sc, ss = summary(cm_all, PRODUCT4), summary(cm_all_smile, PRODUCT4)
     result.update({"per_person_pattern": pattern, "calibration_strength": strength, "calibration_clip": clip,
-                   "reference": reference.source,
-                   "accuracy_4_calibrated": sc["accuracy"], "macro_f1_4_calibrated": sc["macro_f1"],
-                   "recall_4_calibrated": sc["recall"],
-                   "confusion_4_calibrated": np.round(cm_all, 4).tolist(),
-                   "accuracy_4_calibrated_smile": ss["accuracy"], "macro_f1_4_calibrated_smile": ss["macro_f1"],
-                   "recall_4_calibrated_smile": ss["recall"],
-                   "confusion_4_calibrated_smile": np.round(cm_all_smile, 4).tolist(), "per_person": persons})
+                   "reference": reference.source, **_calibrated_figures("", cm_all),
+                   **_calibrated_figures("_smile", cm_all_smile), "per_person": persons})
     return result
+
+
+def _calibrated_figures(suffix: str, cm: np.ndarray) -> dict:
+    """The whole set's calibrated figures, named as `evaluate --json` reports them."""
+    s = summary(cm, PRODUCT4)
+    return {f"accuracy_4_calibrated{suffix}": s["accuracy"], f"macro_f1_4_calibrated{suffix}": s["macro_f1"],
+            f"recall_4_calibrated{suffix}": s["recall"], f"confusion_4_calibrated{suffix}": np.round(cm, 4).tolist()}

@@ -27,7 +27,6 @@ from trayagent.core.measured import Measured, call_measured, measure, moment_mea
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Band, Thresholds
 from trayagent.core.visibility import Seen, VisibilityThresholds, classify
-from trayagent.core.week import DayTotals
 from trayagent.i18n import _, ngettext
 from trayagent.ui.fonts import use_hangul_font
 
@@ -45,7 +44,7 @@ CALL_SIZE = (9.0, 5.4)  # inches at 100 dpi; the window resizes it to the screen
 K = TypeVar("K")
 
 
-def _figure(size: tuple[float, float]) -> Figure:
+def figure(size: tuple[float, float]) -> Figure:
     use_hangul_font()
     # Pads in inches: the caption and labels keep off the window's edge.
     return Figure(figsize=size, dpi=100, layout=ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.12))
@@ -91,7 +90,7 @@ def _index_axis(ax: Axes, lo: float, hi: float) -> None:
     ax.set_ylabel(_("stress level"))
 
 
-def _empty(fig: Figure, ax: Axes, message: str) -> Figure:
+def empty(fig: Figure, ax: Axes, message: str) -> Figure:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=13, color="#555555")
     ax.set_axis_off()
     return fig
@@ -143,12 +142,12 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     """The level over mm:ss on top, the bands named in words; beneath, a strip coloured by the
     expression of each moment, the stretches not measured hatched grey on both, and those too dark or
     backlit marked with their own hatch; under it all, the call in a sentence."""
-    fig = _figure(size)
+    fig = figure(size)
     fig.suptitle(title, fontsize=14)
     ax, strip = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [5, 1]})
     if not samples:
         strip.set_axis_off()
-        return _empty(fig, ax, _("No moments were recorded in this call."))
+        return empty(fig, ax, _("No moments were recorded in this call."))
     t0 = samples[0].time
     ts = [(s.time - t0).total_seconds() for s in samples]
     ends = [t + span for t, span in zip(ts, sample_spans(samples))]
@@ -231,10 +230,10 @@ def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: date,
     measured is a grey hatched stretch, never a line at 0. The window lists the calls beside it."""
     import matplotlib.dates as mdates
 
-    fig = _figure(size)
+    fig = figure(size)
     ax = fig.subplots()
     if not calls:
-        return _empty(fig, ax, _("No calls on {day}.").format(day=wording.day(day, year=True)))
+        return empty(fig, ax, _("No calls on {day}.").format(day=wording.day(day, year=True)))
     values = [max(0.0, s.stress) for _c, samples in calls for s in samples] or [0.0]
     hi = max(thresholds.alert_from, max(values)) + 0.15
     _band_background(ax, thresholds, -0.05, hi)
@@ -283,53 +282,6 @@ def _label_rows(xs: list[float], left: float, right: float, apart: float = 0.09)
             row += 1
         rows.append(row % 4)
     return rows
-
-
-def week_figure(days: Sequence[DayTotals], thresholds: Thresholds = Thresholds(),
-                size: tuple[float, float] = (10, 5.5)) -> Figure:
-    """One bar a day: time on calls, split by band, the time not measured grey on top; above each,
-    the day's calls and the highest band it reached, in words."""
-    fig = _figure(size)
-    ax = fig.subplots()
-    first, last = days[0].day, days[-1].day
-    span = _("{first} to {last}").format(first=wording.day(first), last=wording.day(last))
-    if not any(d.calls for d in days):
-        return _empty(fig, ax, _("No calls from {first} to {last}.").format(first=wording.day(first),
-                                                                           last=wording.day(last)))
-    xs = range(len(days))
-    bottom = [0.0] * len(days)
-    for b in Band:
-        heights = [d.bands[b] / 60 for d in days]
-        ax.bar(xs, heights, bottom=bottom, color=BAND_COLOURS[b.value], width=0.65, label=wording.band(b.value),
-               zorder=3)
-        bottom = [x + h for x, h in zip(bottom, heights)]
-    heights = [d.unmeasured / 60 for d in days]
-    if any(heights):
-        ax.bar(xs, heights, bottom=bottom, width=0.65, label=_("not measured"), zorder=3,
-               **UNMEASURED | {"edgecolor": "#888888"})
-        bottom = [x + h for x, h in zip(bottom, heights)]
-    for x, d, top in zip(xs, days, bottom):
-        if d.calls:
-            reached = (_("not measured") if d.peak is None else
-                       _("highest: {band}").format(band=wording.band(highest_band(d.peak, thresholds).value)))
-            text = ngettext("{n} call", "{n} calls", d.calls).format(n=d.calls) + "\n" + reached
-            ax.annotate(text, (x, top), textcoords="offset points", xytext=(0, 4), ha="center", va="bottom",
-                        fontsize=9)
-    ax.set_xticks(list(xs), [wording.day(d.day) for d in days])
-    ax.set_ylabel(_("time on calls"))
-    ax.set_ylim(0, max(bottom) * 1.3 + 0.5)
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 3, 5, 10]))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: wording.duration(v * 60)))
-    ax.grid(axis="y", color="#dddddd", zorder=0)
-    ax.legend(loc="upper left", fontsize=9, title=_("time in each band"), title_fontsize=9, framealpha=0.9)
-    calls = sum(d.calls for d in days)
-    counted = sum(sum(d.bands.values()) for d in days)
-    low = sum(d.bands[Band.CALM] for d in days) / counted if counted else None
-    title = (ngettext("{span}: {n} call, none measured", "{span}: {n} calls, none measured", calls) if low is None
-             else ngettext("{span}: {n} call, stress low for {share} of the time measured",
-                           "{span}: {n} calls, stress low for {share} of the time measured", calls))
-    ax.set_title(title.format(span=span, n=calls, share=f"{low or 0:.0%}"), fontsize=13)
-    return fig
 
 
 def save(fig: Figure, path: Path) -> Path:

@@ -17,6 +17,7 @@ from trayagent.core.requests import Command
 from trayagent.core.stress import Thresholds
 from trayagent.core.tray_status import TrayStatus
 from trayagent.messages import Messages
+from trayagent.platform import tray_backends
 from trayagent.platform.desktop import quiet_notify
 from trayagent.ui import icons
 
@@ -165,11 +166,11 @@ class PystrayView:
         self._menu_key: tuple | None = None
         # pystray builds its menus (win32, GTK, AppIndicator) once, not when opened, so the status
         # line would stay at the call's first second. On win32 the menu is rebuilt as it opens (see
-        # _refresh_on_open), which also keeps every rebuild on the icon's thread; elsewhere the line
+        # tray_backends.refresh_on_open), which also keeps every rebuild on the icon's thread; elsewhere the line
         # is pushed at most once a second (a rebuild per frame would be waste, and would race an
         # open menu more often).
-        self._built_on_open = sys.platform == "win32" and _refresh_on_open(self.icon)
-        self._tooltip = _gtk_tooltip(self.icon)
+        self._built_on_open = sys.platform == "win32" and tray_backends.refresh_on_open(self.icon)
+        self._tooltip = tray_backends.gtk_tooltip(self.icon)
         self._push_line = not self._built_on_open
         self._line_pushed = ""
         self._line_pushed_at = 0.0
@@ -220,10 +221,10 @@ class PystrayView:
             self._ended.set()
 
     def stop(self) -> None:
-        _close_open_menu(self.icon)
+        tray_backends.close_open_menu(self.icon)
         self.icon.stop()
-        if not self._ended.wait(STOP_WAIT_S):
-            _end_x11_loop(self.icon)
+        if not self._ended.wait(tray_backends.STOP_WAIT_S):
+            tray_backends.end_x11_loop(self.icon)
 
 
 def _pystray_menu(pystray: Any, entries: list[Entry]) -> Any:
@@ -248,72 +249,6 @@ def _pystray_item(pystray: Any, e: Entry) -> Any:
     if e.checked is not None:
         kw["checked"] = lambda _i, checked=e.checked: checked()
     return pystray.MenuItem(lambda _i: e.label(), action, **kw)
-
-
-def _gtk_tooltip(icon: Any) -> Callable[[str], None] | None:
-    """pystray's GTK backend sets only the status icon's title, which no tray shows on hover: set its
-    tooltip too, on GTK's own thread. None for backends without a GTK status icon."""
-    status_icon = getattr(icon, "_status_icon", None)
-    if status_icon is None or not hasattr(status_icon, "set_tooltip_text"):
-        return None
-    from gi.repository import GLib
-
-    return lambda text: GLib.idle_add(status_icon.set_tooltip_text, text) and None
-
-
-STOP_WAIT_S = 2.0  # for the icon's loop to end by itself after stop
-
-
-def _end_x11_loop(icon: Any) -> None:
-    """pystray's bare Xlib loop ends when it sees its window destroyed; after the tray (trayer) has
-    embedded the icon and the icon changed a few times, that notice sometimes never comes, and the
-    loop waited on X until a signal (`trayagent stop` unanswered). Closing its X connection ends the
-    wait: the loop logs the closed connection and returns. Uses pystray 0.19's _xorg internals."""
-    display = getattr(icon, "_display", None)
-    if type(icon).__module__.endswith("_xorg") and display is not None:
-        log.info("tray: the X11 icon's loop did not end by itself; closing its X connection")
-        display.close()
-
-
-WM_RBUTTONUP = 0x0205  # the notification pystray's win32 icon answers with its menu
-WM_CANCELMODE = 0x001F
-
-
-def _close_open_menu(icon: Any) -> None:
-    """Close a win32 menu left open (the agent walked away from it, or never clicked off it) before
-    pystray's stop: the menu's own message loop takes the quit message meant for pystray's loop (under
-    wine it is lost, and the daemon kept running after it had closed its call). WM_CANCELMODE to the
-    menu's owner is how another thread ends a menu; with no menu open it does nothing."""
-    owner = getattr(icon, "_menu_hwnd", None)
-    if sys.platform == "win32" and owner:
-        import ctypes
-
-        ctypes.windll.user32.PostMessageW(owner, WM_CANCELMODE, 0, 0)  # type: ignore[attr-defined]
-
-
-def _refresh_on_open(icon: Any) -> bool:
-    """Rebuild pystray's win32 menu on the icon's own thread just before it pops up, so the status
-    line is current whenever someone looks and no other thread destroys the menu while it is open.
-    Uses pystray 0.19's win32 internals (the bundle pins that version); False where they are absent."""
-    handlers = getattr(icon, "_message_handlers", None)
-    rebuild = getattr(icon, "_update_menu", None)
-    if not isinstance(handlers, dict) or rebuild is None:
-        return False
-    notify_code = next((code for code, h in handlers.items() if getattr(h, "__name__", "") == "_on_notify"), None)
-    if notify_code is None:
-        return False
-    on_notify = handlers[notify_code]
-
-    def refreshed(wparam: int, lparam: int) -> Any:
-        if lparam == WM_RBUTTONUP:
-            try:
-                rebuild()
-            except Exception:  # an old menu is better than none
-                log.exception("cannot rebuild the tray menu")
-        return on_notify(wparam, lparam)
-
-    handlers[notify_code] = refreshed
-    return True
 
 
 class HeadlessView:
