@@ -6,8 +6,11 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from tests import pg
 from trayagent.core.records import Sample, Visibility
@@ -17,6 +20,7 @@ from trayagent.team import db, dsn, setup
 
 SEEN = Visibility(frame_brightness=120, frame_contrast=50, face_brightness=120, face_contrast=40, backlight=1.0)
 AGENT_PW, REPORT_PW = "agent-pw", "report-pw"
+needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 
 
 def record_call(data_dir: Path, start: datetime, emotions: list[str | None], step_s: float = 0.5) -> str:
@@ -37,6 +41,17 @@ def record_call(data_dir: Path, start: datetime, emotions: list[str | None], ste
 
 def set_up(cluster: pg.Cluster) -> None:
     setup.run(dsn.parse(cluster.dsn()), agent_password=AGENT_PW, report_password=REPORT_PW)
+
+
+@contextlib.contextmanager
+def team_server() -> Iterator[pg.Cluster]:
+    """A throw-away PostgreSQL cluster with the team view's schema and roles, removed after."""
+    c = pg.create()
+    try:
+        set_up(c)
+        yield c
+    finally:
+        pg.remove(c)
 
 
 def agent_dsn(cluster: pg.Cluster) -> str:

@@ -10,13 +10,11 @@ import shutil
 
 import pytest
 
-from tests import pg, videos
+from tests import videos
 from tests.helpers import cli, running_daemon, wait_for
-from tests.team import admin_rows, agent_dsn, set_up, write_policy
+from tests.team import admin_rows, agent_dsn, needs_pg, team_server, write_policy
 
 pytestmark = pytest.mark.slow  # every case runs real processes (the daemon, PostgreSQL, a browser or X)
-
-needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +56,8 @@ def test_with_the_policy_off_the_daemon_opens_no_network_socket(home, tmp_path, 
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = pg.create()
-    try:
-        set_up(c)
+    with team_server() as c:
         yield c
-    finally:
-        pg.remove(c)
 
 
 @needs_pg

@@ -14,13 +14,12 @@ import pytest
 
 from tests import pg
 from tests.helpers import cli
-from tests.team import report_dsn, set_up
+from tests.team import needs_pg, report_dsn, set_up
 from tests.test_team_server import send
 from trayagent.team.row import TeamRow, pseudonym
 
 pytestmark = pytest.mark.slow  # every case runs real processes (the daemon, PostgreSQL, a browser or X)
 
-needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None, reason="needs chromium (apt install chromium)")
 
 

@@ -10,28 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from tests import pg
 from tests.helpers import cli, wait_for
-from tests.team import CuttingProxy, admin_rows, agent_dsn, record_call, set_up, write_policy
+from tests.team import CuttingProxy, admin_rows, agent_dsn, needs_pg, record_call, team_server, write_policy
 from trayagent import config
 from trayagent.storage.calls import CallStore
 from trayagent.team import db, dsn, membership
 from trayagent.team.local import TeamFiles
 from trayagent.team.sender import Sender
 
-needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 START = datetime(2026, 12, 1, 14, 3, 20).astimezone()
 CALM, STRESSED = ["happy"] * 6 + ["neutral"] * 14, ["stress"] * 80
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = pg.create()
-    try:
-        set_up(c)
+    with team_server() as c:
         yield c
-    finally:
-        pg.remove(c)
 
 
 class Pc:

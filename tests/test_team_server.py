@@ -10,23 +10,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests import pg
-from tests.team import admin_rows, agent_dsn, report_dsn, set_up
+from tests.team import admin_rows, agent_dsn, needs_pg, report_dsn, team_server
 from trayagent.team import db, dsn, setup
 from trayagent.team.row import TeamRow, pseudonym
 from trayagent.team.sender import send_row
 
-needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    c = pg.create()
-    try:
-        set_up(c)
+    with team_server() as c:
         yield c
-    finally:
-        pg.remove(c)
 
 
 def row(team_name: str, agent: int, start: datetime = MONDAY_10, **changes: object) -> TeamRow:

@@ -10,9 +10,8 @@ import subprocess
 import pytest
 
 from tests import pg
+from tests.team import needs_pg
 from trayagent.team import db, dsn
-
-needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 
 
 @pytest.fixture(scope="module")

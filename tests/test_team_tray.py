@@ -9,24 +9,18 @@ import subprocess
 
 import pytest
 
-from tests import pg, videos
+from tests import videos
 from tests.desktop import popup_windows, screenshot, tray_windows
 from tests.helpers import cli, running_daemon, wait_for
-from tests.team import admin_rows, agent_dsn, set_up, write_policy
+from tests.team import admin_rows, agent_dsn, needs_pg, team_server, write_policy
 
 pytestmark = pytest.mark.slow  # every case runs real processes (the daemon, PostgreSQL, a browser or X)
-
-needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 
 
 @pytest.fixture
 def cluster():
-    c = pg.create()
-    try:
-        set_up(c)
+    with team_server() as c:
         yield c
-    finally:
-        pg.remove(c)
 
 
 def _windows(env) -> list[tuple[int, int, int, int]]:

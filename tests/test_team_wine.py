@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests import pg
-from tests.team import admin_rows, agent_dsn, set_up, write_policy
+from tests.team import admin_rows, agent_dsn, needs_pg, set_up, write_policy
 from tests.wine import PYTHON_WIN, Wine, require, windows_path, wine64_available
 from tests.wine import setup_exe as built_setup_exe
-
-needs_pg = pytest.mark.skipif(pg.bin_dir() is None, reason="needs PostgreSQL (apt install postgresql)")
 
 # Run by the installed runtime: one call recorded as the daemon records it, the agent joined, one
 # round of the daemon's sender.
