@@ -37,6 +37,17 @@ def set_preprocessing(path: Path, out: Path | None = None, **changes) -> dict:
     return pre
 
 
+def set_entry(path: Path, key: str, value: object, out: Path | None = None) -> None:
+    """Write one metadata entry as JSON, replacing any entry of that key (out: a copy instead)."""
+    model = onnx.load(str(path))
+    props = {p.key: p for p in model.metadata_props}
+    if key in props:
+        props[key].value = json.dumps(value)
+    else:
+        model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=json.dumps(value)))
+    onnx.save(model, str(out or path))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path)

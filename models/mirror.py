@@ -14,14 +14,13 @@ models/ensemble.py's (with :mirror) carry {"margin": 1}, every face, until this 
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import onnx
 
 from models.data import load_fer_split
+from models.metadata import set_entry
 
 FER = Path("../shared/datasets/fer2013")
 KEY = "mirror"
@@ -64,13 +63,7 @@ def measure(model: Path, fer: Path = FER) -> dict:
 
 def write(model: Path, fer: Path = FER, out: Path | None = None) -> dict:
     value = measure(model, fer)
-    m = onnx.load(str(model))
-    props = {p.key: p for p in m.metadata_props}
-    if KEY in props:
-        props[KEY].value = json.dumps(value)
-    else:
-        m.metadata_props.append(onnx.StringStringEntryProto(key=KEY, value=json.dumps(value)))
-    onnx.save(m, str(out or model))
+    set_entry(model, KEY, value, out)
     return value
 
 

@@ -20,9 +20,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import onnx
 
 from models.data import load_fer_split
+from models.metadata import set_entry
 from trayagent.core.calibration import log_probs
 from trayagent.core.emotions import FER7, PRODUCT4
 
@@ -53,13 +53,7 @@ def measure(model: Path, fer: Path = FER) -> dict:
 
 def write(model: Path, fer: Path = FER, out: Path | None = None) -> dict:
     value = measure(model, fer)
-    m = onnx.load(str(model))
-    props = {p.key: p for p in m.metadata_props}
-    if KEY in props:
-        props[KEY].value = json.dumps(value)
-    else:
-        m.metadata_props.append(onnx.StringStringEntryProto(key=KEY, value=json.dumps(value)))
-    onnx.save(m, str(out or model))
+    set_entry(model, KEY, value, out)
     return value
 
 
