@@ -515,7 +515,10 @@ def _status_of_daemon(wine: Wine) -> dict:
     daemon = wine.popen_app("run", "--no-tray")
     try:
         def up() -> dict | None:
-            s = wine.app("status", "--json", timeout=60)
+            try:  # while the daemon starts, a status call can wait on its pipe: ask again
+                s = wine.app("status", "--json", timeout=60)
+            except subprocess.TimeoutExpired:
+                return None
             return json.loads(s.stdout) if s.returncode == 0 else None
 
         status = wait_for(up, timeout=180, step=2)
