@@ -25,7 +25,9 @@ import numpy as np
 from models.data import load_fer_split
 from trayagent.core.emotions import FER7, PRODUCT4, to_product
 from trayagent.perception.cv import cv2
-from trayagent.perception.faces import Box, FaceDetector, YuNet, crop, face_detector, find_face
+from trayagent.perception.face_box import Box
+from trayagent.perception.faces import FaceDetector, crop, face_detector, find_face
+from trayagent.perception.yunet import YuNet
 
 W, H = 640, 480
 CONDITIONS = ("clean", "tilt15", "tilt30", "dark_noisy", "backlit", "small", "none")

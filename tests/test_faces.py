@@ -17,7 +17,8 @@ from tests import videos
 from tests.helpers import cli as run_cli
 from tests.videos import make_set
 from trayagent import paths
-from trayagent.perception.faces import FaceDetector, YuNet, crop, face_detector, find_face, level_matrix
+from trayagent.perception.faces import FaceDetector, crop, face_detector, find_face, level_matrix
+from trayagent.perception.yunet import YuNet
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -97,7 +97,7 @@ def test_a_model_whose_outputs_are_nan_is_refused(tmp_path):
 def test_a_nan_reading_never_reaches_a_calls_csv(tmp_path):
     from trayagent.core.stress import CallStats
     from trayagent.perception.classifier import EmotionClassifier
-    from trayagent.perception.faces import Box
+    from trayagent.perception.face_box import Box
     from trayagent.perception.pipeline import Perception
     from trayagent.storage.calls import CallWriter
 

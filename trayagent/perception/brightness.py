@@ -10,7 +10,7 @@ import numpy as np
 
 from trayagent.core.records import Visibility
 from trayagent.perception.cv import cv2
-from trayagent.perception.faces import Box
+from trayagent.perception.face_box import Box
 
 _STEP = 2  # every other row and column: the same means to within a grey level, a quarter of the work
 

@@ -3,54 +3,24 @@ looks only when Haar finds nothing, at a bounded rate. Both detectors ship as pa
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from trayagent import os_errors, paths
+from trayagent import paths
 from trayagent.core.errors import TrayagentError
 from trayagent.i18n import N_, _
 from trayagent.perception.cv import cv2
-
-
-@dataclass(frozen=True)
-class Box:
-    x: int
-    y: int
-    w: int
-    h: int
-    # The eyes' centres in the frame, (x, y) of the one on the image's left then right, when the
-    # detector gives landmarks (YuNet does, Haar does not); crop() turns the face to put them level.
-    eyes: tuple[tuple[float, float], tuple[float, float]] | None = None
-
-    @property
-    def area(self) -> int:
-        return self.w * self.h
-
-    @property
-    def roll(self) -> float:
-        """Degrees the line between the eyes slopes down to the right (0 without landmarks)."""
-        if self.eyes is None:
-            return 0.0
-        (ax, ay), (bx, by) = self.eyes
-        return math.degrees(math.atan2(by - ay, bx - ax))
-
-
-def _read(path: Path, cannot_read: str) -> bytes:
-    """Model files are read by Python and handed to OpenCV as bytes: OpenCV's own file opening
-    fails on non-ASCII paths on Windows (a Korean user name puts Hangul in every per-user path).
-    `cannot_read` is the message (with {path} and {reason}) for a file that cannot be read."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as e:
-        raise TrayagentError(_(cannot_read).format(path=path, reason=os_errors.reason(e))) from None
+from trayagent.perception.face_box import Box, read_model_file, resize
+from trayagent.perception.face_look import FaceLook
+from trayagent.perception.yunet import YuNet
 
 
 def load_cascade(path: Path) -> cv2.CascadeClassifier:
-    text = _read(path, N_("{path}: cannot read the face-detection cascade ({reason})")).decode("utf-8", "replace")
+    data = read_model_file(path, N_("{path}: cannot read the face-detection cascade ({reason})"))
+    text = data.decode("utf-8", "replace")
     cascade = cv2.CascadeClassifier()
     try:
         storage = cv2.FileStorage(text, cv2.FILE_STORAGE_READ | cv2.FILE_STORAGE_MEMORY)
@@ -62,80 +32,6 @@ def load_cascade(path: Path) -> cv2.CascadeClassifier:
     return cascade
 
 
-class YuNet:
-    """YuNet (Wu, Peng and Yu 2023; Apache-2.0): a 75k-parameter CNN that also finds faces turned,
-    tilted, dark or backlit, with five landmarks. It costs about twice a full Haar search, so it is
-    the fallback, never the first step.
-
-    Frames are searched `work_width` pixels wide, as Haar's are; `around` a face it found in the
-    last frame, only that face's neighbourhood is searched, scaled so the face is TRACK_HEIGHT
-    pixels tall (about a sixth of a full search's cost). Its box is mapped to the framing of a Haar
-    box (and so of FER2013's crops, see BOX_TO_HAAR), and its eyes give the face's roll.
-    """
-
-    TRACK_HEIGHT = 48  # pixels the last face is scaled to for the local search
-
-    # The crop must frame a face as the model's training faces were framed, that is as a Haar box
-    # does. Measured on 209 FER2013 publictest faces in 640x480 scenes found by both (medians,
-    # `python -m models.facebench --fit-box`): Haar centre = YuNet centre + (dx, dy) * YuNet
-    # height, Haar side = k * YuNet height.
-    BOX_TO_HAAR = (-0.006, -0.03, 0.949)
-    # Confidence to accept a face. OpenCV's sample uses 0.9, which loses tilted, dark and backlit
-    # faces; at 0.5 YuNet alone finds 84% of 15-degree tilted faces against 79% at 0.7, and raised no
-    # false alarm on 600 face-free scenes (models/facebench.py, "none").
-    SCORE = 0.5
-
-    def __init__(self, model: Path | None = None, work_width: int = 320, min_face: float = 0.12) -> None:
-        path = model or paths.yunet_file()
-        data = np.frombuffer(_read(path, N_("{path}: cannot read the YuNet face detector ({reason})")), np.uint8)
-        try:
-            self._net = cv2.FaceDetectorYN.create("onnx", data, np.zeros(0, np.uint8), (work_width, work_width),
-                                                  self.SCORE, 0.3, 20)
-        except cv2.error:
-            raise TrayagentError(_("{path}: cannot load the YuNet face detector").format(path=path)) from None
-        self.work_width = work_width
-        self.min_face = min_face
-        self._size: tuple[int, int] | None = None
-
-    def find(self, frame: np.ndarray, around: Box | None = None) -> Box | None:
-        """The largest face in a BGR (or grey) frame, or only near `around`, or None."""
-        h, w = frame.shape[:2]
-        if around is None:
-            x0 = y0 = 0
-            scale = min(1.0, self.work_width / w)
-            small = _resize(frame, scale)
-            smallest = min(small.shape[:2]) * self.min_face  # as Haar's smallest face
-        else:
-            x0, y0 = max(0, around.x - around.w // 2), max(0, around.y - around.h // 2)
-            x1, y1 = min(w, around.x + around.w * 3 // 2), min(h, around.y + around.h * 3 // 2)
-            if x1 - x0 < 16 or y1 - y0 < 16:  # `around` lies (almost) outside this frame
-                return None
-            scale = min(1.0, self.TRACK_HEIGHT / max(1, around.h))
-            small = _resize(frame[y0:y1, x0:x1], scale)
-            smallest = around.h * scale * 0.6  # the same face, nearer or farther, not a small one beside it
-        if small.ndim == 2:
-            small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
-        size = (small.shape[1], small.shape[0])
-        if size != self._size:
-            self._net.setInputSize(size)
-            self._size = size
-        _found, faces = self._net.detect(small)
-        if faces is None:
-            return None
-        faces = faces[faces[:, 3] * self.BOX_TO_HAAR[2] >= smallest]
-        if len(faces) == 0:
-            return None
-        f = max(faces, key=lambda r: r[2] * r[3]) / scale
-        f[[0, 4, 6, 8, 10, 12]] += x0
-        f[[1, 5, 7, 9, 11, 13]] += y0
-        x, y, bw, bh = f[:4]
-        (rx, ry), (lx, ly) = f[4:6], f[6:8]  # the person's right eye is on the image's left
-        dx, dy, k = self.BOX_TO_HAAR
-        cx, cy, side = x + bw / 2 + dx * bh, y + bh / 2 + dy * bh, k * bh
-        return Box(round(cx - side / 2), round(cy - side / 2), round(side), round(side),
-                   ((float(rx), float(ry)), (float(lx), float(ly))))
-
-
 class FaceDetector:
     """Finds the largest face in a frame: Haar first, YuNet when Haar finds nothing.
 
@@ -143,7 +39,9 @@ class FaceDetector:
     120-300 pixels tall, still 60-150 at half size, and detection cost falls with the square of the
     scale. With `track`, the next frame is first searched only around the last face, at a scale
     where that face is about 40 pixels wide and over sizes from 0.7 to 1.4 times it: about a
-    fifth of the cost of a full search while the agent sits still, which is most of a call.
+    fifth of the cost of a full search while the agent sits still, which is most of a call. Within
+    that, the face's look from the last frame says where it went, and Haar first searches only
+    there (LOOK_SEARCH): every box is still Haar's, found in a quarter of the windows.
 
     A Haar box frames a face as FER2013's crops do (measured: median box/crop 0.99, centred), so
     the box is cropped as it is.
@@ -165,6 +63,14 @@ class FaceDetector:
     """
 
     TRACK_WIDTH = 40  # pixels the last face is scaled to for the local search
+    # Where the face's look went (face_look.py), Haar searches that place and 0.15 of the face's
+    # width around it, for faces 0.85-1.2 times as wide in Haar's usual 10% steps, and three
+    # overlapping hits do (there are fewer places to overlap): about a third of the cost of the
+    # search around the last face, which runs when this misses. Steps of 15% cost less but drift
+    # to boxes 6% larger than a full search's. Chosen on publictest faces in a moving scene
+    # (models/README.md, "Finding faces in a call").
+    LOOK_PAD = 0.15
+    LOOK_SEARCH = (0.85, 1.2, 1.1, 3)  # smallest and largest (times the face), scale step, hits
 
     def __init__(self, cascade: Path | None = None, work_width: int = 320, min_face: float = 0.12,
                  track: bool = False, fallback: YuNet | None = None, fallback_every: int = 1,
@@ -180,10 +86,12 @@ class FaceDetector:
         self._misses = 0  # frames in a row in which Haar found nothing
         self._last_by_fallback = False
         self._shape: tuple[int, ...] | None = None  # of the frames the last face was found in
+        self._look = FaceLook()
         self.fallback_runs = 0
 
     def reset(self) -> None:
         self._last = None
+        self._look.forget()
         self._misses = 0
 
     def detect(self, gray: np.ndarray, color: np.ndarray | None = None) -> Box | None:
@@ -211,12 +119,20 @@ class FaceDetector:
         if box is not None and by_fallback and not self.level:
             box = replace(box, eyes=None)
         self._last, self._last_by_fallback = box, by_fallback
+        if self.track:
+            self._remember(gray, box)
         return box
+
+    def _remember(self, gray: np.ndarray, box: Box | None) -> None:
+        if box is None:
+            self._look.forget()
+        else:
+            self._look.remember(gray, box.x, box.y, box.w)
 
     def _full(self, gray: np.ndarray) -> Box | None:
         h, w = gray.shape[:2]
         scale = min(1.0, self.work_width / w)
-        small = _resize(gray, scale)
+        small = resize(gray, scale)
         side = max(20, int(min(small.shape[:2]) * self.min_face))
         found = self._cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
         return _largest(found, scale, 0, 0)
@@ -228,12 +144,27 @@ class FaceDetector:
         if x1 - x0 < 24 or y1 - y0 < 24:  # the last face lies (almost) outside this frame
             return None
         scale = min(1.0, self.TRACK_WIDTH / last.w)
-        roi = _resize(gray[y0:y1, x0:x1], scale)
+        roi = resize(gray[y0:y1, x0:x1], scale)
         size = self.TRACK_WIDTH * min(1.0, last.w / self.TRACK_WIDTH)  # a face already small stays as is
-        lo, hi = max(24, int(size * 0.7)), int(size * 1.4)
-        found = self._cascade.detectMultiScale(roi, scaleFactor=1.1, minNeighbors=5, minSize=(lo, lo),
-                                               maxSize=(hi, hi))
-        return _largest(found, scale, x0, y0)
+        guess = self._look.where(roi, round(size))
+        if guess is not None:
+            pad = round(size * self.LOOK_PAD)
+            gx, gy = max(0, guess[0] - pad), max(0, guess[1] - pad)
+            spot = roi[gy:gy + round(size) + 2 * pad, gx:gx + round(size) + 2 * pad]
+            near = self._search(spot, size, *self.LOOK_SEARCH)
+            if len(near):
+                return _largest(near + (gx, gy, 0, 0), scale, x0, y0)
+        return _largest(self._search(roi, size, 0.7, 1.4), scale, x0, y0)
+
+    def _search(self, roi: np.ndarray, size: float, lo: float, hi: float, factor: float = 1.1,
+                neighbours: int = 5) -> np.ndarray:
+        """Haar's faces in `roi` from `lo` to `hi` times `size` pixels wide, as (x, y, w, h) rows."""
+        smallest = max(24, int(size * lo))
+        if min(roi.shape[:2]) < smallest:
+            return np.zeros((0, 4), int)
+        found = self._cascade.detectMultiScale(roi, scaleFactor=factor, minNeighbors=neighbours,
+                                               minSize=(smallest, smallest), maxSize=(int(size * hi),) * 2)
+        return np.asarray(found, int).reshape(-1, 4)
 
 
 # The fallback's rate limit in video; see FaceDetector.
@@ -252,13 +183,6 @@ def find_face(detector: FaceDetector, frame: np.ndarray) -> tuple[np.ndarray, Bo
     `analyze` and `evaluate --detect-faces`."""
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
     return gray, detector.detect(gray, frame if frame.ndim == 3 else None)
-
-
-def _resize(img: np.ndarray, scale: float) -> np.ndarray:
-    if scale >= 1.0:
-        return img
-    h, w = img.shape[:2]
-    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 def _largest(found: Sequence[Sequence[int]] | np.ndarray, scale: float, dx: int, dy: int) -> Box | None:

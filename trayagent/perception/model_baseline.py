@@ -30,7 +30,8 @@ from trayagent.core.calibration import (
 from trayagent.core.emotions import PRODUCT4
 from trayagent.i18n import N_, _, ngettext
 from trayagent.perception.classifier import EmotionClassifier
-from trayagent.perception.faces import Box, crop
+from trayagent.perception.face_box import Box
+from trayagent.perception.faces import crop
 
 if TYPE_CHECKING:
     from trayagent.config import Config

@@ -13,7 +13,8 @@ from trayagent.core.calibration import Baseline, Calibration
 from trayagent.core.records import Sample, Visibility
 from trayagent.perception.brightness import measure
 from trayagent.perception.classifier import EmotionClassifier
-from trayagent.perception.faces import Box, FaceDetector, crop, face_detector, find_face
+from trayagent.perception.face_box import Box
+from trayagent.perception.faces import FaceDetector, crop, face_detector, find_face
 from trayagent.perception.model_baseline import user_calibration
 
 if TYPE_CHECKING:
