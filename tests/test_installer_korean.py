@@ -21,7 +21,7 @@ import cv2
 import pytest
 
 from tests import videos
-from tests.helpers import cli, wait_for
+from tests.helpers import call_rows, cli, wait_for
 from tests.wine import Desktop, Wine, korean_locale, require, setup_exe, wine64_available
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,10 @@ PROFILE_WIN = rf"C:\users\{USER}"
 DATA_WIN = PROFILE_WIN + r"\AppData\Local\trayagent"
 VIDEO_WIN = PROFILE_WIN + r"\Documents\통화 녹화\고객 통화.avi"
 PHOTOS_WIN = PROFILE_WIN + r"\Pictures\표정 사진"
-CALL_SECONDS = 15
+# Samples a test call waits for: 6.5 s at 2 frames a second, past calls.min_call_s (5 s, below which a
+# call is dropped on purpose).
+CALL_ROWS = 14
+MIN_CALL_S = 5
 
 
 @pytest.fixture(scope="module")
@@ -254,12 +257,13 @@ def test_a_call_over_the_named_pipe_with_the_korean_tray(korean, daemon, desktop
 
     started = json.loads(korean.app("call", "start", "--json").stdout)
     assert started["state"] == "call" and started["camera_open"], started
-    time.sleep(CALL_SECONDS)
+    data = unix(korean, DATA_WIN)
+    assert wait_for(lambda: call_rows(data, started["call_id"]) >= CALL_ROWS, timeout=120), "no samples"
     status = json.loads(korean.app("status", "--json").stdout)
     # "On call mm:ss: stress <band> (x.xx)", or "stress not measured" when the camera has not seen the
     # face well (the video shows it only in its middle third)
     m = re.match(r"통화 중 (\d\d):(\d\d): 스트레스 ((낮음|약간 높음|높음) \(\d\.\d\d\)|측정 안 됨)$", status["status"])
-    assert m and 60 * int(m[1]) + int(m[2]) >= CALL_SECONDS, status
+    assert m and 60 * int(m[1]) + int(m[2]) >= MIN_CALL_S, status
 
     # The menu, opened as an agent does (right click), screenshotted for a person to look at.
     desktop.xdotool("mousemove", str(icon[0]), str(icon[1]), "click", "3")
@@ -277,8 +281,8 @@ def test_a_call_over_the_named_pipe_with_the_korean_tray(korean, daemon, desktop
     calls = json.loads(proc.stdout)
     assert [c["id"] for c in calls] == [started["call_id"]]
     call = calls[0]
-    assert call["duration_s"] >= CALL_SECONDS and call["samples"] >= CALL_SECONDS and call["faces"] > 0, call
-    with open(unix(korean, DATA_WIN) / "calls" / f"{call['id']}.csv", newline="", encoding="utf-8") as f:
+    assert call["duration_s"] >= MIN_CALL_S and call["samples"] >= CALL_ROWS and call["faces"] > 0, call
+    with open(data / "calls" / f"{call['id']}.csv", newline="", encoding="utf-8") as f:
         assert len(list(csv.DictReader(f))) == call["samples"]
 
 
@@ -296,7 +300,8 @@ def _menu_open(desktop: Desktop) -> bool:
 def test_upgrade_over_the_running_daemon_closes_the_open_call(korean, daemon):
     started = json.loads(korean.app("call", "start", "--json").stdout)
     assert started["state"] == "call", started
-    time.sleep(CALL_SECONDS)  # longer than calls.min_call_s: a shorter call is dropped on purpose
+    data = unix(korean, DATA_WIN)
+    assert wait_for(lambda: call_rows(data, started["call_id"]) >= CALL_ROWS, timeout=120), "no samples"
     t0 = time.monotonic()
     proc = korean.install(setup_exe(), wait=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
