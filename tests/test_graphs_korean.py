@@ -115,3 +115,18 @@ def test_the_week_adds_up_to_the_recorded_calls(store):
             assert d.unmeasured == pytest.approx(sum(0.5 for s in samples if not s.face))
         else:
             assert d.peak is None and d.mean is None
+
+
+@pytest.mark.parametrize("moments", [1, 2])
+def test_a_call_under_a_second_long_has_no_repeated_time_labels(moments):
+    from datetime import UTC, datetime, timedelta
+
+    from trayagent.core.records import Sample
+
+    t0 = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+    samples = [Sample(t0 + timedelta(seconds=i / 2), "neutral", 0.0, (0.1, 0.7, 0.1, 0.1)) for i in range(moments)]
+    fig = graphs.call_figure(samples, "call", TH)
+    FigureCanvasAgg(fig).draw()
+    strip = fig.axes[1]
+    labels = [t.get_text() for t in strip.get_xticklabels() if t.get_text()]
+    assert labels and len(labels) == len(set(labels)), labels

@@ -158,9 +158,10 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
         if not ok:
             ax.axvspan(a, b, zorder=1, **UNMEASURED)
     poor = _expression_strip(strip, samples, ts, ends, visibility)
-    strip.set_xlim(0, ends[-1])
-    # Whole seconds at steps that read well as min:sec (1, 2, 3, 6, 10, 20, 30, 60 s...): a call of a
-    # few seconds would otherwise get ticks under a second apart, labelled 0:00 0:00 0:01.
+    # At least a second wide, in whole seconds at steps that read well as min:sec (1, 2, 3, 6, 10,
+    # 20, 30, 60 s...): a call of a few seconds would otherwise get ticks under a second apart,
+    # labelled 0:00 0:00 0:01, and a call of one moment seven ticks all labelled 0:00.
+    strip.set_xlim(0, max(1.0, ends[-1]))
     strip.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True, steps=[1, 2, 3, 6, 10]))
     strip.xaxis.set_major_formatter(FuncFormatter(mmss))
     strip.set_xlabel(_("time in call (min:sec)"))
