@@ -164,12 +164,14 @@ class FakeView:
     def __init__(self) -> None:
         self.shown: list[TrayStatus] = []
         self.notes: list[tuple[str, str]] = []
+        self.look_at_notes: list[str | None] = []  # the icon showing as each note went out
 
     def show(self, status: TrayStatus) -> None:
         self.shown.append(status)
 
     def notify(self, title: str, body: str) -> None:
         self.notes.append((title, body))
+        self.look_at_notes.append(self.shown[-1].look if self.shown else None)
 
 
 class FakeSignal:

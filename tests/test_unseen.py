@@ -26,6 +26,7 @@ def test_a_covered_camera_is_said_once_a_call_and_its_call_is_not_measured(tmp_p
     status = view.shown[-1]
     assert status.look == "unseen" and status.hint and status.line.endswith("not measured")
     assert [title for title, _body in view.notes] == [unseen]
+    assert view.look_at_notes == ["unseen"]  # the icon had changed when it was said
     cam.frame = FACE_FRAME
     advance(30)
     assert view.shown[-1].look != "unseen"

@@ -27,6 +27,7 @@ from trayagent.daemon.gaps import GapWatch
 from trayagent.daemon.invitation import Invitation
 from trayagent.daemon.logs import since_process_start
 from trayagent.daemon.ports import Actions, Signal, View
+from trayagent.daemon.ports import read as read_signal
 from trayagent.daemon.recorder import Call, Recorder
 from trayagent.daemon.status import tray_status
 from trayagent.messages import Messages
@@ -56,7 +57,8 @@ class Controller:
         self.call_state = CallStateMachine(Timing(cfg["calls.start_confirm_s"], cfg["calls.end_confirm_s"],
                                                   cfg["calls.max_call_min"] * 60, cfg["calls.hold_s"]))
         self.commands: queue.Queue[tuple[Command, dict[str, Any]]] = queue.Queue()
-        self.recorder = Recorder(cfg, store, open_camera, clock, now, self.text, view.notify)
+        self._notes: list[tuple[str, str]] = []  # notifications waiting for the tray to show their state
+        self.recorder = Recorder(cfg, store, open_camera, clock, now, self.text, self._say)
         self.paused: Pause | None = None
         self.stopped = threading.Event()
         self.problem: str | None = None  # daemon-wide (settings, model), shown in the tray
@@ -67,7 +69,7 @@ class Controller:
         self.started_wall = time.time()  # a quit request older than this is from an earlier install
         self._gaps = GapWatch()
         self.calibrating: CalibrationSession | None = None
-        self.invitation = Invitation(store.data_dir, lambda: view.notify(
+        self.invitation = Invitation(store.data_dir, lambda: self._say(
             self.text("calibrate_invite_title"), self.text("calibrate_invite_body")), lambda: self.now().date(), clock())
         self._baseline_stored = stored_baseline() is not None  # until the model is loaded and says more
 
@@ -169,16 +171,16 @@ class Controller:
     def calibrate(self) -> None:
         """Measure the agent's relaxed face for about ten seconds; never during a call."""
         if self.call is not None:
-            self.view.notify(self.text("calibrate_title"), self.text("calibrate_not_in_call"))
+            self._say(self.text("calibrate_title"), self.text("calibrate_not_in_call"))
             return
         if self.calibrating is None:
             try:
                 self._load_model()
             except TrayagentError as e:
-                self.view.notify(self.text("calibrate_title"), self.text("calibrate_failed", problem=str(e)))
+                self._say(self.text("calibrate_title"), self.text("calibrate_failed", problem=str(e)))
                 return
             self.calibrating = CalibrationSession(self._open_camera, self.clock)
-            self.view.notify(self.text("calibrate_title"), self.text("calibrating"))
+            self._say(self.text("calibrate_title"), self.text("calibrating"))
 
     _METHODS: dict[Command, Callable[..., None]] = {
         Command.START: start, Command.END: end, Command.TOGGLE: toggle, Command.PAUSE: pause,
@@ -206,7 +208,7 @@ class Controller:
                 return
             self._end_pause_if_over(t)
             paused = self.paused is not None
-            reading = self._read_signal() if not paused else Reading(False)
+            reading = read_signal(self.signal) if not paused else Reading(False)
             self._auto_on = reading.on
             if not paused:
                 self._apply(self.call_state.update(t, reading))
@@ -226,15 +228,6 @@ class Controller:
             return paths.quit_request().stat().st_mtime > self.started_wall
         except OSError:
             return False
-
-    def _read_signal(self) -> Reading:
-        if self.signal is None:
-            return Reading(False)
-        try:
-            return self.signal.reading()
-        except Exception:  # a signal plug-in must never take the daemon down
-            log.exception("call signal failed")
-            return Reading(False)
 
     # ---- calls -----------------------------------------------------------------------------------
     def _apply(self, transition: Transition | None) -> None:
@@ -258,7 +251,7 @@ class Controller:
         if session is None:
             return
         problem = session.finish(self.perception, self.cfg)  # applied from now on, without a restart
-        self.view.notify(self.text("calibrate_title"), self.text("calibrate_done") if problem is None
+        self._say(self.text("calibrate_title"), self.text("calibrate_done") if problem is None
                          else self.text("calibrate_failed", problem=problem))
 
     def _start_call(self, at: float | None = None) -> None:
@@ -290,11 +283,18 @@ class Controller:
                            problem=self.recorder.problem or self.problem,
                            calibrating=self.calibrating is not None, calibrated=self.calibrated)
 
+    def _say(self, title: str, body: str) -> None:
+        """Notify once the tray shows what the note is about (`_publish`): a note carries its icon."""
+        self._notes.append((title, body))
+
     def _publish(self, force: bool = False) -> None:
         status = self.status()
         if force or status != self._last_status:
             self._last_status = status
             self.view.show(status)
+        for note in self._notes:
+            self.view.notify(*note)
+        self._notes.clear()
 
     def answer(self) -> dict:
         return reply(self._last_status or self.status(), self.recorder.call_id, self.recorder.camera_open)
