@@ -13,7 +13,7 @@ from tests import videos
 from tests.helpers import call_rows, calls_json, running_daemon, status_json, wait_for
 from tests.pulse import start_recorder, stop
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # its softphone would start calls in daemons beside it
 
 
 def state() -> str:

@@ -19,7 +19,9 @@ import pytest
 from tests import videos
 from tests.helpers import cli, running_daemon, wait_for
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="strace and pactl: Linux")
+# serial: its `sleep` named baresip would be a softphone to the daemons of tests running beside it.
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="strace and pactl: Linux"),
+              pytest.mark.serial]
 
 # Every system call that makes a name in the file system.
 CREATING = "open,openat,openat2,creat,mkdir,mkdirat,mknod,mknodat,symlink,symlinkat,link,linkat,rename,renameat," \

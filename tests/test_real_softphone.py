@@ -29,7 +29,7 @@ from tests import videos
 from tests.helpers import calls_json, running_daemon, status_json, wait_for
 from tests.pulse import stop
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # its softphone would start calls in daemons beside it
 
 CALL_S = 7  # how long sipp stays in each call before hanging up: over calls.min_call_s (5 s)
 GAP_S = 1.5

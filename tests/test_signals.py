@@ -471,6 +471,7 @@ def test_registry_fixtures_are_documented():
 
 # --- real PulseAudio, real fake softphone --------------------------------------------------------
 
+@pytest.mark.serial  # its `microsip` would be a softphone to the daemons of tests beside it
 def test_real_pulseaudio_call_starts_and_ends_with_the_softphone(pulse, tmp_path):
     sig = automatic_signal(load_cfg(tmp_path))
     assert sig is not None and sig.name == "softphone+microphone (pactl)"
@@ -497,6 +498,7 @@ def test_real_pulseaudio_call_starts_and_ends_with_the_softphone(pulse, tmp_path
             stop(p)
 
 
+@pytest.mark.serial  # its `microsip` would be a softphone to the daemons of tests beside it
 def test_real_pulseaudio_names_each_new_capture_stream_anew(pulse, tmp_path):
     """The same softphone hanging up and taking the next call a moment later: a new stream id."""
     sig = automatic_signal(load_cfg(tmp_path))

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.desktop import start_xvfb
 from tests.helpers import wait_for
@@ -54,18 +55,31 @@ def setup_exe() -> Path:
     require(wine64_available(), "64-bit wine not installed (apt-get install wine wine64)")
     require((REPO / "models" / "emotion.onnx").is_file(),
             "models/emotion.onnx is missing: the installer cannot be built")
-    out = REPO / "build" / "installer-test" / "dist"
-    shutil.rmtree(out, ignore_errors=True)
-    # zlib: about 4x faster to build than the release's lzma; what gets installed is the same.
-    t0 = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, str(REPO / "installer" / "build.py"), "--compressor", "zlib",
-         "--out-dir", str(out), "--work-dir", str(REPO / "build" / "installer-test")],
-        capture_output=True, text=True, timeout=1200,
-    )
-    assert proc.returncode == 0, f"build.py failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    exes = list(out.glob("trayagent-*-win64-setup.exe"))
-    assert len(exes) == 1, exes
+    work = REPO / "build" / "installer-test"
+    out = work / "dist"
+    # The workers of one pytest-xdist run (.ci/run) share one build: the first builds it under the
+    # lock, the others wait for it and take it. Any other run builds anew.
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    stamp = work / "built-for-run"
+    work.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(work) + ".lock"):
+        exes = list(out.glob("trayagent-*-win64-setup.exe"))
+        if run and len(exes) == 1 and stamp.is_file() and stamp.read_text() == run:
+            return exes[0]
+        shutil.rmtree(out, ignore_errors=True)
+        stamp.unlink(missing_ok=True)
+        # zlib: about 4x faster to build than the release's lzma; what gets installed is the same.
+        t0 = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "installer" / "build.py"), "--compressor", "zlib",
+             "--out-dir", str(out), "--work-dir", str(work)],
+            capture_output=True, text=True, timeout=1200,
+        )
+        assert proc.returncode == 0, f"build.py failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        exes = list(out.glob("trayagent-*-win64-setup.exe"))
+        assert len(exes) == 1, exes
+        if run:
+            stamp.write_text(run)
     print(f"\nbuilt {exes[0].name} ({exes[0].stat().st_size / 2**20:.1f} MiB) in "
           f"{time.monotonic() - t0:.0f} s")
     return exes[0]
