@@ -4,8 +4,11 @@ items 13 and 14): the daemon's output goes to a pipe here, as it does when it is
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -65,13 +68,17 @@ def test_a_data_folder_too_long_for_a_socket_is_refused_clearly_and_doctor_says_
 
 @posix_only
 def test_a_long_data_folder_uses_the_private_runtime_folder(tmp_path, monkeypatch):
-    runtime = tmp_path / "xdg"
-    runtime.mkdir(mode=0o700)
+    # A short private folder, as /run/user/UID is: one under pytest's folder (longer still under
+    # pytest-xdist) leaves no room for the socket's name either.
+    runtime = Path(tempfile.mkdtemp(prefix="xdg-"))  # mode 0700
     monkeypatch.setenv("TRAYAGENT_HOME", str(tmp_path / ("데이터" * 12)))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    with running_daemon():
-        assert cli("status").returncode == 0
-        assert [p.suffix for p in runtime.iterdir()] == [".sock"]
+    try:
+        with running_daemon():
+            assert cli("status").returncode == 0
+            assert [p.suffix for p in runtime.iterdir()] == [".sock"]
+    finally:
+        shutil.rmtree(runtime)
 
 
 def test_disk_full_at_start_is_one_line(home):
