@@ -11,20 +11,16 @@ from tests import videos
 from tests.desktop import running_desktop
 from tests.pulse import running_pulse
 
-# .ci/run spreads the tests over two workers (pytest-xdist, --dist loadgroup), a file at a time in
-# collection order: the longest go first, so the two finish together (seconds in CI, --durations).
-# The files that run wine go to one worker, one after another: beside each other, a program in one
-# prefix was once killed (-9) while another prefix's setup was ending programs.
-WINE = ("test_installer.py", "test_installer_policy.py", "test_installer_korean.py", "test_team_wine.py")
-LONGEST_FIRST = (*WINE, "test_analyze.py", "test_team_daemon.py", "test_visibility.py", "test_soak.py",
+# .ci/run spreads the test files over two workers (pytest-xdist, a file at a time, in collection
+# order): the longest go first, so the two finish together (seconds in CI, --durations).
+LONGEST_FIRST = ("test_installer.py", "test_installer_policy.py", "test_installer_korean.py", "test_analyze.py",
+                 "test_team_daemon.py", "test_visibility.py", "test_team_wine.py", "test_soak.py",
                  "test_damaged_data.py", "test_damage_fuzz.py", "test_calibration.py", "test_faults.py",
                  "test_hostile_media.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("wine" if item.path.name in WINE else item.path.name))
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 

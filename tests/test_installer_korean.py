@@ -79,9 +79,12 @@ def test_installs_for_a_korean_user(korean):
         if "==" in line and not line.startswith("#"):
             name, version = line.split()[0].split("==")
             pinned[name] = version
+    # It leaves as soon as it has printed (os._exit): on a busy machine wine twice killed (-9) the
+    # interpreter's exit, after the versions were out, while the native libraries' threads wound down.
     proc = korean.run(r"C:\Program Files\trayagent\runtime\python.exe", "-c",
-                      "import numpy, cv2, onnxruntime, pandas, matplotlib; "
-                      "print(numpy.__version__, onnxruntime.__version__, pandas.__version__)", timeout=300)
+                      "import os, sys, numpy, cv2, onnxruntime, pandas, matplotlib; "
+                      "print(numpy.__version__, onnxruntime.__version__, pandas.__version__); "
+                      "sys.stdout.flush(); os._exit(0)", timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert proc.stdout.split() == [pinned["numpy"], pinned["onnxruntime"], pinned["pandas"]]
 
