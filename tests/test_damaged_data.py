@@ -114,7 +114,8 @@ def test_the_daemon_starts_on_a_damaged_folder_and_loses_nothing(damaged, home, 
         clear(cli("call", "end"))
         clear(cli("stop"))
     ids = listed(day)
-    assert ids[:3] == good and damaged["crashed"] in ids  # the crashed call was closed out from its rows
+    # the new call sorts by its real start, which may come before the fixture's 09:00
+    assert [i for i in ids if i in good] == good and damaged["crashed"] in ids  # the crashed call from its rows
     assert len(ids) == len(set(ids)) == 5  # and the call just made; nothing listed twice
     lines = (home / "calls.csv").read_text().splitlines()
     assert lines[0].startswith("id,start,end") and len(lines) == len(set(lines))  # the index was rebuilt
