@@ -251,6 +251,10 @@ def test_analyze_applies_it_and_says_so(tmp_path, model_faces):
     off = run_cli("analyze", str(rec.path), "--out", str(tmp_path / "c"), "--json", "--no-calibration")
     a, b, c = (json.loads(x.stdout) for x in (plain, mine, off))
     assert b["calibrated"] is True and c["calibrated"] is False and c["emotions"] == a["emotions"]
+    from trayagent.storage.calls import read_samples, summarize
+
+    kept = [summarize("call", read_samples(tmp_path / d / "call.csv")).calibrated for d in "bc"]
+    assert kept == [True, False]  # the record says so too: an index row rebuilt from it keeps it
     assert b["emotions"]["stress"] <= a["emotions"]["stress"] and b["emotions"] != a["emotions"]
 
     def probs(d: dict) -> list[str]:

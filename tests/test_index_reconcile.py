@@ -155,6 +155,20 @@ def test_the_writers_summary_wins_over_one_rebuilt_from_its_file(tmp_path):
     assert len(store.index_path.read_text().splitlines()) == 2
 
 
+@pytest.mark.parametrize("damage", [emptied, garbage, first_row_lost], ids=lambda d: d.__name__)
+def test_a_calibrated_call_is_still_calibrated_when_its_row_is_rebuilt(tmp_path, damage):
+    from dataclasses import replace
+
+    store = CallStore(tmp_path)
+    w = store.new_call(T0)
+    for i, s in enumerate(samples(["neutral", "stress", None, "stress"])):
+        w.write(replace(s, calibrated=s.face and i > 0))  # calibration done during the call
+    store.add_to_index(w.close())
+    uncalibrated = record(store, T0 + timedelta(minutes=5), n=3)
+    damage(store.index_path)
+    assert [(c.id, c.calibrated) for c in CallStore(tmp_path).calls()] == [(w.id, True), (uncalibrated, False)]
+
+
 def test_an_index_row_without_its_call_file_is_kept(tmp_path):
     store = CallStore(tmp_path)
     ids = two_calls(store)

@@ -10,7 +10,16 @@ from datetime import timedelta
 import pytest
 
 from tests.fakes import T0, samples
-from trayagent.storage.calls import INDEX_COLUMNS, SAMPLE_COLUMNS, CallStore, read_samples, summarize
+from trayagent.core.records import Sample, Visibility
+from trayagent.storage.calls import (
+    INDEX_COLUMNS,
+    SAMPLE_COLUMNS,
+    VISIBILITY_COLUMNS,
+    CallStore,
+    read_samples,
+    sample_row,
+    summarize,
+)
 
 
 def test_rows_are_on_disk_as_soon_as_written(tmp_path):
@@ -98,6 +107,18 @@ def test_damaged_index_rows_are_skipped(tmp_path, caplog):
         f.write("broken-row,yesterday,,,,\n")
     assert [c.id for c in store.calls()] == [w.id]
     assert "damaged row skipped" in caplog.text
+
+
+def test_records_of_each_earlier_layout_read_under_a_damaged_header(tmp_path):
+    """A power cut's NUL bytes over the header: rows are read by their number of fields, as written
+    before visibility was recorded, before `calibrated` was, and now."""
+    now = sample_row(Sample(T0, "stress", 0.02, (0.1, 0.1, 0.7, 0.1), Visibility(120, 40, 110, 30, 1.0), True))
+    before_calibrated, before_visibility = now[:-1], now[:-1 - len(VISIBILITY_COLUMNS)]
+    p = tmp_path / "call.csv"
+    p.write_text("\n".join(["\x00" * 40, *(",".join(r) for r in (before_visibility, before_calibrated, now))]) + "\n")
+    got = list(read_samples(p))
+    assert [(s.visibility is not None, s.calibrated) for s in got] == [(False, False), (True, False), (True, True)]
+    assert all(s.emotion == "stress" and s.stress == pytest.approx(0.02) for s in got)
 
 
 def test_not_a_call_record(tmp_path):

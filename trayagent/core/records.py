@@ -32,6 +32,7 @@ class Sample:
     stress: float  # the index after this frame
     probs: tuple[float, ...] | None  # over PRODUCT4, None when no face was found
     visibility: Visibility | None = None  # None: no frame (camera problem), or a record from before it
+    calibrated: bool = False  # the face was read through the person's calibration
 
     @property
     def face(self) -> bool:

@@ -62,8 +62,9 @@ class CallStats:
     seen: int = 0  # samples in which the face was seen well
     measured: int = 0  # samples that carried visibility numbers (none in records from before them)
 
-    def add(self, index: float, face: bool, visibility: Visibility | None = None) -> None:
+    def add(self, index: float, face: bool, visibility: Visibility | None = None, calibrated: bool = False) -> None:
         self.samples += 1
+        self.calibrated = self.calibrated or calibrated
         self.faces += face
         self.measured += visibility is not None
         self.seen += visibility is not None and classify(visibility, self.visibility) is Seen.SEEN
@@ -73,8 +74,7 @@ class CallStats:
 
     def step(self, emotion: str | None, calibrated: bool = False, visibility: Visibility | None = None) -> float:
         """One classified frame (None: no face): moves the index by Table 3 and returns it."""
-        self.add(next_index(self.index, emotion), emotion is not None, visibility)
-        self.calibrated = self.calibrated or calibrated
+        self.add(next_index(self.index, emotion), emotion is not None, visibility, calibrated)
         return self.index
 
     @property

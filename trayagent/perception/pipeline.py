@@ -37,7 +37,7 @@ class FaceReading:
         """This observation as a call's sample at `time`, with the index it moved the call to
         (core.stress.CallStats.step keeps the call's running totals)."""
         probs = None if self.probs4 is None else tuple(float(p) for p in self.probs4)
-        return Sample(time, self.emotion, index, probs, self.visibility)
+        return Sample(time, self.emotion, index, probs, self.visibility, self.calibrated and probs is not None)
 
 
 class Perception:

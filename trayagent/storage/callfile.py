@@ -27,8 +27,12 @@ log = logging.getLogger(__name__)
 
 # How well the face could be seen (core/records.py Visibility); optional on read: older records lack them.
 VISIBILITY_COLUMNS = ("frame_brightness", "frame_contrast", "face_brightness", "face_contrast", "backlight")
-SAMPLE_COLUMNS = ("time", "emotion", "stress", *(f"p_{c}" for c in PRODUCT4), "face", *VISIBILITY_COLUMNS)
-_OLD_SAMPLE_COLUMNS = SAMPLE_COLUMNS[:-len(VISIBILITY_COLUMNS)]  # a record from before them
+# `calibrated` last: the index is rebuilt from call files, so the file keeps what the index row says.
+SAMPLE_COLUMNS = ("time", "emotion", "stress", *(f"p_{c}" for c in PRODUCT4), "face", *VISIBILITY_COLUMNS,
+                  "calibrated")
+# The columns of records written by earlier versions, by their number: what a row is read as when
+# the header is damaged (without visibility; without calibrated; as now).
+_LAYOUTS = {len(c): c for c in (SAMPLE_COLUMNS[:-1 - len(VISIBILITY_COLUMNS)], SAMPLE_COLUMNS[:-1], SAMPLE_COLUMNS)}
 CALL_ID = re.compile(r"\d{8}-\d{6}(-\d{1,6})?")  # new_call's names: a call id never leaves calls/
 # Rows a call can take back at its end (drop_after): what was recorded between the moment a call is
 # dated to have ended and the poll that saw it (a second or so, at most 15 frames a second).
@@ -46,7 +50,7 @@ def sample_row(s: Sample) -> list[str]:
         "" if x is None else fmt(x) for x in (v.frame_brightness, v.frame_contrast, v.face_brightness,
                                                v.face_contrast, v.backlight)]
     return [s.time.isoformat(timespec="milliseconds"), s.emotion or "", fmt(round(s.stress, 6)), *probs,
-            "1" if s.face else "0", *seen]
+            "1" if s.face else "0", *seen, "1" if s.calibrated else "0"]
 
 
 def _sample(row: dict[str, str]) -> Sample:
@@ -56,7 +60,7 @@ def _sample(row: dict[str, str]) -> Sample:
         raise ValueError(f"unknown emotion {emotion[:20]!r}")
     stress = number(row["stress"])
     probs = tuple(number(row[f"p_{c}"]) for c in PRODUCT4) if emotion is not None else None
-    return Sample(t, emotion, stress, probs, _visibility(row))
+    return Sample(t, emotion, stress, probs, _visibility(row), row.get("calibrated") == "1")
 
 
 def _visibility(row: dict[str, str]) -> Visibility | None:
@@ -117,7 +121,7 @@ class CallWriter:
                 path=self.path, reason=describe(e))) from None
         self._unfinished = False
         self._undo.append((s.time, size, replace(self.stats), self._last))
-        self.stats.add(s.stress, s.face, s.visibility)
+        self.stats.add(s.stress, s.face, s.visibility, s.calibrated)
         self._last = s.time
 
     def drop_after(self, end: datetime) -> int:
@@ -194,8 +198,8 @@ def read_samples(path: Path) -> Iterator[Sample]:
             damage.add(header_no, "damaged header")
         for line_no, row in lines:
             try:
-                sample = parse(_OLD_SAMPLE_COLUMNS if columns is SAMPLE_COLUMNS and len(row) == len(
-                    _OLD_SAMPLE_COLUMNS) else columns, row, _sample)
+                layout = _LAYOUTS.get(len(row), columns) if columns is SAMPLE_COLUMNS else columns
+                sample = parse(layout, row, _sample)
             except (ValueError, KeyError) as e:
                 damage.add(line_no, str(e))
                 continue
@@ -212,7 +216,7 @@ def summarize(call_id: str, samples: Iterable[Sample]) -> CallSummary | None:
     for s in samples:
         first = first or s.time
         last = s.time
-        stats.add(s.stress, s.face, s.visibility)
+        stats.add(s.stress, s.face, s.visibility, s.calibrated)
     if first is None or last is None:
         return None
     return stats.summary(call_id, first, last)
