@@ -71,6 +71,35 @@ def test_a_working_call_signal_or_none_passes(home, monkeypatch):
     assert signal.ok and "automatic detection off" in signal.detail
 
 
+def test_a_call_signal_without_the_microphone_passes_and_says_what_to_install(home, monkeypatch, capsys):
+    """Without pactl the softphone's UDP sockets stand in for the microphone: calls still start, but
+    short ones go unseen, which doctor says beside its ok, with the package to install."""
+    import argparse
+
+    from tests.fakes import FakeProcessTable
+    from tests.test_signals import FakeMic
+    from trayagent import signals
+    from trayagent.commands import doctor as doctor_mod
+    from trayagent.signals.mic import MicReading
+
+    table = FakeProcessTable()
+    table.start(4242, "baresip", udp=2)
+    missing = MicReading.unavailable("pactl not found (Debian/Ubuntu: apt install pulseaudio-utils)")
+    real = signals.automatic_signal
+    monkeypatch.setattr(signals, "automatic_signal", lambda cfg: real(cfg, table, FakeMic(missing)))
+    (home / "config.toml").write_text('[calls]\nhotkey = ""\n', encoding="utf-8")
+    check = {c.name: c for c in doctor_mod.run_checks(camera=False)}["call signals"]
+    assert check.ok and "via udp" in check.detail
+    assert "calls shorter than 30 s go unrecorded" in check.fix and "apt install pulseaudio-utils" in check.fix
+    doctor_mod.command(argparse.Namespace(no_camera=True, json=False))
+    out = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(out) if "call signals:" in line)
+    assert out[at].startswith("[ok ]") and "apt install pulseaudio-utils" in out[at + 1], out
+    monkeypatch.setattr(signals, "automatic_signal", lambda cfg: real(cfg, table, FakeMic(MicReading(True, ()))))
+    check = {c.name: c for c in doctor_mod.run_checks(camera=False)}["call signals"]
+    assert check.ok and "via microphone (fake)" in check.detail and not check.fix
+
+
 def test_a_face_detector_that_cannot_be_found_is_named_with_the_right_fix(tmp_path, monkeypatch):
     """Issue 11, 2: a runtime under a Hangul profile path finds its detector; one without it is told why."""
     import shutil

@@ -159,12 +159,12 @@ def _signals(cfg: Config) -> Check:
                      _("use the hotkey, the menu or `trayagent call start|end` from your softphone"))
     if sig is None:
         return Check("call signals", True, _("automatic detection off"))
-    works, detail = sig.check()
+    works, detail, advice = sig.check()
     if not works:  # it would read "no call" all day: calls would never start by themselves
         return Check("call signals", False, detail,
                      _("calls will not start by themselves; use the hotkey, the menu or `trayagent call start|end`, "
                        "or set `calls.auto_detect = false`"))
-    return Check("call signals", True, detail)
+    return Check("call signals", True, detail, advice)
 
 
 def _hotkey(cfg: Config) -> Check:
@@ -228,6 +228,6 @@ def command(args: argparse.Namespace) -> int:
         for c in checks:
             mark = _("[ok ]") if c.ok else _("[FIX]")
             print(f"{mark} {_(LABELS[c.name]) if c.name in LABELS else c.name}: {c.detail}")
-            if not c.ok and c.fix:
+            if c.fix:  # also advice for a check that passes
                 print(f"      -> {c.fix}")
     return 0 if all(c.ok for c in checks) else 1

@@ -37,8 +37,9 @@ class CallSignal(Protocol):
         """One line for `trayagent doctor` and logs: what it watches and what it sees now."""
         ...
 
-    def check(self) -> tuple[bool, str]:
-        """describe()'s line, and whether the signal could look at all (False: it is failing)."""
+    def check(self) -> tuple[bool, str, str]:
+        """Whether the signal could look at all (False: it is failing), describe()'s line, and
+        advice for one that works less well than it could (empty: none)."""
         ...
 
 

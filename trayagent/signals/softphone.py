@@ -41,6 +41,7 @@ class SoftphoneEvidence:
     streams: frozenset[str] = frozenset()
     held_s: float = 0.0  # how long the evidence has held (UDP mode)
     on_hold: bool = False  # not active, but the call's media sockets are still open (microphone mode)
+    mic_unavailable: str = ""  # why the microphone could not be read, when UDP stood in for it
 
 
 class CallMedia:
@@ -154,7 +155,7 @@ class SoftphoneCallSignal:
         if not running:
             self._udp.rising(self._table, ())  # drop baselines of softphones that quit
             return SoftphoneEvidence(False, (), _("no softphone running"), self.name)
-        note = ""
+        unavailable = ""
         if self._mic is not None:
             reading = self._mic.read()
             if reading.available:
@@ -175,17 +176,23 @@ class SoftphoneCallSignal:
                         n=still_open), mode, on_hold=True)
                 others = ", ".join(sorted({u.name for u in reading.users})) or _("nothing")
                 return SoftphoneEvidence(False, running, _("microphone used by: {others}").format(others=others), mode)
-            note = _("; microphone signal unavailable: {reason}").format(reason=reading.reason)
+            unavailable = reading.reason or _("no reason given")
+        return self._by_udp(running, unavailable)
+
+    def _by_udp(self, running: tuple[ProcessInfo, ...], mic_unavailable: str) -> SoftphoneEvidence:
+        note = _("; microphone signal unavailable: {reason}").format(reason=mic_unavailable) if mic_unavailable else ""
         rising = self._udp.rising(self._table, running)
         if rising:
             p, n, base, held = rising[0]
             seen = _("{name} (pid {pid}) has {n} UDP sockets, idle baseline {base}, for {held} s").format(
                 name=p.name, pid=p.pid, n=n, base=base, held=f"{held:.0f}")
             if held >= self._udp_hold_s:
-                return SoftphoneEvidence(True, running, f"{seen}{note}", _("udp"), held_s=held)
+                return SoftphoneEvidence(True, running, f"{seen}{note}", _("udp"), held_s=held,
+                                         mic_unavailable=mic_unavailable)
             return SoftphoneEvidence(False, running, _("{seen}: ringing until it holds {hold} s").format(
-                seen=seen, hold=f"{self._udp_hold_s:g}") + note, _("udp"), held_s=held)
-        return SoftphoneEvidence(False, running, _("no UDP rise over idle baseline") + note, _("udp"))
+                seen=seen, hold=f"{self._udp_hold_s:g}") + note, _("udp"), held_s=held, mic_unavailable=mic_unavailable)
+        return SoftphoneEvidence(False, running, _("no UDP rise over idle baseline") + note, _("udp"),
+                                 mic_unavailable=mic_unavailable)
 
     def reading(self) -> Reading:
         try:
@@ -207,20 +214,25 @@ class SoftphoneCallSignal:
     def describe(self) -> str:
         return self.check()[1]
 
-    def check(self) -> tuple[bool, str]:
-        """(works, one line): False when looking failed, so doctor names it as something to fix."""
+    def check(self) -> tuple[bool, str, str]:
+        """(works, one line, advice): works is False when looking failed, so doctor names it as
+        something to fix; advice says how a signal that works could work better."""
         try:
             obs = self.observe()
         except Exception as e:
             return False, _("{signal}: watching {n} softphone names; error: {error}").format(
-                signal=self._label(), n=len(self._softphones), error=f"{type(e).__name__}: {e}")
+                signal=self._label(), n=len(self._softphones), error=f"{type(e).__name__}: {e}"), ""
         if not obs.softphones:
             return True, _("{signal}: no call, none of {n} softphone names is running").format(
-                signal=self._label(), n=len(self._softphones))
+                signal=self._label(), n=len(self._softphones)), ""
         phones = ", ".join(_("{name} (pid {pid})").format(name=p.name, pid=p.pid) for p in obs.softphones)
         state = _("CALL") if obs.active else _("no call")
+        advice = "" if not obs.mic_unavailable else _(
+            "calls are told from the softphone's network traffic instead of the microphone, so calls shorter "
+            "than {hold} s go unrecorded; to read the microphone: {reason}").format(
+            hold=f"{self._udp_hold_s:g}", reason=obs.mic_unavailable)
         return True, _("{signal}: softphones {phones}; via {mode}: {state} ({evidence})").format(
-            signal=self._label(), phones=phones, mode=obs.mode, state=state, evidence=obs.evidence)
+            signal=self._label(), phones=phones, mode=obs.mode, state=state, evidence=obs.evidence), advice
 
     def _label(self) -> str:
         """self.name (which logs keep in English) in the reader's language."""
