@@ -85,3 +85,26 @@ def test_the_report_as_csv(cluster, tmp_path):
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("team,day,hour,agents,calls")
     assert {line.split(",")[0] for line in lines[1:]} == {"상담1팀", "상담2팀"}
+
+
+def test_teams_with_equal_weekly_shares_are_each_visible_in_the_trend():
+    """Two teams with the same share every week drew one line over the other: only the second showed."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from trayagent.team.report import ReportData
+    from trayagent.ui import team_report
+
+    weeks = [{"team": t, "iso_week": w, "alert_share": 0.1} for t in ("상담1팀", "상담2팀") for w in ("2026-W47", "2026-W48")]
+    figures = dict(team_report._figures(ReportData(datetime(2026, 11, 16).date(), datetime(2026, 11, 27).date(),
+                                                   weeks=weeks)))
+    with Image.open(io.BytesIO(base64.b64decode(figures["Weekly trend per team"]))) as im:
+        pixels = im.convert("RGB").getcolors(1 << 20) or []
+
+    def near(colour: tuple[int, int, int]) -> int:
+        return sum(n for n, rgb in pixels if sum(abs(a - b) for a, b in zip(rgb, colour)) < 40)
+
+    blue, orange = near((0x1F, 0x77, 0xB4)), near((0xFF, 0x7F, 0x0E))  # matplotlib's first two line colours
+    assert blue > 150 and orange > 150, (blue, orange)  # the legend's samples alone are about 60 each

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 FONTS = "'Malgun Gothic', 'Apple SD Gothic Neo', 'Noto Sans CJK KR', NanumGothic, sans-serif"
 
 
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+_LINES = ("-", "--", "-.", ":")
+
+
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -56,10 +60,14 @@ def _figures(data: ReportData) -> list[tuple[str, str]]:
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(7, 3.4))
-    for t in teams:
+    weeks = sorted({r["iso_week"] for r in data.weeks})
+    for k, t in enumerate(teams):
         rows = [r for r in data.weeks if r["team"] == t]
-        if rows:
-            ax.plot([r["iso_week"] for r in rows], [r["alert_share"] * 100 for r in rows], marker="o", label=t)
+        if rows:  # teams with equal shares would hide each other: each is shifted a little, with its own marker
+            dodge = (k - (len(teams) - 1) / 2) * min(0.08, 0.4 / len(teams))
+            ax.plot([weeks.index(r["iso_week"]) + dodge for r in rows], [r["alert_share"] * 100 for r in rows],
+                    marker=_MARKERS[k % len(_MARKERS)], linestyle=_LINES[k % len(_LINES)], label=t)
+    ax.set_xticks(range(len(weeks)), weeks)
     ax.set_ylabel(_("% of call time in the alert band"))
     ax.set_xlabel(_("ISO week"))
     ax.set_ylim(bottom=0)
