@@ -130,3 +130,5 @@ def test_a_call_under_a_second_long_has_no_repeated_time_labels(moments):
     strip = fig.axes[1]
     labels = [t.get_text() for t in strip.get_xticklabels() if t.get_text()]
     assert labels and len(labels) == len(set(labels)), labels
+    shown = sum(bars.get_datalim(strip.transData).width for bars in strip.collections)
+    assert shown >= 0.5 * strip.get_xlim()[1], "the expression strip must show the moments, even a lone one"

@@ -151,9 +151,11 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     t0 = samples[0].time
     ts = [(s.time - t0).total_seconds() for s in samples]
     ends = [t + span for t, span in zip(ts, sample_spans(samples))]
+    if ends[-1] == ts[-1]:  # a lone moment stands for no time, yet is drawn across the axis's second
+        ends[-1] = ts[-1] + 1.0
     measured = measure(samples, thresholds, visibility).measured
     seen = [measured and moment_measured(s, visibility) for s in samples]
-    _call_level(ax, ts, [max(0.0, s.stress) for s in samples], seen, thresholds)
+    _call_level(ax, ts, [max(0.0, s.stress) for s in samples], seen, thresholds, ends[-1])
     for ok, a, b in runs(zip(seen, ts, ends)):
         if not ok:
             ax.axvspan(a, b, zorder=1, **UNMEASURED)
@@ -178,12 +180,14 @@ def call_figure(samples: Sequence[Sample], title: str, thresholds: Thresholds = 
     return fig
 
 
-def _call_level(ax: Axes, ts: list[float], ys: list[float], seen: list[bool], thresholds: Thresholds) -> None:
-    """The level as a step line, broken where it was not measured, its highest measured point named."""
+def _call_level(ax: Axes, ts: list[float], ys: list[float], seen: list[bool], thresholds: Thresholds,
+                end: float) -> None:
+    """The level as a step line to the last moment's `end`, broken where it was not measured, its
+    highest measured point named."""
     hi = max(thresholds.alert_from, max(ys)) + 0.15
     _band_background(ax, thresholds, -0.05, hi)
     shown = [y if ok else np.nan for y, ok in zip(ys, seen)]
-    ax.plot(ts, shown, color=LINE_COLOUR, linewidth=2, drawstyle="steps-post", zorder=3)
+    ax.plot([*ts, end], [*shown, shown[-1]], color=LINE_COLOUR, linewidth=2, drawstyle="steps-post", zorder=3)
     if any(seen):
         peak = max((i for i, ok in enumerate(seen) if ok), key=ys.__getitem__)
         ax.plot([ts[peak]], [ys[peak]], "o", color=LINE_COLOUR, zorder=4)
