@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -119,7 +119,7 @@ def test_the_week_adds_up_to_the_recorded_calls(store):
 
 @pytest.mark.parametrize("moments", [1, 2])
 def test_a_call_under_a_second_long_has_no_repeated_time_labels(moments):
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from trayagent.core.records import Sample
 
@@ -132,3 +132,26 @@ def test_a_call_under_a_second_long_has_no_repeated_time_labels(moments):
     assert labels and len(labels) == len(set(labels)), labels
     shown = sum(bars.get_datalim(strip.transData).width for bars in strip.collections)
     assert shown >= 0.5 * strip.get_xlim()[1], "the expression strip must show the moments, even a lone one"
+
+
+def test_names_of_calls_a_minute_apart_never_overlap_on_the_day_graph(home, korean):
+    """Seven calls a minute apart, one not measured (its name two lines): every name drawn along the
+    top stays clear of the others; names with no room left are not drawn over them."""
+    from datetime import datetime, time
+
+    from tests.recorded import BLIND, record_call
+
+    store = CallStore(paths.data_dir())
+    start = datetime.combine(LAST, time(9, 0)).astimezone()
+    for k in range(7):
+        record_call(store, start + timedelta(minutes=k), BLIND if k == 2 else [("stress", 60), ("neutral", 40)])
+    fig = graphs.day_figure(graph_cmd.with_samples(store, store.calls_on(LAST)), LAST, TH)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    ax = fig.axes[0]
+    names = [t for t in ax.texts if re.search(r"\d:\d\d", t.get_text())]
+    boxes = [t.get_window_extent(canvas.get_renderer()) for t in names]
+    assert len(names) >= 4, [t.get_text() for t in names]
+    for i, a in enumerate(boxes):
+        for j, b in enumerate(boxes[:i]):
+            assert not a.overlaps(b), (names[i].get_text(), names[j].get_text())

@@ -250,22 +250,29 @@ def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: date,
     left, right = first - pad, last + pad
     least = (right - left) / 150  # a short call still shows as a stretch wide enough to see
     top = ax.get_xaxis_transform()  # x in data units, y in axes units: each call named along the top
-    rows = _label_rows([mdates.date2num(c.start) for c, _s in calls], mdates.date2num(left), mdates.date2num(right))
-    for (summary, samples), row in zip(calls, rows):
+    measured = [bool(samples) and measure(samples, thresholds, visibility).measured for _c, samples in calls]
+    rows = _label_rows([mdates.date2num(c.start) for c, _s in calls],
+                       [(1 if ok else 2) if samples else 0 for (_c, samples), ok in zip(calls, measured)],
+                       mdates.date2num(left), mdates.date2num(right))
+    for (summary, samples), row, ok in zip(calls, rows, measured):
         if not samples:
             continue
         label = wording.clock(summary.start.astimezone())
-        y = 0.98 - 0.09 * row
-        if not measure(samples, thresholds, visibility).measured:
+        y = 0.98 - 0.09 * (row or 0)
+        if row is None:  # no room left for its name along the top: the window's list names it
+            label = ""
+        if not ok:
             a, b = summary.start, max(summary.end, summary.start + least)
             ax.axvspan(mdates.date2num(a), mdates.date2num(b), zorder=2, **UNMEASURED | {"edgecolor": "#888888"})
-            ax.text(mdates.date2num(a + (b - a) / 2), y, label + "\n" + _("not measured"), transform=top,
-                    fontsize=9, color="#666666", ha="center", va="top", zorder=6)
+            if label:
+                ax.text(mdates.date2num(a + (b - a) / 2), y, label + "\n" + _("not measured"), transform=top,
+                        fontsize=9, color="#666666", ha="center", va="top", zorder=6)
             continue
         xs = np.asarray([mdates.date2num(s.time) for s in samples])
         ys = [max(0.0, s.stress) if moment_measured(s, visibility) else np.nan for s in samples]
         ax.plot(xs, ys, linewidth=1.8, zorder=3, color=LINE_COLOUR)
-        ax.text(xs[0], y, label, transform=top, fontsize=9, color=LINE_COLOUR, ha="center", va="top", zorder=6)
+        if label:
+            ax.text(xs[0], y, label, transform=top, fontsize=9, color=LINE_COLOUR, ha="center", va="top", zorder=6)
     _index_axis(ax, -0.05, hi)
     ax.set_xlim(mdates.date2num(left), mdates.date2num(right))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz, minticks=3, maxticks=8))
@@ -277,16 +284,20 @@ def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: date,
     return fig
 
 
-def _label_rows(xs: list[float], left: float, right: float, apart: float = 0.09) -> list[int]:
-    """The row each call's name goes on along the top: the next row down when it would touch the
-    name before it (calls minutes apart on a day's axis), back to the top once there is room."""
-    rows: list[int] = []
-    for i, x in enumerate(xs):
-        row = 0
-        while any(rows[j] == row and abs(x - xs[j]) / (right - left) < apart for j in range(i)):
-            row += 1
-        rows.append(row % 4)
-    return rows
+def _label_rows(xs: list[float], heights: list[int], left: float, right: float, apart: float = 0.1,
+                most: int = 5) -> list[int | None]:
+    """The first row each call's name takes along the top (`heights`: its lines), the highest free
+    one among names close beside it (calls minutes apart on a day's axis); None when the `most`
+    rows there are all taken, rather than a name over another."""
+    taken: list[tuple[float, int, int]] = []  # x, first row, rows
+    out: list[int | None] = []
+    for x, h in zip(xs, heights):
+        near = [(r, n) for xj, r, n in taken if abs(x - xj) / (right - left) < apart]
+        row = next((r for r in range(most - h + 1) if all(r + h <= rj or rj + nj <= r for rj, nj in near)), None)
+        out.append(row)
+        if row is not None and h:
+            taken.append((x, row, h))
+    return out
 
 
 def save(fig: Figure, path: Path) -> Path:
