@@ -16,7 +16,7 @@ from trayagent import i18n, paths
 from trayagent.commands import graph as graph_cmd
 from trayagent.core.stress import Band, Thresholds
 from trayagent.storage.calls import CallStore, read_samples
-from trayagent.ui import fonts, graphs, week_graph
+from trayagent.ui import day_graph, fonts, graphs, week_graph
 
 LAST = date(2026, 3, 5)  # a Thursday
 TH = Thresholds()
@@ -34,8 +34,8 @@ def _figures(store: CallStore):
     empty_day = date(2026, 3, 4)
     yield "call", graphs.call_figure(tense[1], graphs.call_title(tense[0], tense[1]), TH)
     yield "empty call", graphs.call_figure([], graphs.call_title(None, []), TH)
-    yield "day", graphs.day_figure(calls, LAST, TH)
-    yield "empty day", graphs.day_figure([], empty_day, TH)
+    yield "day", day_graph.day_figure(calls, LAST, TH)
+    yield "empty day", day_graph.day_figure([], empty_day, TH)
     yield "week", week_graph.week_figure(graph_cmd.week(store, LAST, 7, TH), TH)
     yield "empty week", week_graph.week_figure(graph_cmd.week(store, date(2025, 1, 10), 7, TH), TH)
 
@@ -145,7 +145,7 @@ def test_names_of_calls_a_minute_apart_never_overlap_on_the_day_graph(home, kore
     start = datetime.combine(LAST, time(9, 0)).astimezone()
     for k in range(7):
         record_call(store, start + timedelta(minutes=k), BLIND if k == 2 else [("stress", 60), ("neutral", 40)])
-    fig = graphs.day_figure(graph_cmd.with_samples(store, store.calls_on(LAST)), LAST, TH)
+    fig = day_graph.day_figure(graph_cmd.with_samples(store, store.calls_on(LAST)), LAST, TH)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     ax = fig.axes[0]

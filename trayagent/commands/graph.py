@@ -17,7 +17,7 @@ from trayagent.core.week import DayTotals, day_totals, days_ending
 from trayagent.i18n import _
 from trayagent.platform.desktop import open_path
 from trayagent.storage.calls import CallStore, read_samples
-from trayagent.ui import graph_window, graphs, week_graph
+from trayagent.ui import day_graph, graph_window, graphs, week_graph
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -74,7 +74,7 @@ def graph_command(args: argparse.Namespace) -> int:
     if not args.today:
         raise TrayagentError(_("name a call (see `trayagent calls`), or use --today or --week"))
     day = parse_day(args.date)
-    fig = graphs.day_figure(with_samples(store, store.calls_on(day)), day, thresholds,
+    fig = day_graph.day_figure(with_samples(store, store.calls_on(day)), day, thresholds,
                             visibility=config_mod.load_or_defaults().visibility)
     return _present(fig, fig.axes[0].get_title() or wording.day(day, year=True), f"day-{day}", args,
                     store, day, thresholds)

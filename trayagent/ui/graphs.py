@@ -1,5 +1,5 @@
-"""Graphs of stress over a call (the paper's Figure 5, readable at a glance), over a day and over a
-week, in the user's language (`trayagent.i18n.use`).
+"""Graphs of stress over a call (the paper's Figure 5, readable at a glance), and what the day's
+(`day_graph`) and week's (`week_graph`) share, in the user's language (`trayagent.i18n.use`).
 
 matplotlib's object API only (Figure, not pyplot), so drawing never touches a GUI event loop; the
 tray opens graphs in a child process (`trayagent graph`).
@@ -8,7 +8,6 @@ tray opens graphs in a child process (`trayagent graph`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +26,7 @@ from trayagent.core.measured import Measured, call_measured, measure, moment_mea
 from trayagent.core.records import CallSummary, Sample
 from trayagent.core.stress import Band, Thresholds
 from trayagent.core.visibility import Seen, VisibilityThresholds, classify
-from trayagent.i18n import _, ngettext
+from trayagent.i18n import _
 from trayagent.ui.fonts import use_hangul_font
 
 # One palette for the stress bands (the tray icon's colours), another for expressions, so that red
@@ -72,7 +71,7 @@ def band_colour(summary: CallSummary, thresholds: Thresholds) -> str:
     return UNMEASURED_COLOUR if band is None else BAND_COLOURS[band]
 
 
-def _band_background(ax: Axes, thresholds: Thresholds, lo: float, hi: float) -> None:
+def band_background(ax: Axes, thresholds: Thresholds, lo: float, hi: float) -> None:
     """The three bands as coloured regions, each named in words just outside the right edge."""
     regions = {Band.CALM: (lo, thresholds.calm_below), Band.ELEVATED: (thresholds.calm_below, thresholds.alert_from),
                Band.ALERT: (thresholds.alert_from, max(hi, thresholds.alert_from))}
@@ -84,7 +83,7 @@ def _band_background(ax: Axes, thresholds: Thresholds, lo: float, hi: float) -> 
                 fontsize=10, color=BAND_COLOURS[band.value], zorder=5)
 
 
-def _index_axis(ax: Axes, lo: float, hi: float) -> None:
+def index_axis(ax: Axes, lo: float, hi: float) -> None:
     ax.axhline(0, color="#555555", linewidth=0.8, zorder=2)
     ax.set_ylim(lo, hi)
     ax.set_ylabel(_("stress level"))
@@ -185,7 +184,7 @@ def _call_level(ax: Axes, ts: list[float], ys: list[float], seen: list[bool], th
     """The level as a step line to the last moment's `end`, broken where it was not measured, its
     highest measured point named."""
     hi = max(thresholds.alert_from, max(ys)) + 0.15
-    _band_background(ax, thresholds, -0.05, hi)
+    band_background(ax, thresholds, -0.05, hi)
     shown = [y if ok else np.nan for y, ok in zip(ys, seen)]
     ax.plot([*ts, end], [*shown, shown[-1]], color=LINE_COLOUR, linewidth=2, drawstyle="steps-post", zorder=3)
     if any(seen):
@@ -195,7 +194,7 @@ def _call_level(ax: Axes, ts: list[float], ys: list[float], seen: list[bool], th
         ax.annotate(_("highest {level}").format(level=wording.level(ys[peak])), (ts[peak], ys[peak]),
                     textcoords="offset points", xytext=(-8, 6) if late else (8, 6), ha="right" if late else "left",
                     fontsize=10, color=LINE_COLOUR, zorder=6)
-    _index_axis(ax, -0.05, hi)
+    index_axis(ax, -0.05, hi)
     ax.grid(axis="y", color="white", linewidth=0.8, zorder=1)
 
 
@@ -226,78 +225,6 @@ def call_label(summary: CallSummary, thresholds: Thresholds = Thresholds()) -> s
     return "{start} · {length} · {band}".format(
         start=wording.clock(summary.start.astimezone()), length=wording.duration(summary.duration_s),
         band=_("not measured") if band is None else wording.band(band))
-
-
-def day_figure(calls: Sequence[tuple[CallSummary, Sequence[Sample]]], day: date,
-               thresholds: Thresholds = Thresholds(), size: tuple[float, float] = (10, 5),
-               visibility: VisibilityThresholds = VisibilityThresholds()) -> Figure:
-    """All of a day's calls on one clock-time axis, each labelled by its start time; a call not
-    measured is a grey hatched stretch, never a line at 0. The window lists the calls beside it."""
-    import matplotlib.dates as mdates
-
-    fig = figure(size)
-    ax = fig.subplots()
-    if not calls:
-        return empty(fig, ax, _("No calls on {day}.").format(day=wording.day(day, year=True)))
-    values = [max(0.0, s.stress) for _c, samples in calls for s in samples] or [0.0]
-    hi = max(thresholds.alert_from, max(values)) + 0.15
-    _band_background(ax, thresholds, -0.05, hi)
-    tz = calls[0][0].start.astimezone().tzinfo
-    first = min(c.start for c, _s in calls)
-    last = max(c.end for c, _s in calls)
-    # At least an hour across, so that a short day's ticks are minutes apart, never the same minute twice.
-    pad = max(timedelta(minutes=10), (timedelta(hours=1) - (last - first)) / 2, (last - first) / 25)
-    left, right = first - pad, last + pad
-    least = (right - left) / 150  # a short call still shows as a stretch wide enough to see
-    top = ax.get_xaxis_transform()  # x in data units, y in axes units: each call named along the top
-    measured = [bool(samples) and measure(samples, thresholds, visibility).measured for _c, samples in calls]
-    rows = _label_rows([mdates.date2num(c.start) for c, _s in calls],
-                       [(1 if ok else 2) if samples else 0 for (_c, samples), ok in zip(calls, measured)],
-                       mdates.date2num(left), mdates.date2num(right))
-    for (summary, samples), row, ok in zip(calls, rows, measured):
-        if not samples:
-            continue
-        label = wording.clock(summary.start.astimezone())
-        y = 0.98 - 0.09 * (row or 0)
-        if row is None:  # no room left for its name along the top: the window's list names it
-            label = ""
-        if not ok:
-            a, b = summary.start, max(summary.end, summary.start + least)
-            ax.axvspan(mdates.date2num(a), mdates.date2num(b), zorder=2, **UNMEASURED | {"edgecolor": "#888888"})
-            if label:
-                ax.text(mdates.date2num(a + (b - a) / 2), y, label + "\n" + _("not measured"), transform=top,
-                        fontsize=9, color="#666666", ha="center", va="top", zorder=6)
-            continue
-        xs = np.asarray([mdates.date2num(s.time) for s in samples])
-        ys = [max(0.0, s.stress) if moment_measured(s, visibility) else np.nan for s in samples]
-        ax.plot(xs, ys, linewidth=1.8, zorder=3, color=LINE_COLOUR)
-        if label:
-            ax.text(xs[0], y, label, transform=top, fontsize=9, color=LINE_COLOUR, ha="center", va="top", zorder=6)
-    _index_axis(ax, -0.05, hi)
-    ax.set_xlim(mdates.date2num(left), mdates.date2num(right))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=tz, minticks=3, maxticks=8))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: wording.clock(mdates.num2date(x, tz))))
-    ax.set_xlabel(_("time of day"))
-    total = sum(c.duration_s for c, _s in calls)
-    ax.set_title(ngettext("{day}: {n} call, {time} in all", "{day}: {n} calls, {time} in all", len(calls)).format(
-        day=wording.day(day, year=True), n=len(calls), time=wording.duration(total)), fontsize=13)
-    return fig
-
-
-def _label_rows(xs: list[float], heights: list[int], left: float, right: float, apart: float = 0.1,
-                most: int = 5) -> list[int | None]:
-    """The first row each call's name takes along the top (`heights`: its lines), the highest free
-    one among names close beside it (calls minutes apart on a day's axis); None when the `most`
-    rows there are all taken, rather than a name over another."""
-    taken: list[tuple[float, int, int]] = []  # x, first row, rows
-    out: list[int | None] = []
-    for x, h in zip(xs, heights):
-        near = [(r, n) for xj, r, n in taken if abs(x - xj) / (right - left) < apart]
-        row = next((r for r in range(most - h + 1) if all(r + h <= rj or rj + nj <= r for rj, nj in near)), None)
-        out.append(row)
-        if row is not None and h:
-            taken.append((x, row, h))
-    return out
 
 
 def save(fig: Figure, path: Path) -> Path:
