@@ -101,7 +101,7 @@ def test_the_record_holds_numbers_only(traced_call):
     _, home = traced_call
     header, *rows = (next((home / "calls").glob("*.csv"))).read_text().splitlines()
     assert header == ("time,emotion,stress,p_happy,p_neutral,p_stress,p_surprise,face,"
-                      "frame_brightness,frame_contrast,face_brightness,face_contrast,backlight")
+                      "frame_brightness,frame_contrast,face_brightness,face_contrast,backlight,calibrated")
     for row in rows:
         time_, emotion, *numbers = row.split(",")
         assert emotion in ("", "happy", "neutral", "stress", "surprise")
