@@ -21,7 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trayagent.core.callstate import Reading
 from trayagent.i18n import _
@@ -155,7 +155,6 @@ class SoftphoneCallSignal:
         if not running:
             self._udp.rising(self._table, ())  # drop baselines of softphones that quit
             return SoftphoneEvidence(False, (), _("no softphone running"), self.name)
-        unavailable = ""
         if self._mic is not None:
             reading = self._mic.read()
             if reading.available:
@@ -177,22 +176,21 @@ class SoftphoneCallSignal:
                 others = ", ".join(sorted({u.name for u in reading.users})) or _("nothing")
                 return SoftphoneEvidence(False, running, _("microphone used by: {others}").format(others=others), mode)
             unavailable = reading.reason or _("no reason given")
-        return self._by_udp(running, unavailable)
+            note = _("; microphone signal unavailable: {reason}").format(reason=unavailable)
+            return replace(self._by_udp(running, note), mic_unavailable=unavailable)
+        return self._by_udp(running, "")
 
-    def _by_udp(self, running: tuple[ProcessInfo, ...], mic_unavailable: str) -> SoftphoneEvidence:
-        note = _("; microphone signal unavailable: {reason}").format(reason=mic_unavailable) if mic_unavailable else ""
+    def _by_udp(self, running: tuple[ProcessInfo, ...], note: str) -> SoftphoneEvidence:
         rising = self._udp.rising(self._table, running)
         if rising:
             p, n, base, held = rising[0]
             seen = _("{name} (pid {pid}) has {n} UDP sockets, idle baseline {base}, for {held} s").format(
                 name=p.name, pid=p.pid, n=n, base=base, held=f"{held:.0f}")
             if held >= self._udp_hold_s:
-                return SoftphoneEvidence(True, running, f"{seen}{note}", _("udp"), held_s=held,
-                                         mic_unavailable=mic_unavailable)
+                return SoftphoneEvidence(True, running, f"{seen}{note}", _("udp"), held_s=held)
             return SoftphoneEvidence(False, running, _("{seen}: ringing until it holds {hold} s").format(
-                seen=seen, hold=f"{self._udp_hold_s:g}") + note, _("udp"), held_s=held, mic_unavailable=mic_unavailable)
-        return SoftphoneEvidence(False, running, _("no UDP rise over idle baseline") + note, _("udp"),
-                                 mic_unavailable=mic_unavailable)
+                seen=seen, hold=f"{self._udp_hold_s:g}") + note, _("udp"), held_s=held)
+        return SoftphoneEvidence(False, running, _("no UDP rise over idle baseline") + note, _("udp"))
 
     def reading(self) -> Reading:
         try:
